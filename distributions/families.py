@@ -1,0 +1,309 @@
+"""Distribution families: small frozen, validated specs with ``to_scipy()``.
+
+Every family maps a uniform ``u`` in (0, 1) to a value through ``ppf`` (inverse
+transform sampling); ``ppf`` is the contract the sampler relies on. Parameter
+names follow scipy.stats where they exist. Validation errors are
+:class:`DistributionError` and name the rule and the values given, without any
+file or field: the caller (the scenario loader) prefixes those.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "Beta",
+    "Distribution",
+    "DistributionError",
+    "Fixed",
+    "LogNormal",
+    "LogUniform",
+    "Normal",
+    "PERT",
+    "Triangular",
+    "TruncatedNormal",
+    "Uniform",
+    "Z95",
+]
+
+#: Standard normal 95th percentile, ``scipy.stats.norm.ppf(0.95)``.
+Z95 = float(stats.norm.ppf(0.95))
+
+
+class DistributionError(ValueError):
+    """A distribution spec breaks one of its rules (message: rule and values)."""
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _finite(family: str, **values: Any) -> None:
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise DistributionError(f"{family} needs {key} to be a number; got {key}={value!r}")
+        if not math.isfinite(value):
+            raise DistributionError(f"{family} needs {key} to be finite; got {key}={value!r}")
+
+
+def _ordered(family: str, **values: float) -> None:
+    """Require the given values to be strictly increasing, in the order given."""
+    keys = list(values)
+    for a, b in zip(keys, keys[1:], strict=False):
+        if not values[a] < values[b]:
+            got = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
+            raise DistributionError(f"{family} needs {' < '.join(keys)}; got {got}")
+
+
+def _positive(family: str, **values: float) -> None:
+    for key, value in values.items():
+        if not value > 0:
+            raise DistributionError(f"{family} needs {key} > 0; got {key}={_fmt(value)}")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """Base of all families: ``ppf`` on a uniform array, ``support``, ``expected``."""
+
+    name: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        _finite(self.name, **values)
+        self.validate()
+
+    def validate(self) -> None:
+        """Check the family's own rules; raise :class:`DistributionError`."""
+
+    def to_scipy(self) -> Any:
+        """The equivalent frozen ``scipy.stats`` distribution."""
+        raise NotImplementedError
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Quantile function applied to uniforms ``u`` in (0, 1)."""
+        return self.to_scipy().ppf(u)
+
+    def cdf(self, x: Any) -> Any:
+        return self.to_scipy().cdf(x)
+
+    def support(self) -> tuple[float, float]:
+        low, high = self.to_scipy().support()
+        return float(low), float(high)
+
+    def expected(self) -> float:
+        """The distribution's mean."""
+        return float(self.to_scipy().mean())
+
+    @property
+    def is_fixed(self) -> bool:
+        return False
+
+    def params(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def describe(self) -> str:
+        """Short human form, e.g. ``uniform(low=0.38, high=0.43)``."""
+        args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params().items())
+        return f"{self.name}({args})"
+
+
+@dataclass(frozen=True)
+class Fixed(Distribution):
+    """A constant: every draw equals ``value``."""
+
+    value: float
+    name: ClassVar[str] = "fixed"
+
+    def to_scipy(self) -> Any:
+        # A point mass: uniform on [value, value] is not allowed by scipy, so a
+        # one-point discrete distribution stands in (ppf is overridden anyway).
+        return stats.rv_discrete(values=([0], [1.0]), name="fixed")
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), float(self.value))
+
+    def cdf(self, x: Any) -> Any:
+        return np.where(np.asarray(x) >= self.value, 1.0, 0.0)
+
+    def support(self) -> tuple[float, float]:
+        return float(self.value), float(self.value)
+
+    def expected(self) -> float:
+        return float(self.value)
+
+    @property
+    def is_fixed(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return _fmt(self.value)
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    """Uniform on [low, high]."""
+
+    low: float
+    high: float
+    name: ClassVar[str] = "uniform"
+
+    def validate(self) -> None:
+        _ordered(self.name, low=self.low, high=self.high)
+
+    def to_scipy(self) -> Any:
+        return stats.uniform(loc=self.low, scale=self.high - self.low)
+
+
+@dataclass(frozen=True)
+class LogUniform(Distribution):
+    """Log-uniform (reciprocal) on [low, high], 0 < low < high."""
+
+    low: float
+    high: float
+    name: ClassVar[str] = "loguniform"
+
+    def validate(self) -> None:
+        _positive(self.name, low=self.low)
+        _ordered(self.name, low=self.low, high=self.high)
+
+    def to_scipy(self) -> Any:
+        return stats.loguniform(self.low, self.high)
+
+
+@dataclass(frozen=True)
+class Triangular(Distribution):
+    """Triangular on [low, high] with peak at ``mode``."""
+
+    low: float
+    mode: float
+    high: float
+    name: ClassVar[str] = "triangular"
+
+    def validate(self) -> None:
+        _ordered(self.name, low=self.low, high=self.high)
+        if not self.low <= self.mode <= self.high:
+            raise DistributionError(
+                f"{self.name} needs low <= mode <= high; got low={_fmt(self.low)}, "
+                f"mode={_fmt(self.mode)}, high={_fmt(self.high)}"
+            )
+
+    def to_scipy(self) -> Any:
+        width = self.high - self.low
+        return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
+
+
+@dataclass(frozen=True)
+class PERT(Triangular):
+    """(Modified) PERT: Beta(1 + λ(m−a)/(b−a), 1 + λ(b−m)/(b−a)) on [a, b].
+
+    λ = 4 is the classic PERT (Malcolm et al. 1959; Vose, *Risk Analysis*, 2008, §9.1.4).
+    """
+
+    lamb: float = 4.0
+    name: ClassVar[str] = "pert"
+
+    def validate(self) -> None:
+        super().validate()
+        _positive(self.name, lamb=self.lamb)
+
+    def to_scipy(self) -> Any:
+        width = self.high - self.low
+        alpha = 1 + self.lamb * (self.mode - self.low) / width
+        beta = 1 + self.lamb * (self.high - self.mode) / width
+        return stats.beta(alpha, beta, loc=self.low, scale=width)
+
+
+@dataclass(frozen=True)
+class Normal(Distribution):
+    """Normal with mean ``mean`` and standard deviation ``sd``."""
+
+    mean: float
+    sd: float
+    name: ClassVar[str] = "normal"
+
+    def validate(self) -> None:
+        _positive(self.name, sd=self.sd)
+
+    def to_scipy(self) -> Any:
+        return stats.norm(loc=self.mean, scale=self.sd)
+
+
+@dataclass(frozen=True)
+class TruncatedNormal(Distribution):
+    """Normal(mean, sd) restricted to [low, high] (renormalized, never clipped)."""
+
+    mean: float
+    sd: float
+    low: float
+    high: float
+    name: ClassVar[str] = "truncnormal"
+
+    def validate(self) -> None:
+        _positive(self.name, sd=self.sd)
+        _ordered(self.name, low=self.low, high=self.high)
+
+    def to_scipy(self) -> Any:
+        a = (self.low - self.mean) / self.sd
+        b = (self.high - self.mean) / self.sd
+        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
+
+
+@dataclass(frozen=True)
+class LogNormal(Distribution):
+    """Lognormal: log(X) ~ Normal(mu, sigma)."""
+
+    mu: float
+    sigma: float
+    name: ClassVar[str] = "lognormal"
+
+    def validate(self) -> None:
+        _positive(self.name, sigma=self.sigma)
+
+    @classmethod
+    def from_interval(cls, low: float, high: float, *, credibility: float = 0.90) -> LogNormal:
+        """Lognormal whose central ``credibility`` interval is [low, high].
+
+        With z = Φ⁻¹((1 + credibility) / 2): mu = (ln low + ln high) / 2,
+        sigma = (ln high − ln low) / (2 z). At 90% this is Squiggle's and
+        Guesstimate's "low to high" (5th and 95th percentiles).
+        """
+        _finite(cls.name, low=low, high=high, credibility=credibility)
+        if not 0 < credibility < 1:
+            raise DistributionError(
+                f"{cls.name} needs 0 < credibility < 1; got credibility={_fmt(credibility)}"
+            )
+        _positive(cls.name, low=low)
+        _ordered(cls.name, low=low, high=high)
+        z = float(stats.norm.ppf((1 + credibility) / 2))
+        log_low, log_high = math.log(low), math.log(high)
+        return cls(mu=(log_low + log_high) / 2, sigma=(log_high - log_low) / (2 * z))
+
+    def to_scipy(self) -> Any:
+        return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
+
+    def describe(self) -> str:
+        p5, p95 = self.to_scipy().ppf([0.05, 0.95])
+        return f"lognormal(mu={_fmt(self.mu)}, sigma={_fmt(self.sigma)}; 90% in {p5:.4g} to {p95:.4g})"
+
+
+@dataclass(frozen=True)
+class Beta(Distribution):
+    """Beta(a, b) scaled to [low, high] (default [0, 1])."""
+
+    a: float
+    b: float
+    low: float = 0.0
+    high: float = 1.0
+    name: ClassVar[str] = "beta"
+
+    def validate(self) -> None:
+        _positive(self.name, a=self.a, b=self.b)
+        _ordered(self.name, low=self.low, high=self.high)
+
+    def to_scipy(self) -> Any:
+        return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
