@@ -288,7 +288,9 @@ class LogNormal(Distribution):
 
     def describe(self) -> str:
         p5, p95 = self.to_scipy().ppf([0.05, 0.95])
-        return f"lognormal(mu={_fmt(self.mu)}, sigma={_fmt(self.sigma)}; 90% in {p5:.4g} to {p95:.4g})"
+        return (
+            f"lognormal(mu={_fmt(self.mu)}, sigma={_fmt(self.sigma)}; 90% in {p5:.4g} to {p95:.4g})"
+        )
 
 
 @dataclass(frozen=True)

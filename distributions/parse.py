@@ -34,8 +34,17 @@ __all__ = ["FAMILIES", "parse"]
 #: Family name (as written in scenario files) -> class.
 FAMILIES: dict[str, type[Distribution]] = {
     cls.name: cls
-    for cls in (Fixed, Uniform, LogUniform, Triangular, PERT, Normal, TruncatedNormal, LogNormal,
-                Beta)
+    for cls in (
+        Fixed,
+        Uniform,
+        LogUniform,
+        Triangular,
+        PERT,
+        Normal,
+        TruncatedNormal,
+        LogNormal,
+        Beta,
+    )
 }
 
 _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -86,9 +95,7 @@ def _parse_table(table: dict[str, Any]) -> Distribution:
         )
     family = table["dist"]
     if not isinstance(family, str) or family.lower() not in FAMILIES:
-        raise DistributionError(
-            f"unknown distribution {family!r}; known: {', '.join(FAMILIES)}"
-        )
+        raise DistributionError(f"unknown distribution {family!r}; known: {', '.join(FAMILIES)}")
     cls = FAMILIES[family.lower()]
     if cls is LogNormal and set(params) != {"mu", "sigma"}:
         return _lognormal_alternatives(params)
@@ -101,11 +108,11 @@ def _construct(cls: type[Distribution], params: dict[str, Any]) -> Distribution:
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise DistributionError(
-            f"{cls.name} has no parameter {', '.join(unknown)}; it takes "
-            f"{', '.join(known)}"
+            f"{cls.name} has no parameter {', '.join(unknown)}; it takes {', '.join(known)}"
         )
     missing = [
-        name for name, f in known.items()
+        name
+        for name, f in known.items()
         if name not in params and f.default is MISSING and f.default_factory is MISSING
     ]
     if missing:

@@ -41,7 +41,9 @@ def stable_key(name: str) -> tuple[int, ...]:
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=stable_key(name))))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=stable_key(name)))
+    )
 
 
 def uniforms(
