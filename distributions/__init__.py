@@ -17,7 +17,7 @@ from .families import (
     Uniform,
 )
 from .parse import FAMILIES, parse
-from .sampling import METHODS, Method, sample, stable_key, uniforms
+from .sampling import METHODS, U_MAX, U_MIN, Method, reachable_range, sample, stable_key, uniforms
 
 __all__ = [
     "FAMILIES",
@@ -30,11 +30,14 @@ __all__ = [
     "LogNormal",
     "LogUniform",
     "Method",
+    "U_MAX",
+    "U_MIN",
     "Normal",
     "Triangular",
     "TruncatedNormal",
     "Uniform",
     "parse",
+    "reachable_range",
     "sample",
     "stable_key",
     "uniforms",

@@ -25,13 +25,24 @@ from scipy.stats import qmc
 
 from .families import Distribution
 
-__all__ = ["METHODS", "Method", "sample", "stable_key", "uniforms"]
+__all__ = [
+    "METHODS",
+    "U_MAX",
+    "U_MIN",
+    "Method",
+    "reachable_range",
+    "sample",
+    "stable_key",
+    "uniforms",
+]
 
 Method = Literal["random", "lhs", "sobol"]
 METHODS: tuple[str, ...] = ("random", "lhs", "sobol")
 
 #: Smallest uniform handed to a ppf: keeps unbounded families finite at u = 0.
-_TINY = 2.0**-54
+U_MIN = 2.0**-54
+#: Largest uniform any design yields: the largest double below 1 (``Generator.random``'s maximum).
+U_MAX = 1.0 - 2.0**-53
 
 
 def stable_key(name: str) -> tuple[int, ...]:
@@ -70,7 +81,7 @@ def uniforms(
         design = _qmc_design(len(ordered), n_draws + start, method=method, seed=seed)[start:]
         out = {name: np.ascontiguousarray(design[:, i]) for i, name in enumerate(ordered)}
     for column in out.values():
-        np.maximum(column, _TINY, out=column)
+        np.maximum(column, U_MIN, out=column)
     return out
 
 
@@ -84,6 +95,12 @@ def _qmc_design(dimensions: int, n_draws: int, *, method: Method, seed: int) -> 
         # Sobol' balance is best at powers of two; other sizes are still valid draws.
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
         return qmc.Sobol(d=dimensions, scramble=True, rng=rng).random(n_draws)
+
+
+def reachable_range(spec: Distribution) -> tuple[float, float]:
+    """The smallest and largest value any draw of ``spec`` can take: ppf at U_MIN and U_MAX."""
+    low, high = spec.ppf(np.array([U_MIN, U_MAX]))
+    return float(low), float(high)
 
 
 def sample(

@@ -36,14 +36,10 @@ class Domain:
         text = f"{left}{self.low:g}, {high}{right}"
         return f"a whole number in {text}" if self.whole else text
 
-    def contains(self, low: float, high: float, *, continuous: bool = False) -> bool:
-        """Whether [low, high] lies inside the domain.
-
-        For a continuous distribution's support an open bound may be touched: the
-        endpoint itself has probability zero.
-        """
-        above = low > self.low if self.low_open and not continuous else low >= self.low
-        below = high < self.high if self.high_open and not continuous else high <= self.high
+    def contains(self, low: float, high: float) -> bool:
+        """Whether the interval [low, high] lies inside the domain."""
+        above = low > self.low if self.low_open else low >= self.low
+        below = high < self.high if self.high_open else high <= self.high
         return above and below
 
 

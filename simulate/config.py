@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distributions import METHODS, Distribution, DistributionError, Fixed, LogNormal, parse
+from distributions import (
+    METHODS,
+    Distribution,
+    DistributionError,
+    Fixed,
+    LogNormal,
+    parse,
+    reachable_range,
+)
 
 from .catalog import load_catalog
 from .chain import NODES, Domain, needed_inputs
@@ -292,7 +300,12 @@ def _inputs(table: Mapping[str, Any], file: str) -> dict[str, InputSpec]:
 
 
 def check_domain(name: str, dist: Distribution, *, file: str) -> None:
-    """Refuse a value or distribution that can fall outside its node's domain."""
+    """Refuse a value or distribution whose draws can fall outside its node's domain.
+
+    A distribution is judged by the values its draws can reach (ppf at the extreme
+    uniforms any design yields), so a lognormal "0.35 to 0.45" MFU, whose tail above 1
+    no draw can reach, is accepted, and a uniform from 0.5 to 1.5 is not.
+    """
     domain: Domain = NODES[name].domain
     field = f"{file}: inputs.{name}"
     if dist.is_fixed:
@@ -304,13 +317,13 @@ def check_domain(name: str, dist: Distribution, *, file: str) -> None:
         raise ConfigError(
             f"{field}: must be {domain.describe()}; {dist.describe()} gives fractions"
         )
-    low, high = dist.support()
-    if not domain.contains(low, high, continuous=True):
+    low, high = reachable_range(dist)
+    if not domain.contains(low, high):
         scipy_dist = dist.to_scipy()
         outside = float(scipy_dist.cdf(domain.low) + scipy_dist.sf(domain.high))
         raise ConfigError(
-            f"{field}: must lie in {domain.describe()}; {dist.describe()} has support "
-            f"[{low:g}, {high:g}] and puts probability {outside:.3g} outside; use a bounded "
+            f"{field}: must lie in {domain.describe()}; {dist.describe()} reaches "
+            f"[{low:.6g}, {high:.6g}] and puts probability {outside:.3g} outside; use a bounded "
             f"family or truncate it"
         )
 
