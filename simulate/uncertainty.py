@@ -6,7 +6,9 @@
   the true p-quantile of any continuous distribution with probability
   F(s − 1) − F(r − 1) ≥ 1 − α (David & Nagaraja, *Order Statistics*, 3rd ed. 2003,
   §7.1). It equals ``scipy.stats.quantile_test(...).confidence_interval()``
-  (two-sided), computed for many percentiles at once with one ``np.partition``.
+  (two-sided), computed for many percentiles at once with one ``np.partition``;
+  where n·min(p, 1 − p) is so small that it misses the point estimate, it is
+  widened to hold it (coverage can only rise).
 * Exceedance probabilities: Wilson (1927) score interval, through
   ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``.
 * Mean: sample mean, standard error s/√n, normal interval.
@@ -123,9 +125,14 @@ def quantile_intervals(
     high_index = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.intp)
     kth = np.unique(np.concatenate([below, above, low_index, high_index]).clip(0, n - 1))
     ordered = np.partition(values, kth, axis=-1)
-    estimate = ordered[..., below] * (1 - weight) + ordered[..., above] * weight
+    a, b = ordered[..., below], ordered[..., above]
+    # numpy's own lerp (numpy.lib._function_base_impl._lerp), so estimates equal np.quantile's
+    estimate = np.where(weight >= 0.5, b - (b - a) * (1 - weight), a + (b - a) * weight)
     low = np.where(low_index >= 0, ordered[..., low_index.clip(0, n - 1)], -np.inf)
     high = np.where(high_index <= n - 1, ordered[..., high_index.clip(0, n - 1)], np.inf)
+    # When n·min(p, 1 − p) is tiny, e.g. n = 2, p = 0.01, the exact interval can miss the
+    # interpolated estimate; widening it to hold the estimate can only raise the coverage.
+    low, high = np.minimum(low, estimate), np.maximum(high, estimate)
     return estimate, low, high
 
 
@@ -169,6 +176,9 @@ def summarize(
     """
     names = list(draws) if outputs is None else list(outputs)
     thresholds = dict(thresholds or {})
+    missing = sorted({*names, *thresholds} - set(draws))
+    if missing:
+        raise ValueError(f"summarize: the draws hold no {', '.join(missing)}")
     probabilities = np.asarray(percentiles, dtype=float) / 100
     result: dict[str, Any] = {"confidence": confidence, "n_draws": None, "outputs": {},
                               "exceedance": {}}
