@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -42,10 +42,12 @@ from scipy.stats import qmc
 
 from distributions import Distribution
 
-from .uncertainty import Model, _num, evaluate_model, uncertain_names
+from .uncertainty import Model, _num, evaluate_model, risk_drivers, uncertain_names
 
 __all__ = [
+    "analyze",
     "log_variance_shares",
+    "markdown_section",
     "markdown_table",
     "rank_correlations",
     "sobol",
@@ -394,3 +396,62 @@ def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None 
         lines.append(f"Brackets: {math.floor(result['confidence'] * 100 + 0.5)}% interval"
                      + (f" ({result['interval']})." if "interval" in result else "."))
     return "\n".join(lines) + "\n"
+
+
+def analyze(
+    model: Model,
+    specs: Mapping[str, Distribution],
+    draws: Mapping[str, Any],
+    *,
+    outputs: Sequence[str],
+    thresholds: Mapping[str, float] | None = None,
+    method: Literal["rank", "sobol"] = "rank",
+    sobol_n: int = 2**14,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
+
+    Always rank correlations, log-variance shares (of the outputs whose draws are all
+    positive), the tornado, and, given ``thresholds``, the risk drivers. With
+    ``method="sobol"`` also Sobol' indices of each output and of its log, at
+    ``sobol_n``·(d + 2) further model runs each.
+    """
+    if method not in ("rank", "sobol"):
+        raise ValueError(f"unknown sensitivity method {method!r}; known: rank, sobol")
+    positive = [out for out in outputs if np.min(np.asarray(draws[out])) > 0]
+    section: dict[str, Any] = {
+        "method": method,
+        "rank_correlation": rank_correlations(draws, specs, outputs=outputs,
+                                              confidence=confidence),
+        "log_variance": log_variance_shares(draws, specs, outputs=positive,
+                                            confidence=confidence),
+        "tornado": tornado(model, specs, outputs=outputs),
+    }
+    if thresholds:
+        section["risk_drivers"] = risk_drivers(model, specs, draws, thresholds=thresholds,
+                                               confidence=confidence)
+    if method == "sobol":
+        section["sobol"] = sobol(model, specs, outputs=outputs, n=sobol_n, seed=seed,
+                                 confidence=confidence)
+        section["sobol_log"] = sobol(model, specs, outputs=positive, n=sobol_n, seed=seed,
+                                     log=True, confidence=confidence)
+    return section
+
+
+_TITLES = {"rank_correlation": "Rank correlations", "log_variance": "Shares of Var(log output)",
+           "tornado": "Tornado (P10 to P90, others at median)",
+           "risk_drivers": "Risk drivers (input fixed at its median)",
+           "sobol": "Sobol' indices", "sobol_log": "Sobol' indices of log(output)"}
+
+
+def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) -> str:
+    """The Markdown of an :func:`analyze` section: per analysis and output, a ranking table."""
+    parts = []
+    for key, title in _TITLES.items():
+        if key not in section:
+            continue
+        for out in section[key]["outputs"]:
+            parts.append(f"#### {title}: {out}\n\n" + markdown_table(section[key], output=out,
+                                                                     limit=limit))
+    return "\n".join(parts)

@@ -15,7 +15,9 @@ from scipy import stats
 from distributions import Fixed, LogNormal, Normal, Uniform
 from simulate import chain
 from simulate.sensitivity import (
+    analyze,
     log_variance_shares,
+    markdown_section,
     markdown_table,
     rank_correlations,
     sobol,
@@ -330,3 +332,18 @@ def test_chain_analyses_are_consistent_and_render():
         markdown_table(ranks, output="nope")
     with pytest.raises(ValueError, match="no table for method"):
         markdown_table({"method": "x", "outputs": {}}, output="y")
+
+
+def test_analyze_bundles_every_analysis_into_one_json_section():
+    outputs = ["train_days", "tco_usd"]
+    draws = make_draw(chain.evaluate, CHAIN_SPECS, seed=7)(0, 4096)
+    section = analyze(chain.evaluate, CHAIN_SPECS, draws, outputs=outputs,
+                      thresholds={"train_days": 80.0}, method="sobol", sobol_n=2**10)
+    assert set(section) == {"method", "rank_correlation", "log_variance", "tornado",
+                            "risk_drivers", "sobol", "sobol_log"}
+    json.dumps(section, allow_nan=False)
+    text = markdown_section(section, limit=2)
+    assert "#### Risk drivers (input fixed at its median): train_days" in text
+    assert "#### Sobol' indices of log(output): tco_usd" in text
+    with pytest.raises(ValueError, match="unknown sensitivity method"):
+        analyze(chain.evaluate, CHAIN_SPECS, draws, outputs=outputs, method="morris")
