@@ -391,6 +391,12 @@ def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None 
              "|---:|" + "|".join("---" if key == "input" else "---:" for key, _ in columns) + "|"]
     for rank, row in enumerate(rows, start=1):
         lines.append(f"| {rank} | " + " | ".join(_fmt(row[key]) for key, _ in columns) + " |")
+    cell = result["outputs"][output]
+    if method == "risk_drivers":
+        lines.insert(0, f"P({output} > {_fmt(cell['threshold'])}) as drawn: "
+                        f"{_fmt(cell['probability'])}.\n")
+    elif method == "tornado":
+        lines.insert(0, f"{output} with every input at its median: {_fmt(cell['base'])}.\n")
     if "confidence" in result:
         lines.append("")
         lines.append(f"Brackets: {math.floor(result['confidence'] * 100 + 0.5)}% interval"

@@ -345,5 +345,7 @@ def test_analyze_bundles_every_analysis_into_one_json_section():
     text = markdown_section(section, limit=2)
     assert "#### Risk drivers (input fixed at its median): train_days" in text
     assert "#### Sobol' indices of log(output): tco_usd" in text
+    p = section["risk_drivers"]["outputs"]["train_days"]["probability"]["probability"]
+    assert f"P(train_days > 80) as drawn: {p:.3g} [" in text
     with pytest.raises(ValueError, match="unknown sensitivity method"):
         analyze(chain.evaluate, CHAIN_SPECS, draws, outputs=outputs, method="morris")
