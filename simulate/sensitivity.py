@@ -108,6 +108,9 @@ def _correlation(cov: np.ndarray) -> np.ndarray:
     return cov / (sd[..., :, None] * sd[..., None, :])
 
 
+_RIDGE = 1e-12
+
+
 def _rank_statistics(corr: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Spearman (k, m), PRCC (k, m) and contribution to variance (k, m) from rank correlations."""
     m = corr.shape[-1] - k
@@ -116,7 +119,9 @@ def _rank_statistics(corr: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, 
     diagonal = np.arange(k)
     for o in range(m):
         index = [*range(k), k + o]
-        precision = np.linalg.inv(corr[..., index, :][..., index])
+        # A ridge of 1e-12 keeps PRCC defined (±1) when an output's ranks equal a
+        # combination of the inputs' (one uncertain input, or a pinned output).
+        precision = np.linalg.inv(corr[..., index, :][..., index] + _RIDGE * np.eye(k + 1))
         prcc[..., o] = -precision[..., :k, k] / np.sqrt(
             precision[..., diagonal, diagonal] * precision[..., k, k][..., None])
     squared = spearman**2

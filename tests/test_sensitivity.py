@@ -349,3 +349,19 @@ def test_analyze_bundles_every_analysis_into_one_json_section():
     assert f"P(train_days > 80) as drawn: {p:.3g} [" in text
     with pytest.raises(ValueError, match="unknown sensitivity method"):
         analyze(chain.evaluate, CHAIN_SPECS, draws, outputs=outputs, method="morris")
+
+
+def test_rank_correlations_with_one_input_and_an_xarray_dataset():
+    # One uncertain input and a monotone model: every rank statistic is exactly ±1 (the
+    # rank correlation matrix is singular; PRCC must still come out as −1, not fail).
+    xr = pytest.importorskip("xarray")
+    specs = {"x": LogNormal(mu=0.0, sigma=1.0), "c": Fixed(value=2.0)}
+    draws = make_draw(lambda v: {"y": v["c"] / v["x"]}, specs, seed=3)(0, 1000)
+    dataset = xr.Dataset({name: ("draw", values) for name, values in draws.items()})
+    result = rank_correlations(dataset, specs, outputs=["y"])
+    (row,) = result["outputs"]["y"]["inputs"]
+    assert row["sign"] == "negative"
+    assert row["spearman"]["value"] == pytest.approx(-1.0, abs=1e-12)
+    assert row["prcc"]["value"] == pytest.approx(-1.0, abs=1e-9)
+    assert row["contribution_to_variance"]["value"] == pytest.approx(1.0)
+    assert result == rank_correlations(draws, specs, outputs=["y"])
