@@ -42,7 +42,7 @@ from scipy.stats import qmc
 
 from distributions import Distribution
 
-from .uncertainty import Model, _num, evaluate_model, risk_drivers, uncertain_names
+from .uncertainty import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
 
 __all__ = [
     "analyze",
@@ -92,6 +92,7 @@ def _grouped_covariances(columns: np.ndarray, groups: int) -> tuple[np.ndarray, 
 def _jackknife(full: np.ndarray, left_out: np.ndarray, *, confidence: float,
                clip: tuple[float, float] = (-np.inf, np.inf)) -> dict[str, np.ndarray]:
     """Grouped-jackknife SE and t interval (Efron & Tibshirani 1993, §11.5)."""
+    _z(confidence)  # validates it
     groups = left_out.shape[0]
     se = np.sqrt((groups - 1) / groups * ((left_out - left_out.mean(axis=0)) ** 2).sum(axis=0))
     t = stats.t.ppf(0.5 + confidence / 2, groups - 1)
@@ -197,6 +198,9 @@ def log_variance_shares(
     raw = _columns(draws, names, "input")
     used = [(name, column) for name, column in zip(names, raw, strict=True) if column.min() > 0]
     skipped = [name for name, column in zip(names, raw, strict=True) if column.min() <= 0]
+    if not used:
+        raise ValueError(f"log-variance shares need an input with positive draws; "
+                         f"{', '.join(skipped) or 'no input'} has none")
     targets = _columns(draws, outputs, "output")
     bad = [name for name, column in zip(outputs, targets, strict=True) if column.min() <= 0]
     if bad:
@@ -227,11 +231,10 @@ def log_variance_shares(
         rows = [{"input": name, "exponent": _cell(exponent, (i, o)), "share": _cell(share, (i, o))}
                 for i, (name, _) in enumerate(used)]
         rows.sort(key=lambda row: -row["share"]["value"])
-        unexplained = {key: None if value is None else 1 - value
-                       for key, value in _cell(r_squared, o).items()}
-        unexplained["low"], unexplained["high"] = unexplained["high"], unexplained["low"]
-        unexplained["standard_error"] = _num(r_squared["standard_error"][o])
-        result["outputs"][out] = {"r_squared": _cell(r_squared, o), "unexplained": unexplained,
+        fit_cell = _cell(r_squared, o)
+        unexplained = {"value": 1 - fit_cell["value"], "standard_error": fit_cell["standard_error"],
+                       "low": 1 - fit_cell["high"], "high": 1 - fit_cell["low"]}
+        result["outputs"][out] = {"r_squared": fit_cell, "unexplained": unexplained,
                                   "variance_of_log": _num(full[k + o, k + o]), "inputs": rows}
     return result
 

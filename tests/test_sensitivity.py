@@ -199,6 +199,8 @@ def test_log_variance_shares_reports_what_a_sum_leaves_unexplained():
     assert result["skipped"] == ["x2"]  # a normal input has non-positive draws
     assert result["outputs"]["y"]["r_squared"]["value"] < 0.9
     assert result["outputs"]["y"]["unexplained"]["value"] > 0.1
+    with pytest.raises(ValueError, match="need an input with positive draws; x2 has none"):
+        log_variance_shares(draws, {"x2": specs["x2"]}, outputs=["y"])
 
 
 # --------------------------------------------------------------------------- rank correlations
