@@ -6,7 +6,7 @@
   the true p-quantile of any continuous distribution with probability
   F(s − 1) − F(r − 1) ≥ 1 − α (David & Nagaraja, *Order Statistics*, 3rd ed. 2003,
   §7.1). It equals ``scipy.stats.quantile_test(...).confidence_interval()``
-  (two-sided), computed for many percentiles at once with one ``np.partition``;
+  (two-sided), computed for many percentiles and variables at once from one sort;
   where n·min(p, 1 − p) is so small that it misses the point estimate, it is
   widened to hold it (coverage can only rise).
 * Exceedance probabilities: Wilson (1927) score interval, through
@@ -107,7 +107,7 @@ def quantile_intervals(
 
     ``probabilities`` are in [0, 1]. Returns ``(estimate, low, high)``, each of shape
     ``values.shape[:-1] + (len(probabilities),)``; a bound beyond the sample's range
-    (too few draws for the confidence) is ±inf. One ``np.partition`` for everything.
+    (too few draws for the confidence) is ±inf. One sort along the last axis for everything.
     """
     _z(confidence)
     values = np.asarray(values, dtype=float)
@@ -123,13 +123,17 @@ def quantile_intervals(
     # 0-based indices of X_(r) and X_(s): r - 1 = F^-1(alpha/2) - 1, s - 1 = F^-1(1 - alpha/2).
     low_index = stats.binom.ppf(alpha / 2, n, p).astype(np.intp) - 1
     high_index = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.intp)
-    kth = np.unique(np.concatenate([below, above, low_index, high_index]).clip(0, n - 1))
-    ordered = np.partition(values, kth, axis=-1)
-    a, b = ordered[..., below], ordered[..., above]
+    needed = np.stack([below, above, low_index.clip(0, n - 1), high_index.clip(0, n - 1)])
+    # Row by row, a full sort: numpy's SIMD sort beats np.partition with a dozen kth (about
+    # 0.2 s against 0.4 s for 25 x 1e6 draws; benchmarks/bench_percentile_intervals.py), and
+    # one row's copy at a time keeps the memory small.
+    rows = values.reshape(-1, n)
+    picked = np.stack([np.sort(row)[needed] for row in rows])
+    a, b, low, high = np.moveaxis(picked.reshape(values.shape[:-1] + needed.shape), -2, 0)
     # numpy's own lerp (numpy.lib._function_base_impl._lerp), so estimates equal np.quantile's
     estimate = np.where(weight >= 0.5, b - (b - a) * (1 - weight), a + (b - a) * weight)
-    low = np.where(low_index >= 0, ordered[..., low_index.clip(0, n - 1)], -np.inf)
-    high = np.where(high_index <= n - 1, ordered[..., high_index.clip(0, n - 1)], np.inf)
+    low = np.where(low_index >= 0, low, -np.inf)
+    high = np.where(high_index <= n - 1, high, np.inf)
     # When n·min(p, 1 − p) is tiny, e.g. n = 2, p = 0.01, the exact interval can miss the
     # interpolated estimate; widening it to hold the estimate can only raise the coverage.
     low, high = np.minimum(low, estimate), np.maximum(high, estimate)
