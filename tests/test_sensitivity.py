@@ -69,8 +69,8 @@ def test_sobol_ishigami_within_005_at_2_14():
     result = sobol(ishigami, ISHIGAMI_SPECS, outputs=["y"], n=2**14, seed=3, n_resamples=100)
     rows = result["outputs"]["y"]["inputs"]
     first, total = _by_input(rows, "first_order"), _by_input(rows, "total_order")
-    # The tolerance, 0.05; the bootstrap SE at 2^14 base draws is about 0.01,
-    # so 0.05 is several SE, and the SE check keeps the comparison meaningful.
+    # The tolerance, 0.05 (Saltelli et al. 2008). For it to be a >= 4-sigma test the
+    # bootstrap SE must be <= 0.05/4 = 0.0125; it is 0.003 to 0.010 at 2^14 base draws.
     for name, s1, st in zip(("x1", "x2", "x3"), (0.3139, 0.4424, 0.0), (0.5576, 0.4424, 0.2437),
                             strict=True):
         assert abs(first[name]["value"] - s1) <= 0.05
@@ -98,7 +98,7 @@ def test_sobol_g_function_against_closed_form():
         # itself must be small enough for the test to mean something.
         for estimate, truth in ((first[name], s1[i]), (total[name], st[i])):
             assert estimate["standard_error"] < 0.02
-            assert abs(estimate["value"] - truth) <= 4 * estimate["standard_error"] + 1e-4
+            assert abs(estimate["value"] - truth) <= 4 * estimate["standard_error"]
 
 
 def test_sobol_agrees_with_salib_on_the_same_draws():

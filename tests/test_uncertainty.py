@@ -157,6 +157,8 @@ def test_risk_drivers_find_the_input_that_drives_exceedance():
     assert other["reduction"]["value"] == pytest.approx(difference.mean(), abs=1e-15)
     assert other["reduction"]["standard_error"] == pytest.approx(difference.std() / math.sqrt(n))
     json.dumps(result, allow_nan=False)
+    with pytest.raises(ValueError, match="the model does not compute z"):
+        risk_drivers(model, specs, draws, thresholds={"z": 1.0})
     with pytest.raises(ValueError, match="needs the draws of x2"):
         risk_drivers(model, specs, {"x1": draws["x1"]}, thresholds={"y": 9.0})
 
