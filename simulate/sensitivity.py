@@ -1,0 +1,471 @@
+"""Which input drives the spread: rank correlations, Sobol' indices, log-variance shares, tornado.
+
+Every analysis takes a vectorized ``model(inputs) -> outputs`` (named arrays; the
+chain's :func:`simulate.chain.evaluate` is one) or the draws of a main run, and the
+input specs; fixed specs are passed to the model as constants and never ranked.
+
+* :func:`rank_correlations`: Spearman's ρ (Pearson on ranks), the partial rank
+  correlation coefficient PRCC (Iman & Conover 1980, *Commun. Stat. A* 9:1749; as the
+  partial correlation −P_iy/√(P_ii P_yy) from the inverse P of the rank correlation
+  matrix, Whittaker 1990 §5.7), and the contribution to variance ρ_i² / Σ_j ρ_j²
+  (the @RISK convention, Palisade *@RISK User's Guide*, "Sensitivity Analysis").
+  The ranks of an input equal those of the uniforms it came from (monotone ppf), so
+  either may be passed.
+* :func:`sobol`: first-order (Saltelli et al. 2010, *Comput. Phys. Commun.* 181:259,
+  Table 2 (b)) and total (Jansen 1999, Table 2 (f)) indices by
+  ``scipy.stats.sobol_indices`` on the A, B, AB design of Saltelli et al. (2010, §5)
+  built from one scrambled Sobol' sequence of 2d columns; intervals by
+  ``scipy.stats.bootstrap`` (percentile) over the base draws.
+* :func:`log_variance_shares`: OLS of log Y on the log X_i; share_i = a_i² Var(log X_i) /
+  Var(log Y). For Y = c·Π X_i^{a_i} the fit is exact and, with independent inputs, the
+  shares are Var(log Y) = Σ a_i² Var(log X_i) split term by term; 1 − R² is what the
+  log-linear form misses (sums such as capex + energy).
+* :func:`tornado`: one-at-a-time swing of each output between an input's P10 and P90,
+  the others at their medians (Clemen & Reilly, *Making Hard Decisions*, 2001, ch. 5).
+
+Rank and log statistics get grouped-jackknife intervals: the draws are split into G
+contiguous groups, the statistic is recomputed leaving each group out (from the group
+cross-product sums, so no re-ranking), SE² = (G − 1)/G · Σ_g (θ_(g) − θ̄)², and the
+interval is θ ± t_{G−1} SE (Efron & Tibshirani, *An Introduction to the Bootstrap*,
+1993, §11.5; Shao & Wu 1989, *Ann. Stat.* 17:1176, delete-d jackknife).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+from distributions import Distribution
+
+from .uncertainty import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
+
+__all__ = [
+    "analyze",
+    "log_variance_shares",
+    "markdown_section",
+    "markdown_table",
+    "rank_correlations",
+    "sobol",
+    "sobol_evaluations",
+    "tornado",
+]
+
+
+def _ranks(values: Any) -> np.ndarray:
+    """Ranks 1..n by one argsort; average ranks (``scipy.stats.rankdata``) if there are ties."""
+    x = np.asarray(values, dtype=float).ravel()
+    order = np.argsort(x, kind="stable")
+    if np.any(x[order[1:]] == x[order[:-1]]):
+        return stats.rankdata(x)
+    ranks = np.empty(x.size)
+    ranks[order] = np.arange(1, x.size + 1)
+    return ranks
+
+
+def _grouped_covariances(columns: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Covariance matrix of ``columns`` (n, p), and the G leave-one-group-out ones (G, p, p)."""
+    n = columns.shape[0]
+    if groups < 2 or n < 3 * groups:
+        raise ValueError(f"need groups >= 2 and at least 3 draws per group; got groups={groups}, "
+                         f"n={n}")
+    centered = columns - columns.mean(axis=0)
+    bounds = np.linspace(0, n, groups + 1).astype(int)
+    blocks = [centered[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    sums = np.stack([block.sum(axis=0) for block in blocks])
+    cross = np.stack([block.T @ block for block in blocks])
+    counts = np.diff(bounds).astype(float)
+
+    def covariance(s: np.ndarray, c: np.ndarray, m: Any) -> np.ndarray:
+        m = np.asarray(m, dtype=float)[..., None, None]
+        return (c - s[..., :, None] * s[..., None, :] / m) / (m - 1)
+
+    full = covariance(sums.sum(axis=0), cross.sum(axis=0), n)
+    left_out = covariance(sums.sum(axis=0) - sums, cross.sum(axis=0) - cross, n - counts)
+    return full, left_out
+
+
+def _jackknife(full: np.ndarray, left_out: np.ndarray, *, confidence: float,
+               clip: tuple[float, float] = (-np.inf, np.inf)) -> dict[str, np.ndarray]:
+    """Grouped-jackknife SE and t interval (Efron & Tibshirani 1993, §11.5)."""
+    _z(confidence)  # validates it
+    groups = left_out.shape[0]
+    se = np.sqrt((groups - 1) / groups * ((left_out - left_out.mean(axis=0)) ** 2).sum(axis=0))
+    t = stats.t.ppf(0.5 + confidence / 2, groups - 1)
+    return {"value": full, "standard_error": se, "low": np.clip(full - t * se, *clip),
+            "high": np.clip(full + t * se, *clip)}
+
+
+def _cell(parts: Mapping[str, np.ndarray], index: Any) -> dict[str, float | None]:
+    return {key: _num(np.asarray(array)[index]) for key, array in parts.items()}
+
+
+def _correlation(cov: np.ndarray) -> np.ndarray:
+    sd = np.sqrt(np.diagonal(cov, axis1=-2, axis2=-1))
+    return cov / (sd[..., :, None] * sd[..., None, :])
+
+
+_RIDGE = 1e-12
+
+
+def _rank_statistics(corr: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spearman (k, m), PRCC (k, m) and contribution to variance (k, m) from rank correlations."""
+    m = corr.shape[-1] - k
+    spearman = corr[..., :k, k:]
+    prcc = np.empty_like(spearman)
+    diagonal = np.arange(k)
+    for o in range(m):
+        index = [*range(k), k + o]
+        # A ridge of 1e-12 keeps PRCC defined (±1) when an output's ranks equal a
+        # combination of the inputs' (one uncertain input, or a pinned output).
+        precision = np.linalg.inv(corr[..., index, :][..., index] + _RIDGE * np.eye(k + 1))
+        prcc[..., o] = -precision[..., :k, k] / np.sqrt(
+            precision[..., diagonal, diagonal] * precision[..., k, k][..., None])
+    squared = spearman**2
+    return spearman, prcc, squared / squared.sum(axis=-2, keepdims=True)
+
+
+def _columns(draws: Mapping[str, Any], names: Sequence[str], role: str) -> list[np.ndarray]:
+    missing = [name for name in names if name not in draws]
+    if missing:
+        raise ValueError(f"the draws hold no {role} {', '.join(missing)}")
+    out = [np.asarray(draws[name], dtype=float).ravel() for name in names]
+    flat = [name for name, column in zip(names, out, strict=True) if np.ptp(column) == 0]
+    if flat:
+        raise ValueError(f"{role} {', '.join(flat)} has no spread; fixed values are not ranked")
+    return out
+
+
+def rank_correlations(
+    draws: Mapping[str, Any],
+    specs: Mapping[str, Distribution],
+    *,
+    outputs: Sequence[str],
+    confidence: float = 0.95,
+    groups: int = 20,
+) -> dict[str, Any]:
+    """Spearman ρ, PRCC and contribution to variance of every uncertain input, per output.
+
+    ``draws`` maps names to the main run's arrays (an ``xarray.Dataset`` works); the
+    uncertain inputs may be given as values, uniforms or ranks. Rows are sorted by
+    contribution to variance, largest first.
+    """
+    inputs = uncertain_names(specs)
+    columns = _columns(draws, inputs, "input") + _columns(draws, outputs, "output")
+    ranks = np.column_stack([_ranks(column) for column in columns])
+    full, left_out = _grouped_covariances(ranks, groups)
+    k = len(inputs)
+    point = _rank_statistics(_correlation(full), k)
+    replicates = _rank_statistics(_correlation(left_out), k)
+    parts = [
+        _jackknife(p, r, confidence=confidence, clip=clip)
+        for p, r, clip in zip(point, replicates, [(-1, 1), (-1, 1), (0, 1)], strict=True)
+    ]
+    result: dict[str, Any] = {
+        "method": "rank_correlation", "n_draws": int(ranks.shape[0]), "confidence": confidence,
+        "interval": f"grouped jackknife, {groups} groups", "outputs": {},
+    }
+    for o, out in enumerate(outputs):
+        rows = [
+            {"input": name, "sign": "positive" if point[0][i, o] >= 0 else "negative",
+             "spearman": _cell(parts[0], (i, o)), "prcc": _cell(parts[1], (i, o)),
+             "contribution_to_variance": _cell(parts[2], (i, o))}
+            for i, name in enumerate(inputs)
+        ]
+        rows.sort(key=lambda row: -row["contribution_to_variance"]["value"])
+        result["outputs"][out] = {"inputs": rows}
+    return result
+
+
+def log_variance_shares(
+    draws: Mapping[str, Any],
+    specs: Mapping[str, Distribution],
+    *,
+    outputs: Sequence[str],
+    confidence: float = 0.95,
+    groups: int = 20,
+) -> dict[str, Any]:
+    """Each input's share of Var(log output), by OLS of log Y on the log X_i (see module doc).
+
+    Inputs with a non-positive draw cannot enter a log-linear fit; they are listed
+    under ``skipped`` and what they explain falls into ``unexplained``.
+    """
+    names = uncertain_names(specs)
+    raw = _columns(draws, names, "input")
+    used = [(name, column) for name, column in zip(names, raw, strict=True) if column.min() > 0]
+    skipped = [name for name, column in zip(names, raw, strict=True) if column.min() <= 0]
+    if not used:
+        raise ValueError(f"log-variance shares need an input with positive draws; "
+                         f"{', '.join(skipped) or 'no input'} has none")
+    targets = _columns(draws, outputs, "output")
+    bad = [name for name, column in zip(outputs, targets, strict=True) if column.min() <= 0]
+    if bad:
+        raise ValueError(f"log-variance shares need positive outputs; {', '.join(bad)} is not")
+    logs = np.log(np.column_stack([column for _, column in used] + targets))
+    full, left_out = _grouped_covariances(logs, groups)
+    k = len(used)
+
+    def fit(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        sxx, sxy = cov[..., :k, :k], cov[..., :k, k:]
+        syy = np.diagonal(cov, axis1=-2, axis2=-1)[..., k:]
+        exponent = np.linalg.solve(sxx, sxy)  # (..., k, m)
+        variance_x = np.diagonal(sxx, axis1=-2, axis2=-1)[..., :, None]
+        share = exponent**2 * variance_x / syy[..., None, :]
+        r_squared = (exponent * sxy).sum(axis=-2) / syy
+        return exponent, share, r_squared
+
+    point, replicates = fit(full), fit(left_out)
+    exponent, share, r_squared = (
+        _jackknife(p, r, confidence=confidence, clip=clip)
+        for p, r, clip in zip(point, replicates, [(-np.inf, np.inf), (0, 1), (0, 1)], strict=True)
+    )
+    result: dict[str, Any] = {
+        "method": "log_variance", "n_draws": int(logs.shape[0]), "confidence": confidence,
+        "interval": f"grouped jackknife, {groups} groups", "skipped": skipped, "outputs": {},
+    }
+    for o, out in enumerate(outputs):
+        rows = [{"input": name, "exponent": _cell(exponent, (i, o)), "share": _cell(share, (i, o))}
+                for i, (name, _) in enumerate(used)]
+        rows.sort(key=lambda row: -row["share"]["value"])
+        fit_cell = _cell(r_squared, o)
+        unexplained = {"value": 1 - fit_cell["value"], "standard_error": fit_cell["standard_error"],
+                       "low": 1 - fit_cell["high"], "high": 1 - fit_cell["low"]}
+        result["outputs"][out] = {"r_squared": fit_cell, "unexplained": unexplained,
+                                  "variance_of_log": _num(full[k + o, k + o]), "inputs": rows}
+    return result
+
+
+def sobol_evaluations(
+    model: Model,
+    specs: Mapping[str, Distribution],
+    *,
+    outputs: Sequence[str],
+    n: int = 2**14,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The model on the A, B and AB_i designs of Saltelli et al. (2010, §5).
+
+    A and B are the two halves of one scrambled Sobol' sequence of 2d columns (as
+    ``scipy.stats.sobol_indices`` builds them); AB_i is A with column i from B. Returns
+    ``names``, ``outputs``, the uniforms ``u_A``, ``u_B`` (n, d), and the evaluations
+    ``f_A``, ``f_B`` (s, n) and ``f_AB`` (d, s, n), the layout ``sobol_indices`` takes.
+    """
+    names = uncertain_names(specs)
+    d, s = len(names), len(outputs)
+    if d == 0 or n < 2 or n & (n - 1):
+        raise ValueError(f"Sobol' indices need an uncertain input and n a power of 2 >= 2; got "
+                         f"{d} uncertain inputs, n={n}")
+    design = qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n)
+    design = np.clip(design, 2.0**-54, 1 - 2.0**-53)  # keep unbounded ppfs finite
+    u_a, u_b = design[:, :d], design[:, d:]
+    stacked = np.concatenate([u_a, u_b, *(np.where(np.arange(d) == i, u_b, u_a)
+                                          for i in range(d))])
+    inputs = {name: np.asarray(specs[name].ppf(stacked[:, j]), dtype=float)
+              for j, name in enumerate(names)}
+    values = evaluate_model(model, specs, inputs, outputs=outputs)
+    y = np.stack([values[name] for name in outputs])  # (s, (d + 2) n)
+    return {"names": names, "outputs": list(outputs), "u_A": u_a, "u_B": u_b,
+            "f_A": y[:, :n], "f_B": y[:, n:2 * n],
+            "f_AB": y[:, 2 * n:].reshape(s, d, n).transpose(1, 0, 2)}
+
+
+def sobol(
+    model: Model,
+    specs: Mapping[str, Distribution],
+    *,
+    outputs: Sequence[str],
+    n: int = 2**14,
+    seed: int = 0,
+    log: bool = False,
+    confidence: float = 0.95,
+    n_resamples: int = 200,
+) -> dict[str, Any]:
+    """First-order and total Sobol' indices of every uncertain input, with bootstrap intervals.
+
+    ``n`` base draws (a power of 2) cost n(d + 2) model evaluations. With ``log=True``
+    the indices are those of log(output). Rows are sorted by total index.
+    """
+    ev = sobol_evaluations(model, specs, outputs=outputs, n=n, seed=seed)
+    f_a, f_b, f_ab = ev["f_A"], ev["f_B"], ev["f_AB"]
+    if log:
+        if min(f_a.min(), f_b.min(), f_ab.min()) <= 0:
+            raise ValueError("Sobol' indices of log(output) need positive outputs")
+        f_a, f_b, f_ab = np.log(f_a), np.log(f_b), np.log(f_ab)
+    s, d = len(outputs), len(ev["names"])
+
+    def indices(index: np.ndarray) -> np.ndarray:
+        res = stats.sobol_indices(
+            func={"f_A": f_a[:, index], "f_B": f_b[:, index], "f_AB": f_ab[..., index]}, n=n)
+        return np.stack([np.reshape(res.first_order, (s, d)), np.reshape(res.total_order, (s, d))])
+
+    point = indices(np.arange(n))
+    boot = stats.bootstrap((np.arange(n),), indices, vectorized=False, method="percentile",
+                           n_resamples=n_resamples, confidence_level=confidence, rng=seed)
+    parts = {"value": point, "standard_error": boot.standard_error,
+             "low": boot.confidence_interval.low, "high": boot.confidence_interval.high}
+    variance = np.var(np.concatenate([f_a, f_b], axis=1), axis=1)
+    result: dict[str, Any] = {
+        "method": "sobol", "n_base": n, "n_evaluations": n * (d + 2), "log": log,
+        "confidence": confidence, "interval": f"percentile bootstrap, {n_resamples} resamples",
+        "estimator": "first order Saltelli et al. 2010; total Jansen 1999 "
+                     "(scipy.stats.sobol_indices)",
+        "outputs": {},
+    }
+    for o, out in enumerate(outputs):
+        rows = [{"input": name, "first_order": _cell(parts, (0, o, i)),
+                 "total_order": _cell(parts, (1, o, i))} for i, name in enumerate(ev["names"])]
+        rows.sort(key=lambda row: -row["total_order"]["value"])
+        result["outputs"][out] = {"variance": _num(variance[o]), "inputs": rows}
+    return result
+
+
+def tornado(
+    model: Model,
+    specs: Mapping[str, Distribution],
+    *,
+    outputs: Sequence[str],
+    low: float = 0.10,
+    high: float = 0.90,
+) -> dict[str, Any]:
+    """Swing of each output as each input goes from its ``low`` to its ``high`` quantile,
+    the others at their medians; exact (no sampling), rows sorted by swing."""
+    if not 0 < low < high < 1:
+        raise ValueError(f"tornado needs 0 < low < high < 1; got low={low!r}, high={high!r}")
+    names = uncertain_names(specs)
+    k = len(names)
+    inputs = {}
+    for i, name in enumerate(names):
+        column = np.full(2 * k + 1, float(specs[name].ppf(0.5)))
+        column[1 + i], column[1 + k + i] = specs[name].ppf(low), specs[name].ppf(high)
+        inputs[name] = column
+    values = evaluate_model(model, specs, inputs, outputs=outputs)
+    result: dict[str, Any] = {"method": "tornado", "low_quantile": low, "high_quantile": high,
+                              "outputs": {}}
+    for out in outputs:
+        y = values[out]
+        rows = [{"input": name, "input_low": _num(inputs[name][1 + i]),
+                 "input_high": _num(inputs[name][1 + k + i]),
+                 "output_at_input_low": _num(y[1 + i]), "output_at_input_high": _num(y[1 + k + i]),
+                 "swing": _num(abs(y[1 + k + i] - y[1 + i]))} for i, name in enumerate(names)]
+        rows.sort(key=lambda row: -row["swing"])
+        result["outputs"][out] = {"base": _num(y[0]), "inputs": rows}
+    return result
+
+
+def _fmt(cell: Any) -> str:
+    if isinstance(cell, dict):
+        value = cell.get("value", cell.get("probability"))
+        bounds = ", ".join(_fmt(cell.get(key)) for key in ("low", "high"))
+        return f"{_fmt(value)} [{bounds}]"
+    if cell is None:
+        return "n/a"
+    if isinstance(cell, float | int) and not isinstance(cell, bool):
+        return f"{cell:.3g}"
+    return str(cell)
+
+
+_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "rank_correlation": [("input", "input"), ("spearman", "Spearman ρ"), ("prcc", "PRCC"),
+                         ("contribution_to_variance", "contribution to variance")],
+    "sobol": [("input", "input"), ("first_order", "first-order S_i"),
+              ("total_order", "total S_Ti")],
+    "log_variance": [("input", "input"), ("exponent", "exponent a_i"),
+                     ("share", "share of Var(log Y)")],
+    "tornado": [("input", "input"), ("input_low", "input at low"), ("input_high", "input at high"),
+                ("output_at_input_low", "output at low"),
+                ("output_at_input_high", "output at high"), ("swing", "swing")],
+    "risk_drivers": [("input", "input fixed at median"), ("median", "median"),
+                     ("probability", "P(exceed) with it fixed"),
+                     ("reduction", "fall in P(exceed)")],
+}
+
+
+def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None = None) -> str:
+    """A Markdown ranking table for one output of any analysis here or of
+    :func:`simulate.uncertainty.risk_drivers`; cells read ``value [low, high]``."""
+    method = result.get("method")
+    if method not in _COLUMNS:
+        raise ValueError(f"no table for method {method!r}; known: {', '.join(_COLUMNS)}")
+    if output not in result["outputs"]:
+        raise ValueError(f"the {method} result has no output {output!r}; it has "
+                         f"{', '.join(result['outputs'])}")
+    columns = _COLUMNS[method]
+    rows = result["outputs"][output]["inputs"][:limit]
+    lines = ["| rank | " + " | ".join(title for _, title in columns) + " |",
+             "|---:|" + "|".join("---" if key == "input" else "---:" for key, _ in columns) + "|"]
+    for rank, row in enumerate(rows, start=1):
+        lines.append(f"| {rank} | " + " | ".join(_fmt(row[key]) for key, _ in columns) + " |")
+    cell = result["outputs"][output]
+    if method == "risk_drivers":
+        lines.insert(0, f"P({output} > {_fmt(cell['threshold'])}) as drawn: "
+                        f"{_fmt(cell['probability'])}.\n")
+    elif method == "tornado":
+        lines.insert(0, f"{output} with every input at its median: {_fmt(cell['base'])}.\n")
+    if "confidence" in result:
+        lines.append("")
+        lines.append(f"Brackets: {math.floor(result['confidence'] * 100 + 0.5)}% interval"
+                     + (f" ({result['interval']})." if "interval" in result else "."))
+    return "\n".join(lines) + "\n"
+
+
+def analyze(
+    model: Model,
+    specs: Mapping[str, Distribution],
+    draws: Mapping[str, Any],
+    *,
+    outputs: Sequence[str],
+    thresholds: Mapping[str, float] | None = None,
+    method: Literal["rank", "sobol"] = "rank",
+    sobol_n: int = 2**14,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
+
+    Always rank correlations, log-variance shares (of the outputs whose draws are all
+    positive), the tornado, and, given ``thresholds``, the risk drivers. With
+    ``method="sobol"`` also Sobol' indices of each output and of its log, at
+    ``sobol_n``·(d + 2) further model runs each.
+    """
+    if method not in ("rank", "sobol"):
+        raise ValueError(f"unknown sensitivity method {method!r}; known: rank, sobol")
+    positive = [out for out in outputs if np.min(np.asarray(draws[out])) > 0]
+    section: dict[str, Any] = {
+        "method": method,
+        "rank_correlation": rank_correlations(draws, specs, outputs=outputs,
+                                              confidence=confidence),
+        "log_variance": log_variance_shares(draws, specs, outputs=positive,
+                                            confidence=confidence),
+        "tornado": tornado(model, specs, outputs=outputs),
+    }
+    if thresholds:
+        section["risk_drivers"] = risk_drivers(model, specs, draws, thresholds=thresholds,
+                                               confidence=confidence)
+    if method == "sobol":
+        section["sobol"] = sobol(model, specs, outputs=outputs, n=sobol_n, seed=seed,
+                                 confidence=confidence)
+        section["sobol_log"] = sobol(model, specs, outputs=positive, n=sobol_n, seed=seed,
+                                     log=True, confidence=confidence)
+    return section
+
+
+_TITLES = {"rank_correlation": "Rank correlations", "log_variance": "Shares of Var(log output)",
+           "tornado": "Tornado (P10 to P90, others at median)",
+           "risk_drivers": "Risk drivers (input fixed at its median)",
+           "sobol": "Sobol' indices", "sobol_log": "Sobol' indices of log(output)"}
+
+
+def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) -> str:
+    """The Markdown of an :func:`analyze` section: per analysis and output, a ranking table."""
+    parts = []
+    for key, title in _TITLES.items():
+        if key not in section:
+            continue
+        for out in section[key]["outputs"]:
+            parts.append(f"#### {title}: {out}\n\n" + markdown_table(section[key], output=out,
+                                                                     limit=limit))
+    return "\n".join(parts)

@@ -1,0 +1,364 @@
+"""Every statistic with its uncertainty: percentiles, exceedance, mean, risk drivers, convergence.
+
+* Percentiles: the point estimate is numpy's default (``method="linear"``); the
+  interval is the distribution-free order-statistic interval [X_(r), X_(s)] with
+  r = F⁻¹(α/2) and s − 1 = F⁻¹(1 − α/2), F the Binomial(n, p) cdf, which covers
+  the true p-quantile of any continuous distribution with probability
+  F(s − 1) − F(r − 1) ≥ 1 − α (David & Nagaraja, *Order Statistics*, 3rd ed. 2003,
+  §7.1). It equals ``scipy.stats.quantile_test(...).confidence_interval()``
+  (two-sided), computed for many percentiles and variables at once from one sort;
+  where n·min(p, 1 − p) is so small that it misses the point estimate, it is
+  widened to hold it (coverage can only rise).
+* Exceedance probabilities: Wilson (1927) score interval, through
+  ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``.
+* Mean: sample mean, standard error s/√n, normal interval.
+* Risk drivers: P(output > threshold) with every draw as drawn, and with one input
+  fixed at its median on the *same* draws; the fall in probability gets the paired
+  interval of Newcombe (1998, *Stat. Med.* 17:2635, method 1): with b draws that
+  exceed only as drawn and c only with the input fixed, Δ = (b − c)/n and
+  SE = √(b + c − (b − c)²/n)/n.
+* :func:`run_until`: draws in batches until every interval is within a precision.
+
+Results are plain dicts of floats (±inf and NaN become ``None``), ready for JSON.
+The schemas are documented in ``docs/sensitivity.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from scipy import stats
+
+from distributions import Distribution, uniforms
+
+__all__ = [
+    "Convergence",
+    "Model",
+    "evaluate_model",
+    "exceedance_interval",
+    "make_draw",
+    "mean_interval",
+    "percentile_key",
+    "quantile_intervals",
+    "risk_drivers",
+    "run_until",
+    "summarize",
+    "uncertain_names",
+]
+
+#: A vectorized model: named input arrays (or scalars for fixed inputs) -> named output arrays.
+Model = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+
+
+def _num(x: Any) -> float | None:
+    """A JSON-safe float: ``None`` for ±inf and NaN."""
+    value = float(x)
+    return value if math.isfinite(value) else None
+
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}")
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def percentile_key(percent: float) -> str:
+    """``p5``, ``p50``, ``p2.5``: "p" and the percent in Python's ``g`` format (DESIGN.md)."""
+    return f"p{percent:g}"
+
+
+def uncertain_names(specs: Mapping[str, Distribution]) -> list[str]:
+    """Names of the specs that are not fixed, in the specs' order."""
+    return [name for name, spec in specs.items() if not spec.is_fixed]
+
+
+def evaluate_model(
+    model: Model,
+    specs: Mapping[str, Distribution],
+    inputs: Mapping[str, Any],
+    *,
+    outputs: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """Run ``model`` on the uncertain ``inputs`` plus the fixed specs' values.
+
+    Returns float arrays broadcast to the draws' length, one per name in ``outputs``
+    (an output may also be an input, which is passed through).
+    """
+    given = _with_fixed(specs, inputs)
+    n = max((np.size(v) for v in inputs.values()), default=1)
+    result = dict(model(given))
+    missing = [name for name in outputs if name not in result and name not in given]
+    if missing:
+        raise ValueError(f"the model does not compute {', '.join(missing)}")
+    return {
+        name: np.broadcast_to(np.asarray(result.get(name, given.get(name)), dtype=float), (n,))
+        for name in outputs
+    }
+
+
+def quantile_intervals(
+    values: np.ndarray, probabilities: Sequence[float] | np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Percentile estimates and order-statistic intervals along the last axis.
+
+    ``probabilities`` are in [0, 1]. Returns ``(estimate, low, high)``, each of shape
+    ``values.shape[:-1] + (len(probabilities),)``; a bound beyond the sample's range
+    (too few draws for the confidence) is ±inf. One sort along the last axis for everything.
+    """
+    _z(confidence)
+    values = np.asarray(values, dtype=float)
+    p = np.asarray(probabilities, dtype=float)
+    n = values.shape[-1]
+    if n == 0 or np.any((p < 0) | (p > 1)):
+        raise ValueError(f"need draws and probabilities in [0, 1]; got n={n}, p={p.tolist()}")
+    position = (n - 1) * p  # numpy's "linear" method (Hyndman & Fan 1996, type 7)
+    below = np.floor(position).astype(np.intp)
+    above = np.minimum(below + 1, n - 1)
+    weight = position - below
+    alpha = 1 - confidence
+    # 0-based indices of X_(r) and X_(s): r - 1 = F^-1(alpha/2) - 1, s - 1 = F^-1(1 - alpha/2).
+    low_index = stats.binom.ppf(alpha / 2, n, p).astype(np.intp) - 1
+    high_index = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.intp)
+    needed = np.stack([below, above, low_index.clip(0, n - 1), high_index.clip(0, n - 1)])
+    # Row by row, a full sort: numpy's SIMD sort beats np.partition with a dozen kth (about
+    # 0.2 s against 0.4 s for 25 x 1e6 draws; benchmarks/bench_percentile_intervals.py), and
+    # one row's copy at a time keeps the memory small.
+    rows = values.reshape(-1, n)
+    picked = np.stack([np.sort(row)[needed] for row in rows])
+    a, b, low, high = np.moveaxis(picked.reshape(values.shape[:-1] + needed.shape), -2, 0)
+    # numpy's own lerp (numpy.lib._function_base_impl._lerp), so estimates equal np.quantile's
+    estimate = np.where(weight >= 0.5, b - (b - a) * (1 - weight), a + (b - a) * weight)
+    low = np.where(low_index >= 0, low, -np.inf)
+    high = np.where(high_index <= n - 1, high, np.inf)
+    # When n·min(p, 1 − p) is tiny, e.g. n = 2, p = 0.01, the exact interval can miss the
+    # interpolated estimate; widening it to hold the estimate can only raise the coverage.
+    low, high = np.minimum(low, estimate), np.maximum(high, estimate)
+    return estimate, low, high
+
+
+def exceedance_interval(
+    values: np.ndarray, threshold: float, *, confidence: float = 0.95
+) -> dict[str, Any]:
+    """P(value > threshold) with its Wilson (1927) interval (via ``scipy.stats.binomtest``)."""
+    values = np.asarray(values)
+    count, n = int(np.count_nonzero(values > threshold)), values.size
+    return _proportion(count, n, confidence=confidence) | {"threshold": _num(threshold)}
+
+
+def _proportion(count: int, n: int, *, confidence: float) -> dict[str, Any]:
+    ci = stats.binomtest(count, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return {"probability": count / n, "low": _num(ci.low), "high": _num(ci.high), "count": count}
+
+
+def mean_interval(values: np.ndarray, *, confidence: float = 0.95) -> dict[str, float | None]:
+    """Sample mean, its standard error s/√n, and the normal interval."""
+    values = np.asarray(values, dtype=float)
+    mean = float(values.mean())
+    se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.inf
+    half = _z(confidence) * se
+    return {"value": _num(mean), "standard_error": _num(se), "low": _num(mean - half),
+            "high": _num(mean + half)}
+
+
+def summarize(
+    draws: Mapping[str, Any],
+    *,
+    outputs: Sequence[str] | None = None,
+    percentiles: Sequence[float] = (5, 50, 95),
+    thresholds: Mapping[str, float] | None = None,
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """Mean, percentiles and exceedance probabilities, each with its interval.
+
+    ``draws`` maps names to arrays (an ``xarray.Dataset`` along ``draw`` works);
+    ``percentiles`` are in percent; ``thresholds`` maps an output to the value whose
+    exceedance probability is wanted (``{"train_days": 90, "tco_usd": 1.2e9}``).
+    """
+    names = list(draws) if outputs is None else list(outputs)
+    thresholds = dict(thresholds or {})
+    missing = sorted({*names, *thresholds} - set(draws))
+    if missing:
+        raise ValueError(f"summarize: the draws hold no {', '.join(missing)}")
+    probabilities = np.asarray(percentiles, dtype=float) / 100
+    result: dict[str, Any] = {"confidence": confidence, "n_draws": None, "outputs": {},
+                              "exceedance": {}}
+    for name in names:
+        values = np.asarray(draws[name], dtype=float).ravel()
+        result["n_draws"] = values.size
+        estimate, low, high = quantile_intervals(values, probabilities, confidence=confidence)
+        result["outputs"][name] = {
+            "mean": mean_interval(values, confidence=confidence),
+            "percentiles": {
+                percentile_key(pct): {"value": _num(e), "low": _num(lo), "high": _num(hi)}
+                for pct, e, lo, hi in zip(percentiles, estimate, low, high, strict=True)
+            },
+        }
+    for name, threshold in thresholds.items():
+        values = np.asarray(draws[name], dtype=float).ravel()
+        result["exceedance"][name] = exceedance_interval(values, threshold, confidence=confidence)
+    return result
+
+
+def risk_drivers(
+    model: Model,
+    specs: Mapping[str, Distribution],
+    inputs: Mapping[str, Any],
+    *,
+    thresholds: Mapping[str, float],
+    confidence: float = 0.95,
+) -> dict[str, Any]:
+    """Rank inputs by how much P(output > threshold) falls when each is fixed at its median.
+
+    ``inputs`` holds the main run's draws of every uncertain input (values, not
+    uniforms). The model is re-run once per input with that input's column replaced
+    by its median and the other columns as drawn, so the two probabilities are
+    paired; the fall gets Newcombe's (1998) paired interval (see module docstring).
+    """
+    z = _z(confidence)
+    names = uncertain_names(specs)
+    missing = [name for name in names if name not in inputs]
+    if missing:
+        raise ValueError(f"risk_drivers needs the draws of {', '.join(missing)}")
+    columns = {name: np.asarray(inputs[name], dtype=float) for name in names}
+    targets = list(thresholds)
+    base = evaluate_model(model, specs, columns, outputs=targets)
+    n = next(iter(base.values())).size
+    exceed = {out: base[out] > thresholds[out] for out in targets}
+    rows: dict[str, list[dict[str, Any]]] = {out: [] for out in targets}
+    for name in names:
+        median = float(specs[name].ppf(0.5))
+        fixed = evaluate_model(model, specs, columns | {name: median}, outputs=targets)
+        for out in targets:
+            exceed_fixed = fixed[out] > thresholds[out]
+            only_drawn = int(np.count_nonzero(exceed[out] & ~exceed_fixed))
+            only_fixed = int(np.count_nonzero(~exceed[out] & exceed_fixed))
+            delta = (only_drawn - only_fixed) / n
+            se = math.sqrt(max(only_drawn + only_fixed - (only_drawn - only_fixed) ** 2 / n,
+                               0.0)) / n
+            rows[out].append({
+                "input": name,
+                "median": _num(median),
+                "probability": _proportion(int(exceed_fixed.sum()), n, confidence=confidence),
+                "reduction": {"value": delta, "standard_error": se, "low": delta - z * se,
+                              "high": delta + z * se},
+            })
+    result: dict[str, Any] = {
+        "method": "risk_drivers", "confidence": confidence, "n_draws": n,
+        "interval": "Wilson for probabilities; Newcombe 1998 paired for the fall",
+        "outputs": {},
+    }
+    for out in targets:
+        result["outputs"][out] = {
+            "threshold": _num(thresholds[out]),
+            "probability": _proportion(int(exceed[out].sum()), n, confidence=confidence),
+            "inputs": sorted(rows[out], key=lambda row: -row["reduction"]["value"]),
+        }
+    return result
+
+
+def make_draw(
+    model: Model, specs: Mapping[str, Distribution], *, seed: int = 0
+) -> Callable[[int, int], dict[str, np.ndarray]]:
+    """A ``draw(start, n)`` callable: draws ``start`` .. ``start + n - 1`` of the inputs and
+    the model's outputs, from the index-addressable ``random`` streams of
+    :func:`distributions.uniforms`, so any batch is regenerated exactly."""
+    names = uncertain_names(specs)
+
+    def draw(start: int, n: int) -> dict[str, np.ndarray]:
+        u = uniforms(names, n, method="random", seed=seed, start=start)
+        inputs = {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in names}
+        outputs = {name: np.asarray(v) for name, v in model(_with_fixed(specs, inputs)).items()}
+        return inputs | {k: np.broadcast_to(v, (n,)).astype(float) for k, v in outputs.items()}
+
+    return draw
+
+
+def _with_fixed(specs: Mapping[str, Distribution], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    given = {name: float(spec.ppf(0.5)) for name, spec in specs.items() if spec.is_fixed}
+    return given | dict(inputs)
+
+
+@dataclass(frozen=True)
+class Convergence:
+    """What :func:`run_until` drew: the draws, how many, whether the precision was met.
+
+    ``to_dict()`` gives the JSON part (everything but the draws).
+    """
+
+    draws: dict[str, np.ndarray] = field(repr=False)
+    n_draws: int
+    converged: bool
+    precision: float
+    summary: dict[str, Any]
+    history: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_draws": self.n_draws, "converged": self.converged,
+                "precision": self.precision, "batches": len(self.history),
+                "history": self.history, "summary": self.summary}
+
+
+def _worst(summary: dict[str, Any]) -> tuple[float, float]:
+    """Largest relative percentile half-width and largest absolute probability half-width."""
+    relative, absolute = 0.0, 0.0
+    for stats_ in summary["outputs"].values():
+        for cell in stats_["percentiles"].values():
+            if cell["low"] is None or cell["high"] is None or cell["value"] is None:
+                return math.inf, math.inf
+            half = (cell["high"] - cell["low"]) / 2
+            relative = max(relative, half / abs(cell["value"]) if cell["value"] else
+                           (0.0 if half == 0 else math.inf))
+    for cell in summary["exceedance"].values():
+        absolute = max(absolute, (cell["high"] - cell["low"]) / 2)
+    return relative, absolute
+
+
+def run_until(
+    draw: Callable[[int, int], Mapping[str, np.ndarray]],
+    *,
+    precision: float,
+    outputs: Sequence[str] | None = None,
+    percentiles: Sequence[float] = (5, 50, 95),
+    thresholds: Mapping[str, float] | None = None,
+    confidence: float = 0.95,
+    batch: int = 2**14,
+    max_draws: int = 2**22,
+    growth: Literal["double", "fixed"] = "double",
+) -> Convergence:
+    """Draw in batches until every interval is within ``precision``, up to ``max_draws``.
+
+    Stops when every percentile's interval half-width, (high − low)/2, is at most
+    ``precision`` × |percentile| and every exceedance probability's is at most
+    ``precision`` (absolute). Batch k is ``draw(start, size)`` for the draws
+    [start, start + size): with ``growth="double"`` the total doubles each batch,
+    with ``"fixed"`` it grows by ``batch``. The draws of a run stopped at N equal
+    ``draw(0, N)`` when ``draw`` is index-addressable (:func:`make_draw`).
+    """
+    if not precision > 0 or batch < 1 or max_draws < batch or growth not in ("double", "fixed"):
+        raise ValueError(
+            "run_until needs precision > 0, batch >= 1, max_draws >= batch and growth 'double' "
+            f"or 'fixed'; got precision={precision!r}, batch={batch!r}, max_draws={max_draws!r}, "
+            f"growth={growth!r}"
+        )
+    chunks: list[Mapping[str, np.ndarray]] = []
+    history: list[dict[str, Any]] = []
+    total, size = 0, batch
+    while True:
+        chunks.append(draw(total, size))
+        total += size
+        draws = {name: np.concatenate([np.asarray(c[name]) for c in chunks]) for name in chunks[0]}
+        chunks = [draws]
+        summary = summarize(draws, outputs=outputs, percentiles=percentiles,
+                            thresholds=thresholds, confidence=confidence)
+        relative, absolute = _worst(summary)
+        converged = relative <= precision and absolute <= precision
+        history.append({"n_draws": total, "percentile_relative_half_width": _num(relative),
+                        "probability_half_width": _num(absolute)})
+        if converged or total >= max_draws:
+            return Convergence(draws=draws, n_draws=total, converged=converged,
+                               precision=precision, summary=summary, history=history)
+        size = min(total if growth == "double" else batch, max_draws - total)
