@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from distributions import METHODS, DistributionError
 
@@ -41,23 +42,65 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    run = commands.add_parser(
-        "run",
-        help="run a scenario and write its report",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    run = _add_scenario_command(commands, "run", "run a scenario and write its report", EPILOG)
+    run.add_argument("--method", choices=METHODS, help="sampling design (default: the file's)")
+    run.add_argument(
+        "--precision",
+        type=float,
+        metavar="R",
+        help="keep drawing (doubling batches, method random) until every reported percentile's "
+        "95%% interval half-width is within R of its value and every risk probability's "
+        "within R, e.g. --precision 0.001",
     )
     run.add_argument(
+        "--max-draws", type=int, default=2**24, help="cap for --precision (default: %(default)s)"
+    )
+    sens = _add_scenario_command(
+        commands,
+        "sensitivity",
+        "run a scenario and rank the inputs that drive days, cost and risk",
+        "example:\n  python -m simulate sensitivity configs/llama-3.1-405b.toml --method sobol",
+    )
+    sens.add_argument(
+        "--method",
+        choices=("rank", "sobol"),
+        default="rank",
+        help="rank: Spearman, PRCC, contribution to variance, log-variance shares, tornado, "
+        "risk drivers; sobol: also Sobol' first-order and total indices (default: %(default)s)",
+    )
+    sens.add_argument(
+        "--sobol-draws",
+        type=int,
+        default=2**14,
+        metavar="N",
+        help="Sobol' base draws N, N·(inputs + 2) model runs (default: %(default)s)",
+    )
+    sens.add_argument("--sampling", choices=METHODS, help="sampling design of the main run")
+    sens.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="NODE",
+        help="also rank against this node, e.g. --output energy_mwh (repeatable)",
+    )
+    return parser
+
+
+def _add_scenario_command(commands: Any, name: str, summary: str, epilog: str) -> Any:
+    """A sub-command that runs one scenario: the options every such command shares."""
+    command = commands.add_parser(
+        name, help=summary, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    command.add_argument(
         "config",
         nargs="?",
         default=str(DEFAULT_SCENARIO),
         help="scenario file (TOML); default: %(default)s",
     )
-    run.add_argument("--draws", type=int, help="number of Monte Carlo draws, e.g. 1000000")
-    run.add_argument("--seed", type=int, help="random seed, e.g. 7")
-    run.add_argument("--method", choices=METHODS, help="sampling design (default: the file's)")
-    run.add_argument("--out", help="report folder (default: reports/<scenario name>)")
-    run.add_argument(
+    command.add_argument("--draws", type=int, help="number of Monte Carlo draws, e.g. 1000000")
+    command.add_argument("--seed", type=int, help="random seed, e.g. 7")
+    command.add_argument("--out", help="report folder (default: reports/<scenario name>)")
+    command.add_argument(
         "--set",
         action="append",
         default=[],
@@ -65,13 +108,13 @@ def _parser() -> argparse.ArgumentParser:
         help="override an input or scenario field, e.g. --set n_gpus=24576 "
         "--set 'mfu=0.35 to 0.45' (repeatable)",
     )
-    run.add_argument(
+    command.add_argument(
         "--force",
         action="store_true",
         help="replace an existing report instead of keeping it aside",
     )
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    return parser
+    command.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return command
 
 
 def _terminal_table(summary: dict, out_dir: Path, kept: Path | None) -> str:
@@ -113,19 +156,42 @@ def _terminal_table(summary: dict, out_dir: Path, kept: Path | None) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .analysis import run_to_precision, sensitivity_section
     from .config import load_scenario
     from .engine import run
     from .report import build_summary, write_report
 
+    ranking = args.command == "sensitivity"
     scenario = load_scenario(
-        args.config, args.set, draws=args.draws, seed=args.seed, method=args.method
+        args.config,
+        args.set,
+        draws=args.draws,
+        seed=args.seed,
+        method=args.sampling if ranking else args.method,
     )
     out_dir = Path(args.out) if args.out else Path("reports") / scenario.name
     if out_dir.exists() and not out_dir.is_dir():
         raise _Refusal(f"--out {out_dir}: exists and is not a folder")
-    summary = build_summary(run(scenario), scenario)
+    convergence = None
+    if not ranking and args.precision is not None:
+        ds, convergence = run_to_precision(
+            scenario, precision=args.precision, max_draws=args.max_draws
+        )
+    else:
+        ds = run(scenario)
+    if ranking:
+        section = sensitivity_section(
+            ds, scenario, method=args.method, outputs=args.output, sobol_n=args.sobol_draws
+        )
+    else:
+        section = sensitivity_section(ds, scenario)
+    summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
     out_dir, kept = write_report(summary, out_dir, force=args.force)
     if not args.quiet:
+        if ranking and section is not None:
+            from .sensitivity import markdown_section
+
+            print(markdown_section(section, limit=10))
         print(_terminal_table(summary, out_dir, kept))
     return 0
 

@@ -21,6 +21,7 @@ import xarray as xr
 
 from .chain import KEY_OUTPUTS
 from .config import Scenario
+from .sensitivity import markdown_section
 from .stats import percentile_key, risk, summarize
 
 __all__ = ["SCHEMA_VERSION", "build_summary", "render_csv", "render_markdown", "write_report"]
@@ -29,8 +30,14 @@ SCHEMA_VERSION = 1
 PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
 
 
-def build_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, Any]:
-    """The machine-readable summary (schema in the README)."""
+def build_summary(
+    ds: xr.Dataset,
+    scenario: Scenario,
+    *,
+    sensitivity: dict[str, Any] | None = None,
+    convergence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The machine-readable summary (schema in the README and docs/sensitivity.md)."""
     stats_by_name = summarize(ds, scenario.percentiles)
     variables = {}
     for name, entry in stats_by_name.items():
@@ -43,9 +50,12 @@ def build_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, Any]:
             **({"distribution": attrs["distribution"]} if "distribution" in attrs else {}),
             **({"formula": attrs["formula"]} if "formula" in attrs else {}),
             "mean": entry["mean"],
+            "mean_standard_error": entry["mean_standard_error"],
             "std": entry["std"],
             "percentiles": entry["percentiles"],
+            "percentiles_ci95": entry["percentiles_ci95"],
         }
+    optional = {"sensitivity": sensitivity, "convergence": convergence}
     return {
         "schema_version": SCHEMA_VERSION,
         "provenance": {key: ds.attrs[key] for key in PROVENANCE_KEYS},
@@ -53,6 +63,7 @@ def build_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, Any]:
         "variables": variables,
         "risk": risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
         "notes": list(scenario.notes),
+        **{key: value for key, value in optional.items() if value is not None},
     }
 
 
@@ -126,6 +137,18 @@ def render_markdown(summary: dict[str, Any]) -> str:
     for name, v in variables.items():
         if v["kind"] == "node":
             lines.append(f"| {name} | {v['units']} | {v['formula']} | {v['source']} |")
+    if "sensitivity" in summary:
+        lines += ["", "## Sensitivity", "", markdown_section(summary["sensitivity"], limit=10)]
+    if "convergence" in summary:
+        conv = summary["convergence"]
+        state = "reached" if conv["converged"] else "NOT reached (cap hit)"
+        lines += [
+            "",
+            "## Convergence",
+            "",
+            f"Precision {conv['precision']:g} {state} after {conv['n_draws']:,} draws "
+            f"in {conv['batches']} batches.",
+        ]
     if summary["notes"]:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in summary["notes"]]
     lines += ["", "## Provenance", ""] + [f"- {k}: `{prov[k]}`" for k in PROVENANCE_KEYS]

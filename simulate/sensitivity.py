@@ -71,8 +71,9 @@ def _grouped_covariances(columns: np.ndarray, groups: int) -> tuple[np.ndarray, 
     """Covariance matrix of ``columns`` (n, p), and the G leave-one-group-out ones (G, p, p)."""
     n = columns.shape[0]
     if groups < 2 or n < 3 * groups:
-        raise ValueError(f"need groups >= 2 and at least 3 draws per group; got groups={groups}, "
-                         f"n={n}")
+        raise ValueError(
+            f"need groups >= 2 and at least 3 draws per group; got groups={groups}, n={n}"
+        )
     centered = columns - columns.mean(axis=0)
     bounds = np.linspace(0, n, groups + 1).astype(int)
     blocks = [centered[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -89,15 +90,24 @@ def _grouped_covariances(columns: np.ndarray, groups: int) -> tuple[np.ndarray, 
     return full, left_out
 
 
-def _jackknife(full: np.ndarray, left_out: np.ndarray, *, confidence: float,
-               clip: tuple[float, float] = (-np.inf, np.inf)) -> dict[str, np.ndarray]:
+def _jackknife(
+    full: np.ndarray,
+    left_out: np.ndarray,
+    *,
+    confidence: float,
+    clip: tuple[float, float] = (-np.inf, np.inf),
+) -> dict[str, np.ndarray]:
     """Grouped-jackknife SE and t interval (Efron & Tibshirani 1993, §11.5)."""
     _z(confidence)  # validates it
     groups = left_out.shape[0]
     se = np.sqrt((groups - 1) / groups * ((left_out - left_out.mean(axis=0)) ** 2).sum(axis=0))
     t = stats.t.ppf(0.5 + confidence / 2, groups - 1)
-    return {"value": full, "standard_error": se, "low": np.clip(full - t * se, *clip),
-            "high": np.clip(full + t * se, *clip)}
+    return {
+        "value": full,
+        "standard_error": se,
+        "low": np.clip(full - t * se, *clip),
+        "high": np.clip(full + t * se, *clip),
+    }
 
 
 def _cell(parts: Mapping[str, np.ndarray], index: Any) -> dict[str, float | None]:
@@ -124,7 +134,8 @@ def _rank_statistics(corr: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, 
         # combination of the inputs' (one uncertain input, or a pinned output).
         precision = np.linalg.inv(corr[..., index, :][..., index] + _RIDGE * np.eye(k + 1))
         prcc[..., o] = -precision[..., :k, k] / np.sqrt(
-            precision[..., diagonal, diagonal] * precision[..., k, k][..., None])
+            precision[..., diagonal, diagonal] * precision[..., k, k][..., None]
+        )
     squared = spearman**2
     return spearman, prcc, squared / squared.sum(axis=-2, keepdims=True)
 
@@ -166,14 +177,21 @@ def rank_correlations(
         for p, r, clip in zip(point, replicates, [(-1, 1), (-1, 1), (0, 1)], strict=True)
     ]
     result: dict[str, Any] = {
-        "method": "rank_correlation", "n_draws": int(ranks.shape[0]), "confidence": confidence,
-        "interval": f"grouped jackknife, {groups} groups", "outputs": {},
+        "method": "rank_correlation",
+        "n_draws": int(ranks.shape[0]),
+        "confidence": confidence,
+        "interval": f"grouped jackknife, {groups} groups",
+        "outputs": {},
     }
     for o, out in enumerate(outputs):
         rows = [
-            {"input": name, "sign": "positive" if point[0][i, o] >= 0 else "negative",
-             "spearman": _cell(parts[0], (i, o)), "prcc": _cell(parts[1], (i, o)),
-             "contribution_to_variance": _cell(parts[2], (i, o))}
+            {
+                "input": name,
+                "sign": "positive" if point[0][i, o] >= 0 else "negative",
+                "spearman": _cell(parts[0], (i, o)),
+                "prcc": _cell(parts[1], (i, o)),
+                "contribution_to_variance": _cell(parts[2], (i, o)),
+            }
             for i, name in enumerate(inputs)
         ]
         rows.sort(key=lambda row: -row["contribution_to_variance"]["value"])
@@ -199,8 +217,10 @@ def log_variance_shares(
     used = [(name, column) for name, column in zip(names, raw, strict=True) if column.min() > 0]
     skipped = [name for name, column in zip(names, raw, strict=True) if column.min() <= 0]
     if not used:
-        raise ValueError(f"log-variance shares need an input with positive draws; "
-                         f"{', '.join(skipped) or 'no input'} has none")
+        raise ValueError(
+            f"log-variance shares need an input with positive draws; "
+            f"{', '.join(skipped) or 'no input'} has none"
+        )
     targets = _columns(draws, outputs, "output")
     bad = [name for name, column in zip(outputs, targets, strict=True) if column.min() <= 0]
     if bad:
@@ -224,18 +244,32 @@ def log_variance_shares(
         for p, r, clip in zip(point, replicates, [(-np.inf, np.inf), (0, 1), (0, 1)], strict=True)
     )
     result: dict[str, Any] = {
-        "method": "log_variance", "n_draws": int(logs.shape[0]), "confidence": confidence,
-        "interval": f"grouped jackknife, {groups} groups", "skipped": skipped, "outputs": {},
+        "method": "log_variance",
+        "n_draws": int(logs.shape[0]),
+        "confidence": confidence,
+        "interval": f"grouped jackknife, {groups} groups",
+        "skipped": skipped,
+        "outputs": {},
     }
     for o, out in enumerate(outputs):
-        rows = [{"input": name, "exponent": _cell(exponent, (i, o)), "share": _cell(share, (i, o))}
-                for i, (name, _) in enumerate(used)]
+        rows = [
+            {"input": name, "exponent": _cell(exponent, (i, o)), "share": _cell(share, (i, o))}
+            for i, (name, _) in enumerate(used)
+        ]
         rows.sort(key=lambda row: -row["share"]["value"])
         fit_cell = _cell(r_squared, o)
-        unexplained = {"value": 1 - fit_cell["value"], "standard_error": fit_cell["standard_error"],
-                       "low": 1 - fit_cell["high"], "high": 1 - fit_cell["low"]}
-        result["outputs"][out] = {"r_squared": fit_cell, "unexplained": unexplained,
-                                  "variance_of_log": _num(full[k + o, k + o]), "inputs": rows}
+        unexplained = {
+            "value": 1 - fit_cell["value"],
+            "standard_error": fit_cell["standard_error"],
+            "low": 1 - fit_cell["high"],
+            "high": 1 - fit_cell["low"],
+        }
+        result["outputs"][out] = {
+            "r_squared": fit_cell,
+            "unexplained": unexplained,
+            "variance_of_log": _num(full[k + o, k + o]),
+            "inputs": rows,
+        }
     return result
 
 
@@ -257,20 +291,29 @@ def sobol_evaluations(
     names = uncertain_names(specs)
     d, s = len(names), len(outputs)
     if d == 0 or n < 2 or n & (n - 1):
-        raise ValueError(f"Sobol' indices need an uncertain input and n a power of 2 >= 2; got "
-                         f"{d} uncertain inputs, n={n}")
+        raise ValueError(
+            f"Sobol' indices need an uncertain input and n a power of 2 >= 2; got "
+            f"{d} uncertain inputs, n={n}"
+        )
     design = qmc.Sobol(d=2 * d, scramble=True, rng=np.random.default_rng(seed)).random(n)
     design = np.clip(design, 2.0**-54, 1 - 2.0**-53)  # keep unbounded ppfs finite
     u_a, u_b = design[:, :d], design[:, d:]
-    stacked = np.concatenate([u_a, u_b, *(np.where(np.arange(d) == i, u_b, u_a)
-                                          for i in range(d))])
-    inputs = {name: np.asarray(specs[name].ppf(stacked[:, j]), dtype=float)
-              for j, name in enumerate(names)}
+    stacked = np.concatenate([u_a, u_b, *(np.where(np.arange(d) == i, u_b, u_a) for i in range(d))])
+    inputs = {
+        name: np.asarray(specs[name].ppf(stacked[:, j]), dtype=float)
+        for j, name in enumerate(names)
+    }
     values = evaluate_model(model, specs, inputs, outputs=outputs)
     y = np.stack([values[name] for name in outputs])  # (s, (d + 2) n)
-    return {"names": names, "outputs": list(outputs), "u_A": u_a, "u_B": u_b,
-            "f_A": y[:, :n], "f_B": y[:, n:2 * n],
-            "f_AB": y[:, 2 * n:].reshape(s, d, n).transpose(1, 0, 2)}
+    return {
+        "names": names,
+        "outputs": list(outputs),
+        "u_A": u_a,
+        "u_B": u_b,
+        "f_A": y[:, :n],
+        "f_B": y[:, n : 2 * n],
+        "f_AB": y[:, 2 * n :].reshape(s, d, n).transpose(1, 0, 2),
+    }
 
 
 def sobol(
@@ -299,25 +342,47 @@ def sobol(
 
     def indices(index: np.ndarray) -> np.ndarray:
         res = stats.sobol_indices(
-            func={"f_A": f_a[:, index], "f_B": f_b[:, index], "f_AB": f_ab[..., index]}, n=n)
+            func={"f_A": f_a[:, index], "f_B": f_b[:, index], "f_AB": f_ab[..., index]}, n=n
+        )
         return np.stack([np.reshape(res.first_order, (s, d)), np.reshape(res.total_order, (s, d))])
 
     point = indices(np.arange(n))
-    boot = stats.bootstrap((np.arange(n),), indices, vectorized=False, method="percentile",
-                           n_resamples=n_resamples, confidence_level=confidence, rng=seed)
-    parts = {"value": point, "standard_error": boot.standard_error,
-             "low": boot.confidence_interval.low, "high": boot.confidence_interval.high}
+    boot = stats.bootstrap(
+        (np.arange(n),),
+        indices,
+        vectorized=False,
+        method="percentile",
+        n_resamples=n_resamples,
+        confidence_level=confidence,
+        rng=seed,
+    )
+    parts = {
+        "value": point,
+        "standard_error": boot.standard_error,
+        "low": boot.confidence_interval.low,
+        "high": boot.confidence_interval.high,
+    }
     variance = np.var(np.concatenate([f_a, f_b], axis=1), axis=1)
     result: dict[str, Any] = {
-        "method": "sobol", "n_base": n, "n_evaluations": n * (d + 2), "log": log,
-        "confidence": confidence, "interval": f"percentile bootstrap, {n_resamples} resamples",
+        "method": "sobol",
+        "n_base": n,
+        "n_evaluations": n * (d + 2),
+        "log": log,
+        "confidence": confidence,
+        "interval": f"percentile bootstrap, {n_resamples} resamples",
         "estimator": "first order Saltelli et al. 2010; total Jansen 1999 "
-                     "(scipy.stats.sobol_indices)",
+        "(scipy.stats.sobol_indices)",
         "outputs": {},
     }
     for o, out in enumerate(outputs):
-        rows = [{"input": name, "first_order": _cell(parts, (0, o, i)),
-                 "total_order": _cell(parts, (1, o, i))} for i, name in enumerate(ev["names"])]
+        rows = [
+            {
+                "input": name,
+                "first_order": _cell(parts, (0, o, i)),
+                "total_order": _cell(parts, (1, o, i)),
+            }
+            for i, name in enumerate(ev["names"])
+        ]
         rows.sort(key=lambda row: -row["total_order"]["value"])
         result["outputs"][out] = {"variance": _num(variance[o]), "inputs": rows}
     return result
@@ -343,14 +408,25 @@ def tornado(
         column[1 + i], column[1 + k + i] = specs[name].ppf(low), specs[name].ppf(high)
         inputs[name] = column
     values = evaluate_model(model, specs, inputs, outputs=outputs)
-    result: dict[str, Any] = {"method": "tornado", "low_quantile": low, "high_quantile": high,
-                              "outputs": {}}
+    result: dict[str, Any] = {
+        "method": "tornado",
+        "low_quantile": low,
+        "high_quantile": high,
+        "outputs": {},
+    }
     for out in outputs:
         y = values[out]
-        rows = [{"input": name, "input_low": _num(inputs[name][1 + i]),
-                 "input_high": _num(inputs[name][1 + k + i]),
-                 "output_at_input_low": _num(y[1 + i]), "output_at_input_high": _num(y[1 + k + i]),
-                 "swing": _num(abs(y[1 + k + i] - y[1 + i]))} for i, name in enumerate(names)]
+        rows = [
+            {
+                "input": name,
+                "input_low": _num(inputs[name][1 + i]),
+                "input_high": _num(inputs[name][1 + k + i]),
+                "output_at_input_low": _num(y[1 + i]),
+                "output_at_input_high": _num(y[1 + k + i]),
+                "swing": _num(abs(y[1 + k + i] - y[1 + i])),
+            }
+            for i, name in enumerate(names)
+        ]
         rows.sort(key=lambda row: -row["swing"])
         result["outputs"][out] = {"base": _num(y[0]), "inputs": rows}
     return result
@@ -369,18 +445,36 @@ def _fmt(cell: Any) -> str:
 
 
 _COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "rank_correlation": [("input", "input"), ("spearman", "Spearman ρ"), ("prcc", "PRCC"),
-                         ("contribution_to_variance", "contribution to variance")],
-    "sobol": [("input", "input"), ("first_order", "first-order S_i"),
-              ("total_order", "total S_Ti")],
-    "log_variance": [("input", "input"), ("exponent", "exponent a_i"),
-                     ("share", "share of Var(log Y)")],
-    "tornado": [("input", "input"), ("input_low", "input at low"), ("input_high", "input at high"),
-                ("output_at_input_low", "output at low"),
-                ("output_at_input_high", "output at high"), ("swing", "swing")],
-    "risk_drivers": [("input", "input fixed at median"), ("median", "median"),
-                     ("probability", "P(exceed) with it fixed"),
-                     ("reduction", "fall in P(exceed)")],
+    "rank_correlation": [
+        ("input", "input"),
+        ("spearman", "Spearman ρ"),
+        ("prcc", "PRCC"),
+        ("contribution_to_variance", "contribution to variance"),
+    ],
+    "sobol": [
+        ("input", "input"),
+        ("first_order", "first-order S_i"),
+        ("total_order", "total S_Ti"),
+    ],
+    "log_variance": [
+        ("input", "input"),
+        ("exponent", "exponent a_i"),
+        ("share", "share of Var(log Y)"),
+    ],
+    "tornado": [
+        ("input", "input"),
+        ("input_low", "input at low"),
+        ("input_high", "input at high"),
+        ("output_at_input_low", "output at low"),
+        ("output_at_input_high", "output at high"),
+        ("swing", "swing"),
+    ],
+    "risk_drivers": [
+        ("input", "input fixed at median"),
+        ("median", "median"),
+        ("probability", "P(exceed) with it fixed"),
+        ("reduction", "fall in P(exceed)"),
+    ],
 }
 
 
@@ -391,24 +485,30 @@ def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None 
     if method not in _COLUMNS:
         raise ValueError(f"no table for method {method!r}; known: {', '.join(_COLUMNS)}")
     if output not in result["outputs"]:
-        raise ValueError(f"the {method} result has no output {output!r}; it has "
-                         f"{', '.join(result['outputs'])}")
+        raise ValueError(
+            f"the {method} result has no output {output!r}; it has {', '.join(result['outputs'])}"
+        )
     columns = _COLUMNS[method]
     rows = result["outputs"][output]["inputs"][:limit]
-    lines = ["| rank | " + " | ".join(title for _, title in columns) + " |",
-             "|---:|" + "|".join("---" if key == "input" else "---:" for key, _ in columns) + "|"]
+    lines = [
+        "| rank | " + " | ".join(title for _, title in columns) + " |",
+        "|---:|" + "|".join("---" if key == "input" else "---:" for key, _ in columns) + "|",
+    ]
     for rank, row in enumerate(rows, start=1):
         lines.append(f"| {rank} | " + " | ".join(_fmt(row[key]) for key, _ in columns) + " |")
     cell = result["outputs"][output]
     if method == "risk_drivers":
-        lines.insert(0, f"P({output} > {_fmt(cell['threshold'])}) as drawn: "
-                        f"{_fmt(cell['probability'])}.\n")
+        lines.insert(
+            0, f"P({output} > {_fmt(cell['threshold'])}) as drawn: {_fmt(cell['probability'])}.\n"
+        )
     elif method == "tornado":
         lines.insert(0, f"{output} with every input at its median: {_fmt(cell['base'])}.\n")
     if "confidence" in result:
         lines.append("")
-        lines.append(f"Brackets: {math.floor(result['confidence'] * 100 + 0.5)}% interval"
-                     + (f" ({result['interval']})." if "interval" in result else "."))
+        lines.append(
+            f"Brackets: {math.floor(result['confidence'] * 100 + 0.5)}% interval"
+            + (f" ({result['interval']})." if "interval" in result else ".")
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -436,27 +536,32 @@ def analyze(
     positive = [out for out in outputs if np.min(np.asarray(draws[out])) > 0]
     section: dict[str, Any] = {
         "method": method,
-        "rank_correlation": rank_correlations(draws, specs, outputs=outputs,
-                                              confidence=confidence),
-        "log_variance": log_variance_shares(draws, specs, outputs=positive,
-                                            confidence=confidence),
+        "rank_correlation": rank_correlations(draws, specs, outputs=outputs, confidence=confidence),
+        "log_variance": log_variance_shares(draws, specs, outputs=positive, confidence=confidence),
         "tornado": tornado(model, specs, outputs=outputs),
     }
     if thresholds:
-        section["risk_drivers"] = risk_drivers(model, specs, draws, thresholds=thresholds,
-                                               confidence=confidence)
+        section["risk_drivers"] = risk_drivers(
+            model, specs, draws, thresholds=thresholds, confidence=confidence
+        )
     if method == "sobol":
-        section["sobol"] = sobol(model, specs, outputs=outputs, n=sobol_n, seed=seed,
-                                 confidence=confidence)
-        section["sobol_log"] = sobol(model, specs, outputs=positive, n=sobol_n, seed=seed,
-                                     log=True, confidence=confidence)
+        section["sobol"] = sobol(
+            model, specs, outputs=outputs, n=sobol_n, seed=seed, confidence=confidence
+        )
+        section["sobol_log"] = sobol(
+            model, specs, outputs=positive, n=sobol_n, seed=seed, log=True, confidence=confidence
+        )
     return section
 
 
-_TITLES = {"rank_correlation": "Rank correlations", "log_variance": "Shares of Var(log output)",
-           "tornado": "Tornado (P10 to P90, others at median)",
-           "risk_drivers": "Risk drivers (input fixed at its median)",
-           "sobol": "Sobol' indices", "sobol_log": "Sobol' indices of log(output)"}
+_TITLES = {
+    "rank_correlation": "Rank correlations",
+    "log_variance": "Shares of Var(log output)",
+    "tornado": "Tornado (P10 to P90, others at median)",
+    "risk_drivers": "Risk drivers (input fixed at its median)",
+    "sobol": "Sobol' indices",
+    "sobol_log": "Sobol' indices of log(output)",
+}
 
 
 def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) -> str:
@@ -466,6 +571,7 @@ def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) ->
         if key not in section:
             continue
         for out in section[key]["outputs"]:
-            parts.append(f"#### {title}: {out}\n\n" + markdown_table(section[key], output=out,
-                                                                     limit=limit))
+            parts.append(
+                f"#### {title}: {out}\n\n" + markdown_table(section[key], output=out, limit=limit)
+            )
     return "\n".join(parts)

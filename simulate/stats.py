@@ -1,4 +1,10 @@
-"""Statistics of a run: mean, standard deviation, percentiles, exceedance risk."""
+"""Statistics of a run, each with its uncertainty, in the report's shape.
+
+Per variable: mean with its standard error, standard deviation, and the asked
+percentiles (numpy's linear rule) with distribution-free 95% intervals from order
+statistics; per risk line, P(value > threshold) with its Wilson interval. The
+estimators and their sources live in :mod:`simulate.uncertainty`.
+"""
 
 from __future__ import annotations
 
@@ -7,50 +13,57 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
-from scipy import stats
+
+from .uncertainty import exceedance_interval, mean_interval, percentile_key, quantile_intervals
 
 __all__ = ["exceedance", "percentile_key", "risk", "summarize"]
 
 
-def percentile_key(q: float) -> str:
-    """``5 -> "p5"``, ``2.5 -> "p2.5"``: "p" and the percent in Python's ``g`` format."""
-    return f"p{q:g}"
-
-
 def summarize(ds: xr.Dataset, percentiles: Sequence[float]) -> dict[str, dict[str, Any]]:
-    """Per variable: units, mean, std (ddof=1) and the asked percentiles (numpy's linear rule)."""
+    """Per variable: units, mean (and its standard error), std (ddof=1), percentiles (and CIs)."""
+    keys = [percentile_key(q) for q in percentiles]
     out = {}
     for name, variable in ds.data_vars.items():
         values = variable.values
         if variable.attrs.get("constant"):
             value = float(values[0])
-            mean, std, qs = value, 0.0, [value] * len(percentiles)
+            entry = {
+                "mean": value,
+                "mean_standard_error": 0.0,
+                "std": 0.0,
+                "percentiles": dict.fromkeys(keys, value),
+                "percentiles_ci95": {k: [value, value] for k in keys},
+            }
         else:
-            mean = float(values.mean())
-            std = float(values.std(ddof=1)) if values.size > 1 else 0.0
-            qs = np.quantile(values, np.asarray(percentiles) / 100).tolist()
-        out[str(name)] = {
-            "units": variable.attrs.get("units", ""),
-            "mean": mean,
-            "std": std,
-            "percentiles": {
-                percentile_key(q): float(v) for q, v in zip(percentiles, qs, strict=True)
-            },
-        }
+            mean = mean_interval(values)
+            estimate, low, high = quantile_intervals(values, np.asarray(percentiles) / 100)
+            entry = {
+                "mean": mean["value"],
+                "mean_standard_error": mean["standard_error"],
+                "std": float(values.std(ddof=1)) if values.size > 1 else 0.0,
+                "percentiles": {k: float(v) for k, v in zip(keys, estimate, strict=True)},
+                "percentiles_ci95": {
+                    k: [_finite_or_none(lo), _finite_or_none(hi)]
+                    for k, lo, hi in zip(keys, low, high, strict=True)
+                },
+            }
+        out[str(name)] = {"units": variable.attrs.get("units", ""), **entry}
     return out
 
 
-def exceedance(values: np.ndarray, threshold: float, *, confidence: float = 0.95) -> dict[str, Any]:
-    """P(value > threshold) with its Wilson score interval (Wilson 1927, via scipy)."""
-    over = int(np.count_nonzero(values > threshold))
-    n = int(values.size)
-    interval = stats.binomtest(over, n).proportion_ci(confidence_level=confidence, method="wilson")
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def exceedance(values: np.ndarray, threshold: float) -> dict[str, Any]:
+    """P(value > threshold) with its 95% Wilson score interval (Wilson 1927, via scipy)."""
+    cell = exceedance_interval(values, threshold)
     return {
         "threshold": float(threshold),
-        "probability": over / n,
-        "ci95": [float(interval.low), float(interval.high)],
-        "draws_over": over,
-        "draws": n,
+        "probability": cell["probability"],
+        "ci95": [cell["low"], cell["high"]],
+        "draws_over": cell["count"],
+        "draws": int(np.size(values)),
     }
 
 

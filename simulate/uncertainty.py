@@ -160,8 +160,12 @@ def mean_interval(values: np.ndarray, *, confidence: float = 0.95) -> dict[str, 
     mean = float(values.mean())
     se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.inf
     half = _z(confidence) * se
-    return {"value": _num(mean), "standard_error": _num(se), "low": _num(mean - half),
-            "high": _num(mean + half)}
+    return {
+        "value": _num(mean),
+        "standard_error": _num(se),
+        "low": _num(mean - half),
+        "high": _num(mean + half),
+    }
 
 
 def summarize(
@@ -184,8 +188,12 @@ def summarize(
     if missing:
         raise ValueError(f"summarize: the draws hold no {', '.join(missing)}")
     probabilities = np.asarray(percentiles, dtype=float) / 100
-    result: dict[str, Any] = {"confidence": confidence, "n_draws": None, "outputs": {},
-                              "exceedance": {}}
+    result: dict[str, Any] = {
+        "confidence": confidence,
+        "n_draws": None,
+        "outputs": {},
+        "exceedance": {},
+    }
     for name in names:
         values = np.asarray(draws[name], dtype=float).ravel()
         result["n_draws"] = values.size
@@ -237,17 +245,27 @@ def risk_drivers(
             only_drawn = int(np.count_nonzero(exceed[out] & ~exceed_fixed))
             only_fixed = int(np.count_nonzero(~exceed[out] & exceed_fixed))
             delta = (only_drawn - only_fixed) / n
-            se = math.sqrt(max(only_drawn + only_fixed - (only_drawn - only_fixed) ** 2 / n,
-                               0.0)) / n
-            rows[out].append({
-                "input": name,
-                "median": _num(median),
-                "probability": _proportion(int(exceed_fixed.sum()), n, confidence=confidence),
-                "reduction": {"value": delta, "standard_error": se, "low": delta - z * se,
-                              "high": delta + z * se},
-            })
+            se = (
+                math.sqrt(max(only_drawn + only_fixed - (only_drawn - only_fixed) ** 2 / n, 0.0))
+                / n
+            )
+            rows[out].append(
+                {
+                    "input": name,
+                    "median": _num(median),
+                    "probability": _proportion(int(exceed_fixed.sum()), n, confidence=confidence),
+                    "reduction": {
+                        "value": delta,
+                        "standard_error": se,
+                        "low": delta - z * se,
+                        "high": delta + z * se,
+                    },
+                }
+            )
     result: dict[str, Any] = {
-        "method": "risk_drivers", "confidence": confidence, "n_draws": n,
+        "method": "risk_drivers",
+        "confidence": confidence,
+        "n_draws": n,
         "interval": "Wilson for probabilities; Newcombe 1998 paired for the fall",
         "outputs": {},
     }
@@ -297,9 +315,14 @@ class Convergence:
     history: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n_draws": self.n_draws, "converged": self.converged,
-                "precision": self.precision, "batches": len(self.history),
-                "history": self.history, "summary": self.summary}
+        return {
+            "n_draws": self.n_draws,
+            "converged": self.converged,
+            "precision": self.precision,
+            "batches": len(self.history),
+            "history": self.history,
+            "summary": self.summary,
+        }
 
 
 def _worst(summary: dict[str, Any]) -> tuple[float, float]:
@@ -310,8 +333,10 @@ def _worst(summary: dict[str, Any]) -> tuple[float, float]:
             if cell["low"] is None or cell["high"] is None or cell["value"] is None:
                 return math.inf, math.inf
             half = (cell["high"] - cell["low"]) / 2
-            relative = max(relative, half / abs(cell["value"]) if cell["value"] else
-                           (0.0 if half == 0 else math.inf))
+            relative = max(
+                relative,
+                half / abs(cell["value"]) if cell["value"] else (0.0 if half == 0 else math.inf),
+            )
     for cell in summary["exceedance"].values():
         absolute = max(absolute, (cell["high"] - cell["low"]) / 2)
     return relative, absolute
@@ -352,13 +377,29 @@ def run_until(
         total += size
         draws = {name: np.concatenate([np.asarray(c[name]) for c in chunks]) for name in chunks[0]}
         chunks = [draws]
-        summary = summarize(draws, outputs=outputs, percentiles=percentiles,
-                            thresholds=thresholds, confidence=confidence)
+        summary = summarize(
+            draws,
+            outputs=outputs,
+            percentiles=percentiles,
+            thresholds=thresholds,
+            confidence=confidence,
+        )
         relative, absolute = _worst(summary)
         converged = relative <= precision and absolute <= precision
-        history.append({"n_draws": total, "percentile_relative_half_width": _num(relative),
-                        "probability_half_width": _num(absolute)})
+        history.append(
+            {
+                "n_draws": total,
+                "percentile_relative_half_width": _num(relative),
+                "probability_half_width": _num(absolute),
+            }
+        )
         if converged or total >= max_draws:
-            return Convergence(draws=draws, n_draws=total, converged=converged,
-                               precision=precision, summary=summary, history=history)
+            return Convergence(
+                draws=draws,
+                n_draws=total,
+                converged=converged,
+                precision=precision,
+                summary=summary,
+                history=history,
+            )
         size = min(total if growth == "double" else batch, max_draws - total)

@@ -61,8 +61,9 @@ def test_ishigami_closed_form_matches_published_values():
     v = a**2 / 8 + b * PI**4 / 5 + b**2 * PI**8 / 18 + 0.5
     v1, v2, v13 = (1 + b * PI**4 / 5) ** 2 / 2, a**2 / 8, 8 * b**2 * PI**8 / 225
     np.testing.assert_allclose([v1 / v, v2 / v, 0.0], [0.3139, 0.4424, 0.0], atol=1e-4)
-    np.testing.assert_allclose([(v1 + v13) / v, v2 / v, v13 / v], [0.5576, 0.4424, 0.2437],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        [(v1 + v13) / v, v2 / v, v13 / v], [0.5576, 0.4424, 0.2437], atol=1e-4
+    )
 
 
 def test_sobol_ishigami_within_005_at_2_14():
@@ -71,8 +72,9 @@ def test_sobol_ishigami_within_005_at_2_14():
     first, total = _by_input(rows, "first_order"), _by_input(rows, "total_order")
     # The tolerance, 0.05 (Saltelli et al. 2008). For it to be a >= 4-sigma test the
     # bootstrap SE must be <= 0.05/4 = 0.0125; it is 0.003 to 0.010 at 2^14 base draws.
-    for name, s1, st in zip(("x1", "x2", "x3"), (0.3139, 0.4424, 0.0), (0.5576, 0.4424, 0.2437),
-                            strict=True):
+    for name, s1, st in zip(
+        ("x1", "x2", "x3"), (0.3139, 0.4424, 0.0), (0.5576, 0.4424, 0.2437), strict=True
+    ):
         assert abs(first[name]["value"] - s1) <= 0.05
         assert abs(total[name]["value"] - st) <= 0.05
         assert first[name]["standard_error"] < 0.0125 and total[name]["standard_error"] < 0.0125
@@ -135,8 +137,12 @@ def test_sobol_rejects_bad_sizes():
 
 # --------------------------------------------------------------------------- log-variance shares
 LOG_EXPONENTS = {"x1": 2.0, "x2": -1.0, "x3": 0.5}
-LOG_SPECS = {"x1": LogNormal(mu=0.1, sigma=0.3), "x2": LogNormal(mu=-0.2, sigma=0.5),
-             "x3": LogNormal(mu=1.0, sigma=0.8), "c": Fixed(value=3.0)}
+LOG_SPECS = {
+    "x1": LogNormal(mu=0.1, sigma=0.3),
+    "x2": LogNormal(mu=-0.2, sigma=0.5),
+    "x3": LogNormal(mu=1.0, sigma=0.8),
+    "c": Fixed(value=3.0),
+}
 
 
 def lognormal_product(inputs):
@@ -169,7 +175,7 @@ def test_log_variance_shares_exact_for_product_of_lognormals():
     # 2/n, cross-covariances variance σ_i²σ_j²/n):
     # Var(share_i)/w_i² = (2/n)[(1 − w_i)² + Σ_{j≠i} w_j²] + (4/n) Σ_{j<k} w_j w_k.
     names = list(w)
-    pair_sum = sum(w[a] * w[b] for i, a in enumerate(names) for b in names[i + 1:])
+    pair_sum = sum(w[a] * w[b] for i, a in enumerate(names) for b in names[i + 1 :])
     for name in names:
         others = sum(w[j] ** 2 for j in names if j != name)
         se = w[name] * math.sqrt(2 / n * ((1 - w[name]) ** 2 + others) + 4 / n * pair_sum)
@@ -185,8 +191,9 @@ def test_first_order_sobol_of_log_matches_log_shares():
     # the log-variance shares, w_i (the alternative estimator).
     weights = _log_weights()
     total = sum(weights.values())
-    result = sobol(lognormal_product, LOG_SPECS, outputs=["y"], n=2**13, seed=2, log=True,
-                   n_resamples=100)
+    result = sobol(
+        lognormal_product, LOG_SPECS, outputs=["y"], n=2**13, seed=2, log=True, n_resamples=100
+    )
     first = _by_input(result["outputs"]["y"]["inputs"], "first_order")
     for name, weight in weights.items():
         assert abs(first[name]["value"] - weight / total) <= 4 * first[name]["standard_error"]
@@ -214,8 +221,10 @@ def test_spearman_and_contribution_for_a_linear_gaussian_model():
     rows = result["outputs"]["y"]["inputs"]
     assert [row["input"] for row in rows] == ["x2", "x1"]
     spearman = _by_input(rows, "spearman")
-    expected = {"x1": 6 / PI * math.asin(1 / (2 * math.sqrt(5))),
-                "x2": 6 / PI * math.asin(1 / math.sqrt(5))}
+    expected = {
+        "x1": 6 / PI * math.asin(1 / (2 * math.sqrt(5))),
+        "x2": 6 / PI * math.asin(1 / math.sqrt(5)),
+    }
     for name, rho in expected.items():
         # SE of Spearman's r ≈ (1 − ρ²)·√((1 + ρ²/2)/(n − 3)) (Bonett & Wright 2000): ≤ 0.006.
         se = (1 - rho**2) * math.sqrt((1 + rho**2 / 2) / (n - 3))
@@ -232,8 +241,12 @@ def test_spearman_and_contribution_for_a_linear_gaussian_model():
 def test_prcc_equals_correlation_of_rank_regression_residuals():
     # PRCC by definition (Iman & Conover 1980): correlate the residuals of rank(X_i) and of
     # rank(Y), each regressed on the ranks of the other inputs.
-    specs = {"x1": Uniform(low=0.0, high=1.0), "x2": LogNormal(mu=0.0, sigma=1.0),
-             "x3": Normal(mean=0.0, sd=1.0), "k": Fixed(value=2.0)}
+    specs = {
+        "x1": Uniform(low=0.0, high=1.0),
+        "x2": LogNormal(mu=0.0, sigma=1.0),
+        "x3": Normal(mean=0.0, sd=1.0),
+        "k": Fixed(value=2.0),
+    }
 
     def model(v):
         return {"y": v["k"] * np.exp(v["x1"]) - np.sqrt(v["x2"]) + 0.3 * v["x3"] ** 3}
@@ -280,8 +293,11 @@ def test_rank_correlations_errors():
 def test_tornado_on_a_product_against_hand_values():
     # Y = X1·X2·k, X1 ~ U(1, 3): P10 1.2, P50 2, P90 2.8; X2 ~ U(10, 20): 11, 15, 19; k = 1.
     # Base 2·15 = 30. X1: 1.2·15 = 18 → 2.8·15 = 42 (swing 24); X2: 2·11 = 22 → 2·19 = 38 (16).
-    specs = {"x2": Uniform(low=10.0, high=20.0), "x1": Uniform(low=1.0, high=3.0),
-             "k": Fixed(value=1.0)}
+    specs = {
+        "x2": Uniform(low=10.0, high=20.0),
+        "x1": Uniform(low=1.0, high=3.0),
+        "k": Fixed(value=1.0),
+    }
     result = tornado(lambda v: {"y": v["x1"] * v["x2"] * v["k"]}, specs, outputs=["y"])
     out = result["outputs"]["y"]
     assert out["base"] == pytest.approx(30.0)
@@ -289,21 +305,27 @@ def test_tornado_on_a_product_against_hand_values():
     assert first["input"] == "x1" and second["input"] == "x2"
     assert [first["input_low"], first["input_high"]] == pytest.approx([1.2, 2.8])
     assert [first["output_at_input_low"], first["output_at_input_high"], first["swing"]] == (
-        pytest.approx([18.0, 42.0, 24.0]))
+        pytest.approx([18.0, 42.0, 24.0])
+    )
     assert [second["output_at_input_low"], second["output_at_input_high"], second["swing"]] == (
-        pytest.approx([22.0, 38.0, 16.0]))
+        pytest.approx([22.0, 38.0, 16.0])
+    )
     with pytest.raises(ValueError, match="0 < low < high < 1"):
         tornado(lambda v: v, specs, outputs=["x1"], low=0.9, high=0.1)
 
 
 # --------------------------------------------------------------------------- on the chain
 CHAIN_SPECS = {
-    "n_params": Fixed(value=405e9), "n_tokens": LogNormal.from_interval(14e12, 16e12),
-    "flop_per_param_token": Fixed(value=6.0), "n_gpus": Fixed(value=16384.0),
-    "gpu_peak_flop_per_s": Fixed(value=989e12), "mfu": Uniform(low=0.38, high=0.43),
+    "n_params": Fixed(value=405e9),
+    "n_tokens": LogNormal.from_interval(14e12, 16e12),
+    "flop_per_param_token": Fixed(value=6.0),
+    "n_gpus": Fixed(value=16384.0),
+    "gpu_peak_flop_per_s": Fixed(value=989e12),
+    "mfu": Uniform(low=0.38, high=0.43),
     "goodput": Uniform(low=0.8, high=0.95),
     "gpu_price_usd": LogNormal.from_interval(25e3, 40e3),
-    "overhead_capex_ratio": Uniform(low=0.5, high=1.5), "gpu_tdp_w": Fixed(value=700.0),
+    "overhead_capex_ratio": Uniform(low=0.5, high=1.5),
+    "gpu_tdp_w": Fixed(value=700.0),
     "power_overhead_factor": Uniform(low=1.5, high=2.5),
     "electricity_usd_per_kwh": LogNormal.from_interval(0.06, 0.11),
 }
@@ -339,10 +361,24 @@ def test_chain_analyses_are_consistent_and_render():
 def test_analyze_bundles_every_analysis_into_one_json_section():
     outputs = ["train_days", "tco_usd"]
     draws = make_draw(chain.evaluate, CHAIN_SPECS, seed=7)(0, 4096)
-    section = analyze(chain.evaluate, CHAIN_SPECS, draws, outputs=outputs,
-                      thresholds={"train_days": 80.0}, method="sobol", sobol_n=2**10)
-    assert set(section) == {"method", "rank_correlation", "log_variance", "tornado",
-                            "risk_drivers", "sobol", "sobol_log"}
+    section = analyze(
+        chain.evaluate,
+        CHAIN_SPECS,
+        draws,
+        outputs=outputs,
+        thresholds={"train_days": 80.0},
+        method="sobol",
+        sobol_n=2**10,
+    )
+    assert set(section) == {
+        "method",
+        "rank_correlation",
+        "log_variance",
+        "tornado",
+        "risk_drivers",
+        "sobol",
+        "sobol_log",
+    }
     json.dumps(section, allow_nan=False)
     text = markdown_section(section, limit=2)
     assert "#### Risk drivers (input fixed at its median): train_days" in text

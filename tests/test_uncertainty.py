@@ -76,8 +76,10 @@ def test_order_statistic_intervals_cover_the_true_quantile_about_95_percent():
 
 
 @settings(max_examples=60, deadline=None)
-@given(arrays(np.float64, st.integers(1, 60), elements=st.floats(-1e6, 1e6)),
-       st.lists(st.floats(0, 1), min_size=1, max_size=5))
+@given(
+    arrays(np.float64, st.integers(1, 60), elements=st.floats(-1e6, 1e6)),
+    st.lists(st.floats(0, 1), min_size=1, max_size=5),
+)
 def test_percentile_intervals_are_ordered(values, probabilities):
     p = np.sort(np.asarray(probabilities))
     estimate, low, high = quantile_intervals(values, p)
@@ -133,8 +135,11 @@ def test_risk_drivers_find_the_input_that_drives_exceedance():
     # Y = 10·X1 + X2, X1 ~ U(0, 1), X2 ~ U(0, 0.1), threshold 9. P(Y > 9) = E[0.1 + X2/10]
     # = 0.105. X1 fixed at 0.5 gives Y <= 5.1: P = 0, the fall is the whole 0.105. X2 fixed
     # at 0.05 gives P(X1 > 0.895) = 0.105 again: the true fall is 0.
-    specs = {"x1": Uniform(low=0.0, high=1.0), "x2": Uniform(low=0.0, high=0.1),
-             "k": Fixed(value=10.0)}
+    specs = {
+        "x1": Uniform(low=0.0, high=1.0),
+        "x2": Uniform(low=0.0, high=0.1),
+        "k": Fixed(value=10.0),
+    }
 
     def model(v):
         return {"y": v["k"] * v["x1"] + v["x2"]}
@@ -164,8 +169,7 @@ def test_risk_drivers_find_the_input_that_drives_exceedance():
 
 
 # --------------------------------------------------------------------------- convergence
-SPECS = {"x": LogNormal(mu=0.0, sigma=0.5), "u": Uniform(low=1.0, high=2.0),
-         "c": Fixed(value=3.0)}
+SPECS = {"x": LogNormal(mu=0.0, sigma=0.5), "u": Uniform(low=1.0, high=2.0), "c": Fixed(value=3.0)}
 
 
 def product(v):
@@ -175,12 +179,16 @@ def product(v):
 @pytest.mark.parametrize("growth", ["double", "fixed"])
 def test_run_until_equals_the_fixed_run_bit_for_bit(growth):
     draw = make_draw(product, SPECS, seed=21)
-    result = run_until(draw, precision=0.02, outputs=["y"], thresholds={"y": 6.0}, batch=1000,
-                       growth=growth)
+    result = run_until(
+        draw, precision=0.02, outputs=["y"], thresholds={"y": 6.0}, batch=1000, growth=growth
+    )
     assert result.converged and result.n_draws > 1000
     sizes = [step["n_draws"] for step in result.history]
-    assert sizes == ([1000 * 2**i for i in range(len(sizes))] if growth == "double"
-                     else [1000 * (i + 1) for i in range(len(sizes))])
+    assert sizes == (
+        [1000 * 2**i for i in range(len(sizes))]
+        if growth == "double"
+        else [1000 * (i + 1) for i in range(len(sizes))]
+    )
     fixed = draw(0, result.n_draws)
     assert set(fixed) == set(result.draws) == {"x", "u", "y"}
     for name, values in fixed.items():
@@ -190,15 +198,21 @@ def test_run_until_equals_the_fixed_run_bit_for_bit(growth):
     for cell in result.summary["outputs"]["y"]["percentiles"].values():
         assert (cell["high"] - cell["low"]) / 2 <= 0.02 * abs(cell["value"])
     assert result.history[-2]["percentile_relative_half_width"] > 0.02 or (
-        result.history[-2]["probability_half_width"] > 0.02)
+        result.history[-2]["probability_half_width"] > 0.02
+    )
     json.dumps(result.to_dict(), allow_nan=False)
 
 
 def test_run_until_on_the_chain_matches_a_fixed_run():
-    specs = {"n_params": Fixed(value=7e10), "n_tokens": LogNormal.from_interval(1e12, 2e12),
-             "flop_per_param_token": Fixed(value=6.0), "n_gpus": Fixed(value=1024.0),
-             "gpu_peak_flop_per_s": Fixed(value=989e12), "mfu": Uniform(low=0.3, high=0.5),
-             "goodput": Fixed(value=0.9)}
+    specs = {
+        "n_params": Fixed(value=7e10),
+        "n_tokens": LogNormal.from_interval(1e12, 2e12),
+        "flop_per_param_token": Fixed(value=6.0),
+        "n_gpus": Fixed(value=1024.0),
+        "gpu_peak_flop_per_s": Fixed(value=989e12),
+        "mfu": Uniform(low=0.3, high=0.5),
+        "goodput": Fixed(value=0.9),
+    }
     draw = make_draw(chain.evaluate, specs, seed=5)
     result = run_until(draw, precision=0.01, outputs=["train_days"], batch=512)
     assert result.converged and len(result.history) > 1

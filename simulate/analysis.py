@@ -1,0 +1,104 @@
+"""Scenario-level analyses: the sensitivity section of a run, and runs to a precision.
+
+Thin glue between a :class:`~simulate.config.Scenario` and the model-agnostic
+functions of :mod:`simulate.sensitivity` and :mod:`simulate.uncertainty`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import xarray as xr
+
+from distributions import Distribution
+
+from . import sensitivity, uncertainty
+from .chain import KEY_OUTPUTS, evaluate
+from .config import ConfigError, Scenario
+from .engine import run, sample_inputs
+
+__all__ = ["run_to_precision", "scenario_specs", "sensitivity_section", "thresholds"]
+
+
+def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
+    """Every given input's distribution (fixed ones included), by name."""
+    return {name: spec.dist for name, spec in scenario.inputs.items()}
+
+
+def thresholds(scenario: Scenario) -> dict[str, float]:
+    """The risk thresholds the scenario gives: train_days > deadline, tco_usd > budget."""
+    given = {"train_days": scenario.deadline_days, "tco_usd": scenario.budget_usd}
+    return {name: value for name, value in given.items() if value is not None}
+
+
+def _outputs(ds: xr.Dataset, extra: Sequence[str]) -> list[str]:
+    """Key outputs (and any asked for) that vary in this run."""
+    wanted = list(dict.fromkeys([*KEY_OUTPUTS, *extra]))
+    return [name for name in wanted if name in ds and not ds[name].attrs.get("constant")]
+
+
+def sensitivity_section(
+    ds: xr.Dataset,
+    scenario: Scenario,
+    *,
+    method: Literal["rank", "sobol"] = "rank",
+    outputs: Sequence[str] = (),
+    sobol_n: int = 2**14,
+) -> dict[str, Any] | None:
+    """The report's ``sensitivity`` section, or None when no input or output varies."""
+    specs = scenario_specs(scenario)
+    names = _outputs(ds, outputs)
+    if not names or not uncertainty.uncertain_names(specs):
+        return None
+    risky = {k: v for k, v in thresholds(scenario).items() if k in names}
+    return sensitivity.analyze(
+        evaluate,
+        specs,
+        ds,
+        outputs=names,
+        thresholds=risky,
+        method=method,
+        sobol_n=sobol_n,
+        seed=scenario.seed,
+    )
+
+
+def run_to_precision(
+    scenario: Scenario, *, precision: float, max_draws: int = 2**24, batch: int = 2**14
+) -> tuple[xr.Dataset, dict[str, Any]]:
+    """Draw in doubling batches until every percentile's 95% interval half-width is within
+    ``precision`` of its value (and every risk probability's within ``precision``), up to
+    ``max_draws``; return the run of that many draws and the convergence record.
+
+    Batches are draws [start, start + n) of the scenario's own index-addressable streams,
+    so the returned run equals a fixed run of the same number of draws and seed.
+    """
+    if scenario.method != "random":
+        raise ConfigError(
+            f"{scenario.path}: --precision: needs method = random (draws addressable by "
+            f"index); got method={scenario.method!r}"
+        )
+    if not 0 < precision < 1:
+        raise ConfigError(f"{scenario.path}: --precision: must lie in (0, 1); got {precision!r}")
+
+    def draw(start: int, n: int) -> dict[str, np.ndarray]:
+        values = evaluate(
+            sample_inputs(scenario, draws=n, seed=scenario.seed, method="random", start=start)
+        )
+        return {
+            name: np.broadcast_to(np.asarray(values[name], float), (n,))
+            for name in KEY_OUTPUTS
+            if name in values
+        }
+
+    converged = uncertainty.run_until(
+        draw,
+        precision=precision,
+        percentiles=scenario.percentiles,
+        thresholds=thresholds(scenario),
+        batch=min(batch, max_draws),
+        max_draws=max_draws,
+    )
+    return run(scenario, draws=converged.n_draws), converged.to_dict()

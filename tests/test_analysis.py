@@ -1,0 +1,77 @@
+"""Sensitivity and convergence wired to scenarios: the CLI, the report, run-to-precision."""
+
+import json
+
+import numpy as np
+import pytest
+
+import simulate
+from simulate.analysis import run_to_precision, sensitivity_section
+from simulate.cli import main
+from simulate.config import ConfigError
+
+
+def test_report_has_a_sensitivity_section(write_config):
+    scenario = simulate.load_scenario(write_config())
+    ds = simulate.run(scenario)
+    section = sensitivity_section(ds, scenario)
+    rows = section["rank_correlation"]["outputs"]["train_days"]["inputs"]
+    assert rows[0]["input"] == "mfu"  # the only uncertain input that moves days
+    assert rows[0]["spearman"]["value"] == pytest.approx(-1.0)  # days = K / mfu: monotone
+    summary = simulate.build_summary(ds, scenario, sensitivity=section)
+    assert "sensitivity" in summary
+    assert "## Sensitivity" in simulate.report.render_markdown(summary)
+
+
+def test_fixed_scenario_has_no_sensitivity(tmp_path):
+    from tests.conftest import CONFIGS
+
+    scenario = simulate.load_scenario(CONFIGS / "llama-3.1-405b-article.toml", draws=10)
+    assert sensitivity_section(simulate.run(scenario), scenario) is None
+
+
+def test_run_to_precision_equals_a_fixed_run(write_config):
+    scenario = simulate.load_scenario(write_config())
+    ds, record = run_to_precision(scenario, precision=0.01, max_draws=2**16, batch=2**10)
+    assert record["converged"] and record["n_draws"] == ds.sizes["draw"]
+    fixed = simulate.run(scenario, draws=record["n_draws"])
+    np.testing.assert_array_equal(ds["train_days"].values, fixed["train_days"].values)
+    # the stopping rule held: every percentile's half-width within 1% of its value
+    for cell in record["summary"]["outputs"]["train_days"]["percentiles"].values():
+        assert (cell["high"] - cell["low"]) / 2 <= 0.01 * abs(cell["value"])
+
+
+def test_precision_needs_random_method(write_config):
+    scenario = simulate.load_scenario(write_config(), method="sobol")
+    with pytest.raises(ConfigError, match=r"--precision: needs method = random"):
+        run_to_precision(scenario, precision=0.01)
+
+
+def test_cli_sensitivity_sobol(write_config, tmp_path, capsys):
+    out = tmp_path / "s"
+    code = main(
+        [
+            "sensitivity",
+            str(write_config()),
+            "--method",
+            "sobol",
+            "--sobol-draws",
+            "512",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert "Rank correlations: train_days" in capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text())
+    assert {"rank_correlation", "sobol", "tornado", "risk_drivers"} <= set(summary["sensitivity"])
+
+
+def test_cli_precision_records_convergence(write_config, tmp_path):
+    out = tmp_path / "p"
+    assert (
+        main(["run", str(write_config()), "--precision", "0.02", "--out", str(out), "--quiet"]) == 0
+    )
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["convergence"]["converged"]
+    assert summary["provenance"]["draws"] == summary["convergence"]["n_draws"]
