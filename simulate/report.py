@@ -22,6 +22,7 @@ import xarray as xr
 from .chain import KEY_OUTPUTS
 from .config import Scenario
 from .stats import percentile_key, risk, summarize
+from .views import compare_to, render_compare_to, render_views, view_summary
 
 __all__ = ["SCHEMA_VERSION", "build_summary", "render_csv", "render_markdown", "write_report"]
 
@@ -52,6 +53,8 @@ def build_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, Any]:
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
         "variables": variables,
         "risk": risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        "views": view_summary(stats_by_name, scenario.views),
+        "compare_to": compare_to(ds, scenario.compare_to, scenario.percentiles),
         "notes": list(scenario.notes),
     }
 
@@ -97,6 +100,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
                 f"{entry['draws']:,} draws)"
             )
         lines.append("")
+    lines += render_views(summary.get("views", {}), keys, _num)
+    lines += render_compare_to(summary.get("compare_to", []), _num)
     header = "| name | units | " + " | ".join(k.upper() for k in keys) + " | mean |"
     rule = "|---|---|" + "---:|" * (len(keys) + 1)
     inputs = {n: v for n, v in variables.items() if v["kind"] != "node"}
