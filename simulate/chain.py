@@ -120,7 +120,12 @@ NODES: dict[str, Node] = {
             source=KAPLAN,
         ),
         Node("n_layers", "1", "transformer layers L", domain=COUNT),
-        Node("d_model", "1", "model width (heads x head dimension)", domain=COUNT),
+        Node(
+            "d_model",
+            "1",
+            "attention width H·Q: heads x head dimension (the model width in most transformers)",
+            domain=COUNT,
+        ),
         Node("seq_len", "1", "training sequence length T in tokens", domain=COUNT),
         Node(
             "attention_flop_per_token",
