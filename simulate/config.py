@@ -413,24 +413,20 @@ def _fill_from_catalog(
         )
     if entry.tdp_w is not None:
         found["gpu_tdp_w"] = (Fixed(float(entry.tdp_w)), f"{where} ({entry.spec_source})")
-    prices = entry.purchase_price_usd
-    price_source = f"{where}: {entry.purchase_price_date} ({entry.purchase_price_source})"
-    if len(prices) == 1:
-        found["gpu_price_usd"] = (Fixed(prices[0]), price_source)
-    elif len(prices) == 2:
-        found["gpu_price_usd"] = (
-            LogNormal.from_interval(*prices),
-            f"{price_source}; lognormal with the lowest and highest as P5 and P95",
-        )
-    rents = entry.rental_usd_per_gpu_hour
-    rent_source = f"{where}: {entry.rental_price_date} ({entry.rental_price_source})"
-    if len(rents) == 1:
-        found["rental_usd_per_gpu_hour"] = (Fixed(rents[0]), rent_source)
-    elif len(rents) == 2:
-        found["rental_usd_per_gpu_hour"] = (
-            LogNormal.from_interval(*rents),
-            f"{rent_source}; lognormal with the lowest and highest as P5 and P95",
-        )
+    for name, prices, date, source in (
+        ("gpu_price_usd", entry.purchase_price_usd, entry.purchase_price_date,
+         entry.purchase_price_source),
+        ("rental_usd_per_gpu_hour", entry.rental_usd_per_gpu_hour, entry.rental_price_date,
+         entry.rental_price_source),
+    ):  # fmt: skip
+        price_source = f"{where}: {date} ({source})"
+        if len(prices) == 1:
+            found[name] = (Fixed(prices[0]), price_source)
+        elif len(prices) == 2:
+            found[name] = (
+                LogNormal.from_interval(*prices),
+                f"{price_source}; lognormal with the lowest and highest as P5 and P95",
+            )
     for name, (dist, source) in found.items():
         if name not in inputs:
             inputs[name] = InputSpec(name, dist, source, "catalog")
