@@ -6,6 +6,8 @@ import copy
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulate import ConfigError, run, scenario_from_dict
 from simulate.chain import evaluate, needed_inputs, view_sinks
@@ -235,3 +237,19 @@ def test_needed_inputs_depend_on_the_views():
     given = dict(BASE["inputs"])
     assert "rental_usd_per_gpu_hour" in needed_inputs(given, sinks=view_sinks(["rental"]))
     assert "rental_usd_per_gpu_hour" not in needed_inputs(given, sinks=view_sinks(["tco"]))
+
+
+@given(
+    rate=st.floats(0, 1e-3),
+    n_gpus=st.integers(1, 100_000),
+    restart=st.floats(0, 10),
+    interval=st.floats(1e-3, 10),
+    overhead=st.floats(0, 0.99),
+)
+def test_goodput_stays_in_its_domain_and_falls_with_more_gpus(
+    rate, n_gpus, restart, interval, overhead
+):
+    g, _ = goodput(rate, n_gpus, restart, interval, overhead)
+    g2, _ = goodput(rate, n_gpus * 2, restart, interval, overhead)
+    assert 0 < g <= 1
+    assert g2 <= g
