@@ -173,7 +173,9 @@ def _prior_inputs(table: Mapping[str, Any], file: str) -> dict[str, tuple[Distri
             ) from None
         source = value.get("source", "") if isinstance(value, dict) else ""
         inputs[name] = (dist, str(source))
-    given: dict[str, Any] = dict.fromkeys(RUN_INPUTS[:2] + RUN_INPUTS[3:], 1.0) | inputs
+    # what a run with parameters and tokens supplies, as placeholders, and the priors
+    run_given = ("n_params", "n_tokens", "n_gpus", "gpu_peak_flop_per_s")
+    given: dict[str, Any] = dict.fromkeys(run_given, 1.0) | inputs
     missing = []
     for name in needed_inputs(given, sinks=("gpu_hours",)):
         node = NODES[name]

@@ -77,8 +77,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_backtest(commands: argparse._SubParsersAction) -> None:
-    from .backtest import DEFAULT_PRIORS, DEFAULT_RUNS  # noqa: PLC0415
-
     backtest = commands.add_parser(
         "backtest",
         help="predict published training runs under fixed priors and report the coverage",
@@ -86,14 +84,11 @@ def _add_backtest(commands: argparse._SubParsersAction) -> None:
     backtest.add_argument(
         "runs",
         nargs="?",
-        default=str(DEFAULT_RUNS.relative_to(DEFAULT_RUNS.parents[2])),
-        help="CSV of runs in the columns of configs/reference/training_runs.csv; "
-        "default: %(default)s",
+        help="CSV of runs in the columns of configs/reference/training_runs.csv "
+        "(default: that file)",
     )
     backtest.add_argument(
-        "--priors",
-        default=str(DEFAULT_PRIORS.relative_to(DEFAULT_PRIORS.parents[1])),
-        help="priors file (TOML); default: %(default)s",
+        "--priors", help="priors file (TOML); default: configs/backtest-priors.toml"
     )
     backtest.add_argument("--out", help="report folder (default: reports/backtest-<CSV name>)")
     backtest.add_argument("--force", action="store_true", help="replace an existing report")
@@ -104,13 +99,8 @@ def _backtest(args: argparse.Namespace) -> int:
     from .backtest import DEFAULT_PRIORS, DEFAULT_RUNS, backtest, load_priors  # noqa: PLC0415
     from .report import _num, write_backtest_report  # noqa: PLC0415
 
-    runs = Path(args.runs)
-    if not runs.exists() and args.runs == str(DEFAULT_RUNS.relative_to(DEFAULT_RUNS.parents[2])):
-        runs = DEFAULT_RUNS  # the default resolves from any working folder
-    priors_path = Path(args.priors)
-    if not priors_path.exists() and args.priors == "configs/backtest-priors.toml":
-        priors_path = DEFAULT_PRIORS
-    result = backtest(runs, load_priors(priors_path))
+    runs = Path(args.runs) if args.runs else DEFAULT_RUNS
+    result = backtest(runs, load_priors(Path(args.priors) if args.priors else DEFAULT_PRIORS))
     out_dir = Path(args.out) if args.out else Path("reports") / f"backtest-{runs.stem}"
     if out_dir.exists() and not out_dir.is_dir():
         raise _Refusal(f"--out {out_dir}: exists and is not a folder")
