@@ -29,6 +29,9 @@ class Accelerator:
     spec_source: str
     notes: str
     memory_gb: Any = None
+    rental_usd_per_gpu_hour: tuple[float, ...] = ()
+    rental_price_date: str = ""
+    rental_price_source: str = ""
 
     @classmethod
     def from_table(cls, key: str, table: dict[str, Any]) -> Accelerator:
@@ -44,6 +47,11 @@ class Accelerator:
             spec_source=table.get("spec_source", ""),
             notes=table.get("notes", ""),
             memory_gb=table.get("memory_gb"),
+            rental_usd_per_gpu_hour=tuple(
+                float(x) for x in table.get("rental_usd_per_gpu_hour", ())
+            ),
+            rental_price_date=table.get("rental_price_date", ""),
+            rental_price_source=table.get("rental_price_source", ""),
         )
 
 

@@ -9,14 +9,26 @@ xarray DataArrays alike.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["KEY_OUTPUTS", "NODES", "Domain", "Node", "evaluate", "needed_inputs"]
+__all__ = [
+    "BASE_SINKS",
+    "KEY_OUTPUTS",
+    "NODES",
+    "VIEWS",
+    "Domain",
+    "Node",
+    "evaluate",
+    "fallback_defaults",
+    "needed_inputs",
+    "view_sinks",
+]
 
 SECONDS_PER_DAY = 86_400
 HOURS_PER_DAY = 24
+DAYS_PER_YEAR = 365.25  # Julian year, as in Epoch AI's training-cost-trends parameters.py
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,8 @@ POSITIVE = Domain()
 NON_NEGATIVE = Domain(low_open=False)
 FRACTION = Domain(high=1.0)  # (0, 1]
 COUNT = Domain(low=1.0, low_open=False, whole=True)
+SHARE = Domain(low_open=False, high=1.0, high_open=True)  # [0, 1)
+AT_LEAST_ONE = Domain(low=1.0, low_open=False)  # [1, inf)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,23 @@ class Node:
 KAPLAN = "Kaplan et al. 2020, 'Scaling Laws for Neural Language Models', Sec. 2.1 (C = 6ND)"
 DEFINITION = "definition"
 ARTICLE = "the source article's hand estimate of Llama 3.1 405B (its rule, as stated there)"
+PALM_APP_B = (
+    "Chowdhery et al. 2022 (PaLM), App. B: model FLOPs per token = 6N + 12·L·H·Q·T "
+    "(H·Q = d_model, T = sequence length)"
+)
+EPOCH_COST = (
+    "Cottier et al. 2024, 'The rising costs of training frontier AI models' (Epoch AI), "
+    "amortized hardware CapEx + energy"
+)
+EPOCH_POWER = (
+    "Epoch AI cost studies: server power per GPU 1.82 x TDP (DGX H100), "
+    "average draw ~0.75 of peak, PUE 1.1 (hyperscalers) to ~1.56 (industry)"
+)
+GOODPUT_MODEL = (
+    "first-order checkpoint/restart model (Young 1974, CACM 17(9); Daly 2006, FGCS 22(3)): "
+    "each interruption costs restart time + half a checkpoint interval of lost work"
+)
+LLAMA_CO2 = "Touvron et al. 2023 (LLaMA), Sec. 6 / Table 15: 0.385 kgCO2eq/kWh, US national average"
 
 NODES: dict[str, Node] = {
     n.name: n
@@ -84,14 +115,33 @@ NODES: dict[str, Node] = {
             default=6.0,
             source=KAPLAN,
         ),
+        Node("n_layers", "1", "transformer layers L", domain=COUNT),
+        Node(
+            "d_model",
+            "1",
+            "attention width H·Q: heads x head dimension (the model width in most transformers)",
+            domain=COUNT,
+        ),
+        Node("seq_len", "1", "training sequence length T in tokens", domain=COUNT),
+        Node(
+            "attention_flop_per_token",
+            "FLOP",
+            "attention FLOP per token beyond 6N (0 unless n_layers, d_model, seq_len are given)",
+            ("n_layers", "d_model", "seq_len"),
+            lambda layers, width, length: 12 * layers * width * length,
+            "12 · n_layers · d_model · seq_len",
+            PALM_APP_B,
+            domain=NON_NEGATIVE,
+            default=0.0,
+        ),
         Node(
             "train_flop",
             "FLOP",
             "training compute C",
-            ("flop_per_param_token", "n_params", "n_tokens"),
-            lambda k, n, d: k * n * d,
-            "flop_per_param_token · n_params · n_tokens",
-            KAPLAN,
+            ("flop_per_param_token", "n_params", "n_tokens", "attention_flop_per_token"),
+            lambda k, n, d, a: (k * n + a) * d,
+            "(flop_per_param_token · n_params + attention_flop_per_token) · n_tokens",
+            f"{KAPLAN}; {PALM_APP_B}",
         ),
         Node("n_gpus", "1", "accelerators in the cluster", domain=COUNT),
         Node(
@@ -132,9 +182,48 @@ NODES: dict[str, Node] = {
             "Chowdhery et al. 2022 (PaLM), App. B",
         ),
         Node(
+            "interruptions_per_gpu_hour",
+            "1/(GPU·h)",
+            "unexpected job interruptions per accelerator-hour",
+            domain=NON_NEGATIVE,
+            source="Llama 3 paper, Sec. 3.3.4: 419 unexpected interruptions in 54 days on 16,384 "
+            "H100 = 1.97e-5 per GPU-hour",
+        ),
+        Node(
+            "job_interruptions_per_hour",
+            "1/h",
+            "interruptions of the whole job per hour of running",
+            ("interruptions_per_gpu_hour", "n_gpus"),
+            lambda rate, g: rate * g,
+            "interruptions_per_gpu_hour · n_gpus",
+            "a synchronous job stops when any of its accelerators fails (Llama 3 paper, "
+            "Sec. 3.3.4)",
+            domain=NON_NEGATIVE,
+        ),
+        Node(
+            "restart_hours", "h", "time to detect an interruption and restart", domain=NON_NEGATIVE
+        ),
+        Node("checkpoint_interval_hours", "h", "time between checkpoints"),
+        Node(
+            "checkpoint_overhead",
+            "1",
+            "share of running time spent writing checkpoints",
+            domain=SHARE,
+        ),
+        Node(
             "goodput",
             "1",
-            "share of wall-clock time that advances training",
+            "share of wall-clock time that advances training (1 unless failure inputs are given)",
+            (
+                "job_interruptions_per_hour",
+                "restart_hours",
+                "checkpoint_interval_hours",
+                "checkpoint_overhead",
+            ),
+            lambda lam, r, tau, c: (1 - c) / (1 + lam * (r + tau / 2)),
+            "(1 − checkpoint_overhead) / (1 + job_interruptions_per_hour · "
+            "(restart_hours + checkpoint_interval_hours / 2))",
+            GOODPUT_MODEL,
             domain=FRACTION,
             default=1.0,
         ),
@@ -182,7 +271,35 @@ NODES: dict[str, Node] = {
             ARTICLE,
         ),
         Node("gpu_tdp_w", "W", "thermal design power per accelerator"),
-        Node("power_overhead_factor", "1", "facility watts per watt of accelerator TDP"),
+        Node(
+            "server_power_ratio",
+            "1",
+            "server power per accelerator over its TDP (CPUs, memory, network, fans)",
+            source="Epoch AI: DGX H100 10.2 kW / 8 GPUs = 1,275 W = 1.82 x 700 W",
+        ),
+        Node(
+            "average_power_fraction",
+            "1",
+            "average draw over training as a share of peak server power",
+            domain=FRACTION,
+            source="Epoch AI: ~0.75",
+        ),
+        Node(
+            "pue",
+            "1",
+            "power usage effectiveness of the data centre (facility / IT power)",
+            domain=AT_LEAST_ONE,
+            source="1.1 at hyperscalers; ~1.56 industry average (Epoch AI cost studies)",
+        ),
+        Node(
+            "power_overhead_factor",
+            "1",
+            "facility watts per watt of accelerator TDP",
+            ("server_power_ratio", "average_power_fraction", "pue"),
+            lambda s, a, p: s * a * p,
+            "server_power_ratio · average_power_fraction · pue",
+            EPOCH_POWER,
+        ),
         Node(
             "facility_power_mw",
             "MW",
@@ -230,21 +347,160 @@ NODES: dict[str, Node] = {
             formula="energy_cost_usd / tco_usd",
             source=ARTICLE,
         ),
+        Node(
+            "hardware_life_years",
+            "a",
+            "years over which the cluster's capital is written off",
+            default=3.0,
+            source="Epoch AI training-cost-trends, parameters.py: DEFAULT_HARDWARE_LIFETIME = 3 "
+            "years (after Jouppi et al. 2021); 0.14 OOM/yr price-performance gives "
+            "1 / (0.14 · ln 10) = 3.1 years",
+        ),
+        Node(
+            "amortized_capex_usd",
+            "USD",
+            "capital cost charged to the run: its share of the hardware's life",
+            ("capex_usd", "train_days", "hardware_life_years"),
+            lambda c, t, life: c * t / (life * DAYS_PER_YEAR),
+            "capex_usd · train_days / (hardware_life_years · 365.25)",
+            EPOCH_COST,
+        ),
+        Node(
+            "amortized_cost_usd",
+            "USD",
+            "amortized capital + energy",
+            ("amortized_capex_usd", "energy_cost_usd"),
+            lambda c, e: c + e,
+            "amortized_capex_usd + energy_cost_usd",
+            EPOCH_COST,
+        ),
+        Node(
+            "energy_share_of_amortized",
+            "1",
+            "energy's share of the amortized cost",
+            ("energy_cost_usd", "amortized_cost_usd"),
+            lambda e, t: e / t,
+            "energy_cost_usd / amortized_cost_usd",
+            f"{EPOCH_COST} (energy 2-6% of development cost)",
+            domain=FRACTION,
+        ),
+        Node(
+            "rental_usd_per_gpu_hour",
+            "USD/(GPU·h)",
+            "cloud rental price per accelerator-hour",
+        ),
+        Node(
+            "rental_cost_usd",
+            "USD",
+            "cost of renting the accelerator-hours",
+            ("gpu_hours", "rental_usd_per_gpu_hour"),
+            lambda h, r: h * r,
+            "gpu_hours · rental_usd_per_gpu_hour",
+            "Cottier et al. 2024 (Epoch AI), cloud-rental method",
+        ),
+        Node(
+            "grid_kgco2_per_kwh",
+            "kgCO2e/kWh",
+            "carbon intensity of the electricity",
+            default=0.385,
+            source=LLAMA_CO2,
+        ),
+        Node(
+            "co2_t",
+            "tCO2e",
+            "emissions of the run's energy (location-based)",
+            ("energy_mwh", "grid_kgco2_per_kwh"),
+            lambda e, g: e * g,
+            "energy_mwh · grid_kgco2_per_kwh (kg/kWh = t/MWh)",
+            LLAMA_CO2,
+        ),
     )
 }
 
 #: The outputs a scenario must be able to compute; the chain's sinks and the headline figures.
 KEY_OUTPUTS: tuple[str, ...] = ("train_days", "gpu_hours", "energy_cost_usd", "tco_usd")
 _SINKS: tuple[str, ...] = ("gpu_hours", "energy_share_of_tco")
+#: What every scenario must compute, whatever views it asks for.
+BASE_SINKS: tuple[str, ...] = ("gpu_hours",)
+#: Cost views: name -> (sinks the view needs, headline nodes shown side by side).
+VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "tco": (("energy_share_of_tco",), ("capex_usd", "energy_cost_usd", "tco_usd")),
+    "amortized": (
+        ("energy_share_of_amortized",),
+        ("amortized_capex_usd", "energy_cost_usd", "amortized_cost_usd"),
+    ),
+    "rental": (("rental_cost_usd",), ("rental_cost_usd",)),
+    "co2": (("co2_t",), ("energy_mwh", "co2_t")),
+}
 
 
-def needed_inputs(given: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Inputs (unpinned leaves) the chain's sinks need, each with a node that needs it.
+def view_sinks(views: Sequence[str]) -> tuple[str, ...]:
+    """The sinks a scenario asking for ``views`` must be able to compute."""
+    return BASE_SINKS + tuple(sink for view in views for sink in VIEWS[view][0])
 
-    Walks back from the sinks, stopping at nodes the scenario gives (``given``).
+
+def _upstream(name: str) -> set[str]:
+    """Every node ``name`` is computed from, directly or not."""
+    found: set[str] = set()
+    stack = list(NODES[name].parents)
+    while stack:
+        parent = stack.pop()
+        if parent not in found:
+            found.add(parent)
+            stack.extend(NODES[parent].parents)
+    return found
+
+
+def _reachable(sinks: Sequence[str], given: Mapping[str, Any], cut: str) -> set[str]:
+    """Nodes the sinks reach walking upstream, stopping at given nodes and at ``cut``."""
+    seen: set[str] = set()
+    stack = [s for s in sinks if s != cut]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name not in given:
+            stack.extend(p for p in NODES[name].parents if p != cut)
+    return seen
+
+
+def _derived(name: str, given: Mapping[str, Any], sinks: Sequence[str]) -> bool:
+    """Whether a computed node with a default is derived rather than defaulted.
+
+    It is derived when the scenario gives something that only it needs (e.g.
+    ``restart_hours`` for ``goodput``); otherwise its default stands.
+    """
+    own = _upstream(name) - _reachable(sinks, given, name)
+    return any(n in given for n in own)
+
+
+def fallback_defaults(given: Mapping[str, Any], *, sinks: Sequence[str] = _SINKS) -> list[str]:
+    """Computed nodes that take their default: not given, not derived, and feeding a node
+    that is not given either (so ``train_flop`` counts no attention term unless asked)."""
+    return [
+        name
+        for name, node in NODES.items()
+        if node.rule is not None
+        and node.default is not None
+        and name not in given
+        and not _derived(name, given, sinks)
+        and any(name in child.parents and child.name not in given for child in NODES.values())
+    ]
+
+
+def needed_inputs(
+    given: Mapping[str, Any], *, sinks: Sequence[str] = _SINKS
+) -> dict[str, list[str]]:
+    """Inputs (unpinned leaves) the ``sinks`` need, each with a node that needs it.
+
+    Walks back from the sinks, stopping at nodes the scenario gives (``given``). A
+    computed node with a default (``goodput``, ``attention_flop_per_token``) counts as
+    a needed input, to be filled with its default, unless the scenario gives
+    something only it needs.
     """
     needed: dict[str, list[str]] = {}
-    stack = [(name, name) for name in _SINKS]
+    stack = [(name, name) for name in sinks]
     seen = set()
     while stack:
         name, child = stack.pop()
@@ -254,7 +510,7 @@ def needed_inputs(given: Mapping[str, Any]) -> dict[str, list[str]]:
         node = NODES[name]
         if name in given:
             continue
-        if node.is_input:
+        if node.is_input or (node.default is not None and not _derived(name, given, sinks)):
             needed.setdefault(name, []).append(child)
             continue
         stack.extend((parent, name) for parent in node.parents)
@@ -264,14 +520,22 @@ def needed_inputs(given: Mapping[str, Any]) -> dict[str, list[str]]:
 def evaluate(given: Mapping[str, Any]) -> dict[str, Any]:
     """Every node computable from ``given`` (pinned values win over rules).
 
-    Nodes are visited in table order, which is topological. A node whose parents
-    are not all available is skipped; :func:`needed_inputs` tells whether any
-    *needed* node would be.
+    Nodes are visited in table order, which is topological. A computed node whose
+    parents are not all available takes its default if it has one (``goodput`` = 1,
+    ``attention_flop_per_token`` = 0), kept only where a computed node uses it, and
+    is skipped otherwise; :func:`needed_inputs` tells whether any *needed* node would be.
     """
     values: dict[str, Any] = {}
+    defaulted, used = set(), set()
     for name, node in NODES.items():
         if name in given:
             values[name] = given[name]
         elif node.rule is not None and all(p in values for p in node.parents):
             values[name] = node.rule(*(values[p] for p in node.parents))
+            used.update(node.parents)
+        elif node.rule is not None and node.default is not None:
+            values[name] = node.default
+            defaulted.add(name)
+    for name in defaulted - used:
+        del values[name]
     return values

@@ -26,6 +26,7 @@ EPILOG = """examples:
   python -m simulate run configs/llama-3.1-405b-article.toml
   python -m simulate run CONFIG --draws 1000000 --seed 7 --method sobol --out DIR \\
          --set n_gpus=24576 --set 'mfu=0.35 to 0.45'
+  python -m simulate backtest configs/reference/training_runs.csv
 """
 
 
@@ -83,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NODE",
         help="also rank against this node, e.g. --output energy_mwh (repeatable)",
     )
+    _add_backtest(commands)
     return parser
 
 
@@ -115,6 +117,75 @@ def _add_scenario_command(commands: Any, name: str, summary: str, epilog: str) -
     )
     command.add_argument("--quiet", action="store_true", help="print nothing but errors")
     return command
+
+
+def _add_backtest(commands: argparse._SubParsersAction) -> None:
+    backtest = commands.add_parser(
+        "backtest",
+        help="predict published training runs under fixed priors and report the coverage",
+    )
+    backtest.add_argument(
+        "runs",
+        nargs="?",
+        help="CSV of runs in the columns of configs/reference/training_runs.csv "
+        "(default: that file)",
+    )
+    backtest.add_argument(
+        "--priors", help="priors file (TOML); default: configs/backtest-priors.toml"
+    )
+    backtest.add_argument("--out", help="report folder (default: reports/backtest-<CSV name>)")
+    backtest.add_argument("--force", action="store_true", help="replace an existing report")
+    backtest.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from .backtest import DEFAULT_PRIORS, DEFAULT_RUNS, backtest, load_priors  # noqa: PLC0415
+    from .report import _num, write_backtest_report  # noqa: PLC0415
+
+    runs = Path(args.runs) if args.runs else DEFAULT_RUNS
+    result = backtest(runs, load_priors(Path(args.priors) if args.priors else DEFAULT_PRIORS))
+    out_dir = Path(args.out) if args.out else Path("reports") / f"backtest-{runs.stem}"
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _Refusal(f"--out {out_dir}: exists and is not a folder")
+    out_dir, kept = write_backtest_report(result, out_dir, force=args.force)
+    if args.quiet:
+        return 0
+    low, high = result["interval"]
+    rows = [("model", f"P{low:g}", f"P{high:g}", "reported", "rank", "covered")]
+    for r in result["runs"]:
+        e = r["gpu_hours"]
+        p = list(e["predicted"].values())
+        rows.append(
+            (
+                r["model"],
+                _num(p[0]),
+                _num(p[-1]),
+                _num(e["reported"]),
+                f"{e['percentile_rank']:.1f}",
+                "yes" if e["covered"] else "NO",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    for u in result["unusable"]:
+        print(f"not used: line {u['line']} {u['model']}: {u['reason']}")
+    cov = result["coverage"]["gpu_hours"]
+    if cov["runs"]:
+        print(
+            f"GPU-hours coverage of the P{low:g}-P{high:g} interval: {cov['covered']} of "
+            f"{cov['runs']} = {100 * cov['coverage']:.0f}% (95% CI {100 * cov['ci95'][0]:.0f}% "
+            f"to {100 * cov['ci95'][1]:.0f}%)"
+        )
+    if kept is not None:
+        print(f"earlier report kept at {kept}")
+    print(f"report: {out_dir}")
+    return 0
 
 
 def _terminal_table(summary: dict, out_dir: Path, kept: Path | None) -> str:
@@ -208,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .config import ConfigError
 
     try:
-        return _run(args)
+        return _backtest(args) if args.command == "backtest" else _run(args)
     except (ConfigError, DistributionError, _Refusal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,12 +28,30 @@ from distributions import (
 )
 
 from .catalog import load_catalog
-from .chain import NODES, Domain, needed_inputs
+from .chain import NODES, VIEWS, Domain, fallback_defaults, needed_inputs, view_sinks
 
-__all__ = ["ConfigError", "InputSpec", "Scenario", "apply_override", "load_scenario"]
+__all__ = [
+    "ConfigError",
+    "InputSpec",
+    "Reference",
+    "Scenario",
+    "apply_override",
+    "load_scenario",
+]
 
 DEFAULT_PERCENTILES = (5.0, 50.0, 95.0)
-SCENARIO_KEYS = ("name", "draws", "seed", "method", "percentiles", "notes", "description")
+SCENARIO_KEYS = (
+    "name",
+    "draws",
+    "seed",
+    "method",
+    "percentiles",
+    "notes",
+    "description",
+    "views",
+    "compare_to",
+)
+REFERENCE_KEYS = ("node", "value", "source")
 CLUSTER_KEYS = ("accelerator", "precision")
 RISK_KEYS = ("deadline_days", "budget_usd")
 TABLES = {"scenario": SCENARIO_KEYS, "cluster": CLUSTER_KEYS, "inputs": None, "risk": RISK_KEYS}
@@ -54,6 +72,15 @@ class InputSpec:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A published value of a node, to place in the scenario's distribution."""
+
+    node: str
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated scenario, ready for :func:`simulate.run`."""
 
@@ -71,6 +98,8 @@ class Scenario:
     notes: tuple[str, ...]
     description: str
     config_hash: str
+    views: tuple[str, ...] = ("tco",)
+    compare_to: tuple[Reference, ...] = ()
 
 
 def _is_number(value: Any) -> bool:
@@ -179,7 +208,8 @@ def scenario_from_dict(
     accelerator, precision = _cluster(cluster, file)
     inputs = _inputs(raw.get("inputs", {}), file)
     _fill_from_catalog(inputs, accelerator, precision, file)
-    _fill_defaults_and_check(inputs, file)
+    views = _views(head, inputs, file)
+    _fill_defaults_and_check(inputs, file, sinks=view_sinks(views))
 
     return Scenario(
         name=_text(head, "name", file, Path(file).stem),
@@ -196,6 +226,8 @@ def scenario_from_dict(
         notes=tuple(_strings(head, "notes", file)),
         description=_text(head, "description", file, ""),
         config_hash=config_hash,
+        views=views,
+        compare_to=_compare_to(head, file),
     )
 
 
@@ -256,6 +288,57 @@ def _positive_number(table: Mapping[str, Any], key: str, file: str) -> float | N
     if not _is_number(value) or value <= 0:
         raise ConfigError(f"{file}: risk.{key}: must be a number > 0; got {value!r}")
     return float(value)
+
+
+def _views(head: Mapping[str, Any], inputs: Mapping[str, InputSpec], file: str) -> tuple[str, ...]:
+    """The cost views asked for; by default "tco" and every other view whose inputs are known."""
+    if "views" not in head:
+        available = [
+            view
+            for view in VIEWS
+            if view != "tco"
+            and all(
+                NODES[name].default is not None
+                for name in needed_inputs(inputs, sinks=view_sinks([view]))
+            )
+        ]
+        return ("tco", *available)
+    value = head["views"]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{file}: scenario.views: must be a list of strings; got {value!r}")
+    unknown = [v for v in value if v not in VIEWS]
+    if unknown:
+        raise ConfigError(
+            f"{file}: scenario.views: unknown view {unknown[0]!r}; known: {', '.join(VIEWS)}"
+        )
+    return tuple(dict.fromkeys(value))
+
+
+def _compare_to(head: Mapping[str, Any], file: str) -> tuple[Reference, ...]:
+    """``[[scenario.compare_to]]`` tables: node, value and source of a published figure."""
+    tables = head.get("compare_to", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(
+            f"{file}: scenario.compare_to: must be a list of tables "
+            f"([[scenario.compare_to]]); got {tables!r}"
+        )
+    references = []
+    for i, table in enumerate(tables):
+        field = f"{file}: scenario.compare_to[{i}]"
+        unknown = sorted(set(table) - set(REFERENCE_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"{field}.{unknown[0]}: unknown field; known: {', '.join(REFERENCE_KEYS)}"
+            )
+        node, value, source = table.get("node"), table.get("value"), table.get("source", "")
+        if node not in NODES:
+            raise ConfigError(f"{field}.node: must name a node ({', '.join(NODES)}); got {node!r}")
+        if not _is_number(value):
+            raise ConfigError(f"{field}.value: must be a finite number; got {value!r}")
+        if not isinstance(source, str) or not source:
+            raise ConfigError(f"{field}.source: must be a non-empty string; got {source!r}")
+        references.append(Reference(node, float(value), source))
+    return tuple(references)
 
 
 # --- [cluster] and [inputs] ----------------------------------------------------------------
@@ -343,23 +426,30 @@ def _fill_from_catalog(
         )
     if entry.tdp_w is not None:
         found["gpu_tdp_w"] = (Fixed(float(entry.tdp_w)), f"{where} ({entry.spec_source})")
-    prices = entry.purchase_price_usd
-    price_source = f"{where}: {entry.purchase_price_date} ({entry.purchase_price_source})"
-    if len(prices) == 1:
-        found["gpu_price_usd"] = (Fixed(prices[0]), price_source)
-    elif len(prices) == 2:
-        found["gpu_price_usd"] = (
-            LogNormal.from_interval(*prices),
-            f"{price_source}; lognormal with the lowest and highest as P5 and P95",
-        )
+    for name, prices, date, source in (
+        ("gpu_price_usd", entry.purchase_price_usd, entry.purchase_price_date,
+         entry.purchase_price_source),
+        ("rental_usd_per_gpu_hour", entry.rental_usd_per_gpu_hour, entry.rental_price_date,
+         entry.rental_price_source),
+    ):  # fmt: skip
+        price_source = f"{where}: {date} ({source})"
+        if len(prices) == 1:
+            found[name] = (Fixed(prices[0]), price_source)
+        elif len(prices) == 2:
+            found[name] = (
+                LogNormal.from_interval(*prices),
+                f"{price_source}; lognormal with the lowest and highest as P5 and P95",
+            )
     for name, (dist, source) in found.items():
         if name not in inputs:
             inputs[name] = InputSpec(name, dist, source, "catalog")
 
 
-def _fill_defaults_and_check(inputs: dict[str, InputSpec], file: str) -> None:
+def _fill_defaults_and_check(
+    inputs: dict[str, InputSpec], file: str, *, sinks: Sequence[str] = view_sinks(["tco"])
+) -> None:
     missing = []
-    for name, children in needed_inputs(inputs).items():
+    for name, children in needed_inputs(inputs, sinks=sinks).items():
         node = NODES[name]
         if node.default is not None:
             source = f"default ({node.source})" if node.source else "default"
@@ -371,3 +461,7 @@ def _fill_defaults_and_check(inputs: dict[str, InputSpec], file: str) -> None:
             f"{file}: inputs: missing {'; '.join(missing)}; give each under [inputs] "
             f"(or an accelerator under [cluster])"
         )
+    for name in fallback_defaults(inputs, sinks=sinks):  # e.g. attention_flop_per_token = 0
+        node = NODES[name]
+        source = f"default ({node.source})" if node.source else "default"
+        inputs[name] = InputSpec(name, Fixed(node.default), source, "default")

@@ -39,6 +39,13 @@ def sample_inputs(
     return {name: drawn.get(name, spec.expected()) for name, spec in specs.items()}
 
 
+def _kind(is_input: bool, origin: str | None) -> str:
+    """ "node" (computed), "pinned" (a computed node the scenario gives) or "input"."""
+    if origin is None:
+        return "node"
+    return "pinned" if not is_input and origin == "scenario" else "input"
+
+
 def run(
     scenario: Scenario,
     *,
@@ -59,7 +66,7 @@ def run(
         attrs = {
             "units": node.units,
             "description": node.description,
-            "kind": "input" if node.is_input else ("pinned" if spec else "node"),
+            "kind": _kind(node.is_input, spec.origin if spec else None),
             "constant": int(np.ndim(value) == 0),
         }
         if spec is not None:

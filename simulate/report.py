@@ -23,8 +23,16 @@ from .chain import KEY_OUTPUTS
 from .config import Scenario
 from .sensitivity import markdown_section
 from .stats import percentile_key, risk, summarize
+from .views import compare_to, render_compare_to, render_views, view_summary
 
-__all__ = ["SCHEMA_VERSION", "build_summary", "render_csv", "render_markdown", "write_report"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "build_summary",
+    "render_csv",
+    "render_markdown",
+    "write_backtest_report",
+    "write_report",
+]
 
 SCHEMA_VERSION = 1
 PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
@@ -62,6 +70,8 @@ def build_summary(
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
         "variables": variables,
         "risk": risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        "views": view_summary(stats_by_name, scenario.views),
+        "compare_to": compare_to(ds, scenario.compare_to, scenario.percentiles),
         "notes": list(scenario.notes),
         **{key: value for key, value in optional.items() if value is not None},
     }
@@ -108,6 +118,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
                 f"{entry['draws']:,} draws)"
             )
         lines.append("")
+    lines += render_views(summary.get("views", {}), keys, _num)
+    lines += render_compare_to(summary.get("compare_to", []), _num)
     header = "| name | units | " + " | ".join(k.upper() for k in keys) + " | mean |"
     rule = "|---|---|" + "---:|" * (len(keys) + 1)
     inputs = {n: v for n, v in variables.items() if v["kind"] != "node"}
@@ -189,15 +201,54 @@ def write_report(
     summary: dict[str, Any], out_dir: str | Path, *, force: bool = False
 ) -> tuple[Path, Path | None]:
     """Write the report folder atomically; return (folder, where an earlier one was kept)."""
+    files = {
+        "summary.json": json.dumps(summary, indent=2) + "\n",
+        "report.md": render_markdown(summary),
+        "percentiles.csv": render_csv(summary),
+    }
+    return _write_folder(files, out_dir, force=force)
+
+
+def write_backtest_report(
+    result: dict[str, Any], out_dir: str | Path, *, force: bool = False
+) -> tuple[Path, Path | None]:
+    """Write a backtest's folder: summary.json, report.md, runs.csv, calibration.png."""
+    from .calibration import (  # noqa: PLC0415 (matplotlib only when a backtest is written)
+        calibration_figure,
+        render_backtest_csv,
+        render_backtest_markdown,
+    )
+
+    figure = calibration_figure(result)
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=110, metadata={"Software": None})
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    plt.close(figure)
+    files: dict[str, str | bytes] = {
+        "summary.json": json.dumps(result, indent=2) + "\n",
+        "report.md": render_backtest_markdown(result),
+        "runs.csv": render_backtest_csv(result),
+        "calibration.png": png.getvalue(),
+    }
+    return _write_folder(files, out_dir, force=force)
+
+
+def _write_folder(
+    files: dict[str, str] | dict[str, str | bytes], out_dir: str | Path, *, force: bool
+) -> tuple[Path, Path | None]:
+    """Render ``files`` into a staging folder, then move it into place in one rename."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise FileExistsError(f"{out_dir}: exists and is not a folder")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        (staging / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-        (staging / "report.md").write_text(render_markdown(summary))
-        (staging / "percentiles.csv").write_text(render_csv(summary))
+        for name, content in files.items():
+            if isinstance(content, bytes):
+                (staging / name).write_bytes(content)
+            else:
+                (staging / name).write_text(content)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -1,0 +1,396 @@
+"""Backtest: predict published training runs under fixed priors and check the coverage.
+
+For each run with parameters and tokens (or a reported FLOP count) and hardware the
+catalog knows, the chain predicts GPU-hours (and days where the accelerator count is
+known) under priors read from a config file (``configs/backtest-priors.toml``); the
+published value's percentile rank and whether the central interval covers it follow.
+A well-calibrated model covers about 90% of runs with its P5-P95 interval.
+
+Every draw uses the same uniforms for every run (one sample of the priors), so runs
+differ only by their own data.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from distributions import METHODS, Distribution, DistributionError, Fixed, parse, sample
+
+from .catalog import CONFIG_DIR, load_catalog
+from .chain import NODES, evaluate, fallback_defaults, needed_inputs
+from .config import ConfigError, check_domain
+from .views import percentile_rank
+
+__all__ = [
+    "DEFAULT_PRIORS",
+    "DEFAULT_RUNS",
+    "Priors",
+    "RunData",
+    "backtest",
+    "calibration_curve",
+    "coverage",
+    "load_priors",
+    "read_runs",
+]
+
+DEFAULT_PRIORS = CONFIG_DIR / "backtest-priors.toml"
+DEFAULT_RUNS = CONFIG_DIR / "reference" / "training_runs.csv"
+REQUIRED_COLUMNS = ("model", "params", "tokens", "reported_flop", "hardware", "hw_count")
+BACKTEST_KEYS = ("draws", "seed", "method", "percentiles", "precisions")
+#: Inputs a run supplies itself; priors may not give them.
+RUN_INPUTS = ("n_params", "n_tokens", "train_flop", "n_gpus", "gpu_peak_flop_per_s")
+_RANGE = re.compile(r"^\s*([0-9.eE+]+)\s*-\s*([0-9.eE+]+)\s*$")
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Fixed priors for the backtest, with the hardware-name mapping and the design."""
+
+    path: str
+    draws: int
+    seed: int
+    method: str
+    percentiles: tuple[float, ...]
+    precisions: tuple[str, ...]
+    inputs: dict[str, tuple[Distribution, str]]  # name -> (distribution, source)
+    hardware: dict[str, str]  # published name -> catalog key
+    config_hash: str
+
+
+@dataclass(frozen=True)
+class RunData:
+    """One usable published run: what the chain needs and what was reported."""
+
+    model: str
+    accelerator: str
+    precision: str
+    peak_flop_per_s: float
+    flop_basis: str  # "6ND" or "reported_flop"
+    n_params: float | None
+    n_tokens: float | None
+    train_flop: float | None
+    hw_count: float | None
+    gpu_hours: float
+    gpu_hours_basis: str  # "reported" or "days x hw_count"
+    days: float | None
+
+
+# --- priors ------------------------------------------------------------------------------
+
+
+def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
+    """Read and validate a priors file; errors name file, field, rule and value."""
+    path = Path(path)
+    file = str(path)
+    try:
+        raw = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such priors file") from None
+    except (IsADirectoryError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{file}: cannot read the priors file ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{file}: TOML syntax error: {error}") from None
+    for table in raw:
+        if table not in ("backtest", "priors", "hardware"):
+            raise ConfigError(
+                f"{file}: [{table}]: unknown table; known: backtest, priors, hardware"
+            )
+    head = raw.get("backtest", {})
+    for key in head:
+        if key not in BACKTEST_KEYS:
+            raise ConfigError(
+                f"{file}: backtest.{key}: unknown field; known: {', '.join(BACKTEST_KEYS)}"
+            )
+    draws, seed = head.get("draws", 20_000), head.get("seed", 0)
+    for key, value, minimum in (("draws", draws, 2), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ConfigError(
+                f"{file}: backtest.{key}: must be a whole number >= {minimum}; got {value!r}"
+            )
+    method = head.get("method", "random")
+    if method not in METHODS:
+        raise ConfigError(
+            f"{file}: backtest.method: must be one of {', '.join(METHODS)}; got {method!r}"
+        )
+    percentiles = head.get("percentiles", [5, 50, 95])
+    if (
+        not isinstance(percentiles, list)
+        or len(percentiles) < 2
+        or not all(isinstance(q, int | float) and 0 < q < 100 for q in percentiles)
+    ):
+        raise ConfigError(
+            f"{file}: backtest.percentiles: must be a list of at least two numbers in "
+            f"(0, 100); got {percentiles!r}"
+        )
+    precisions = head.get("precisions", ["bf16", "fp16"])
+    if not isinstance(precisions, list) or not precisions:
+        raise ConfigError(
+            f"{file}: backtest.precisions: must be a non-empty list of strings; got {precisions!r}"
+        )
+    inputs = _prior_inputs(raw.get("priors", {}), file)
+    hardware = _hardware_map(raw.get("hardware", {}), file)
+    return Priors(
+        path=file,
+        draws=draws,
+        seed=seed,
+        method=method,
+        percentiles=tuple(sorted({float(q) for q in percentiles})),
+        precisions=tuple(str(p) for p in precisions),
+        inputs=inputs,
+        hardware=hardware,
+        config_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
+    )
+
+
+def _prior_inputs(table: Mapping[str, Any], file: str) -> dict[str, tuple[Distribution, str]]:
+    inputs: dict[str, tuple[Distribution, str]] = {}
+    for name, value in table.items():
+        field = f"{file}: priors.{name}"
+        if name not in NODES:
+            raise ConfigError(f"{field}: unknown input or node; known: {', '.join(NODES)}")
+        if name in RUN_INPUTS:
+            raise ConfigError(f"{field}: comes from each run; priors may not give it")
+        try:
+            dist = parse(value)
+        except DistributionError as error:
+            raise ConfigError(f"{field}: {error}") from None
+        try:
+            check_domain(name, dist, file=file)
+        except ConfigError as error:
+            raise ConfigError(
+                str(error).replace(f"{file}: inputs.", f"{file}: priors.", 1)
+            ) from None
+        source = value.get("source", "") if isinstance(value, dict) else ""
+        inputs[name] = (dist, str(source))
+    # what a run with parameters and tokens supplies, as placeholders, and the priors
+    run_given = ("n_params", "n_tokens", "n_gpus", "gpu_peak_flop_per_s")
+    given: dict[str, Any] = dict.fromkeys(run_given, 1.0) | inputs
+    missing = []
+    for name in needed_inputs(given, sinks=("gpu_hours",)):
+        node = NODES[name]
+        if node.default is None:
+            missing.append(f"{name} [{node.units}]")
+        else:
+            inputs[name] = (Fixed(node.default), f"default ({node.source or 'chain'})")
+    if missing:
+        raise ConfigError(f"{file}: priors: missing {', '.join(missing)}; give each under [priors]")
+    for name in fallback_defaults(given | inputs, sinks=("gpu_hours",)):
+        inputs[name] = (Fixed(NODES[name].default or 0.0), f"default ({NODES[name].source})")
+    return inputs
+
+
+def _hardware_map(table: Mapping[str, Any], file: str) -> dict[str, str]:
+    catalog = load_catalog()
+    for name, key in table.items():
+        if key not in catalog:
+            raise ConfigError(
+                f"{file}: hardware.{name!r}: unknown catalog key {key!r}; known: "
+                f"{', '.join(catalog)}"
+            )
+    return dict(table)
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+def _number(row: Mapping[str, str], column: str) -> float | None:
+    """A positive number, a range's midpoint ("0.38-0.43"), or None for an empty cell."""
+    text = (row.get(column) or "").strip().replace(",", "")
+    if not text:
+        return None
+    match = _RANGE.match(text)
+    try:
+        value = (float(match[1]) + float(match[2])) / 2 if match else float(text)
+    except ValueError:
+        raise ValueError(f"{column}: not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{column}: must be a number > 0; got {text!r}")
+    return value
+
+
+def _accelerator(name: str, priors: Priors) -> str | None:
+    name = name.strip()
+    return priors.hardware.get(name) or priors.hardware.get(re.sub(r"\s*\(.*\)\s*$", "", name))
+
+
+def _run(row: Mapping[str, str], priors: Priors) -> RunData:
+    """A usable run from a CSV row, or ValueError naming why it cannot be used."""
+    params = _number(row, "active_params") or _number(row, "params")
+    tokens, flop = _number(row, "tokens"), _number(row, "reported_flop")
+    count, days, hours = _number(row, "hw_count"), _number(row, "days"), _number(row, "gpu_hours")
+    if not (params and tokens) and not flop:
+        raise ValueError("needs params and tokens, or reported_flop")
+    hardware = (row.get("hardware") or "").strip()
+    if not hardware:
+        raise ValueError("no hardware named")
+    key = _accelerator(hardware, priors)
+    if key is None:
+        raise ValueError(f"hardware {hardware!r} has no catalog key in [hardware] of {priors.path}")
+    peaks = load_catalog()[key].peak_flop_per_s
+    precision = next((p for p in priors.precisions if p in peaks), None)
+    if precision is None:
+        raise ValueError(f"catalog entry {key} has no dense {'/'.join(priors.precisions)} peak")
+    if hours is not None:
+        basis = "reported"
+    elif days is not None and count is not None:
+        hours, basis = days * count * 24, "days x hw_count"
+    else:
+        raise ValueError("no gpu_hours, and no days and hw_count to derive them")
+    return RunData(
+        model=row.get("model", "").strip(),
+        accelerator=key,
+        precision=precision,
+        peak_flop_per_s=peaks[precision],
+        flop_basis="6ND" if params and tokens else "reported_flop",
+        n_params=params if params and tokens else None,
+        n_tokens=tokens if params and tokens else None,
+        train_flop=None if params and tokens else flop,
+        hw_count=count,
+        gpu_hours=hours,
+        gpu_hours_basis=basis,
+        days=days,
+    )
+
+
+def read_runs(path: str | Path, priors: Priors) -> tuple[list[RunData], list[dict[str, str]]]:
+    """Usable runs, and the unusable rows each with its reason."""
+    file = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+            columns = rows[0].keys() if rows else ()
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such runs file") from None
+    except (IsADirectoryError, UnicodeDecodeError, csv.Error) as error:
+        raise ConfigError(f"{file}: cannot read the runs file ({error})") from None
+    if not rows:
+        raise ConfigError(f"{file}: no runs; needs a header row and at least one run")
+    absent = [c for c in (*REQUIRED_COLUMNS, "days", "gpu_hours") if c not in columns]
+    if absent:
+        raise ConfigError(
+            f"{file}: missing column {absent[0]!r}; the columns are those of "
+            f"configs/reference/training_runs.csv"
+        )
+    usable, unusable = [], []
+    for line, row in enumerate(rows, start=2):
+        try:
+            usable.append(_run(row, priors))
+        except ValueError as error:
+            unusable.append({"model": row.get("model", ""), "line": line, "reason": str(error)})
+    return usable, unusable
+
+
+# --- prediction and coverage ------------------------------------------------------------
+
+
+def _predict(run: RunData, drawn: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    given = dict(drawn)
+    given["n_gpus"] = run.hw_count or 1.0  # GPU-hours do not depend on the count
+    given["gpu_peak_flop_per_s"] = run.peak_flop_per_s
+    if run.train_flop is not None:
+        given["train_flop"] = run.train_flop
+    else:
+        given["n_params"], given["n_tokens"] = run.n_params, run.n_tokens
+    values = evaluate(given)
+    out = {"gpu_hours": np.asarray(values["gpu_hours"], dtype=float)}
+    if run.hw_count is not None:
+        out["train_days"] = np.asarray(values["train_days"], dtype=float)
+    return out
+
+
+def _score(values: np.ndarray, reported: float, percentiles: Sequence[float]) -> dict[str, Any]:
+    qs = np.quantile(values, np.asarray(percentiles) / 100)
+    return {
+        "reported": reported,
+        "predicted": {f"p{q:g}": float(v) for q, v in zip(percentiles, qs, strict=True)},
+        "percentile_rank": percentile_rank(values, reported),
+        "covered": bool(qs[0] <= reported <= qs[-1]),
+    }
+
+
+def coverage(covered: Sequence[bool], *, confidence: float = 0.95) -> dict[str, Any]:
+    """Share of runs covered, with its Wilson score interval (Wilson 1927, via scipy)."""
+    n, k = len(covered), int(sum(bool(c) for c in covered))
+    if n == 0:
+        return {"runs": 0, "covered": 0, "coverage": None, "ci95": None}
+    interval = stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return {
+        "runs": n,
+        "covered": k,
+        "coverage": k / n,
+        "ci95": [float(interval.low), float(interval.high)],
+    }
+
+
+def calibration_curve(
+    ranks: Sequence[float], levels: Sequence[float] = tuple(range(10, 100, 10))
+) -> list[dict[str, float]]:
+    """For each nominal central-interval level (percent), the share of runs inside it.
+
+    A run lies inside the central ``c``% interval when its percentile rank r satisfies
+    |r − 50| ≤ c / 2; under calibration the share is c / 100.
+    """
+    r = np.asarray(ranks, dtype=float)
+    return [
+        {"nominal": c / 100, "observed": float(np.mean(np.abs(r - 50) <= c / 2)) if r.size else 0.0}
+        for c in levels
+    ]
+
+
+def backtest(runs_path: str | Path, priors: Priors) -> dict[str, Any]:
+    """Predict every usable run; per-run scores, unusable rows, coverage and calibration."""
+    usable, unusable = read_runs(runs_path, priors)
+    specs = {name: dist for name, (dist, _) in priors.inputs.items()}
+    drawn_arrays = sample(specs, priors.draws, method=priors.method, seed=priors.seed)  # type: ignore[arg-type]
+    drawn = {name: drawn_arrays.get(name, spec.expected()) for name, spec in specs.items()}
+    results = []
+    for run in usable:
+        predicted = _predict(run, drawn)
+        entry: dict[str, Any] = {
+            "model": run.model,
+            "accelerator": run.accelerator,
+            "precision": run.precision,
+            "flop_basis": run.flop_basis,
+            "hw_count": run.hw_count,
+            "gpu_hours_basis": run.gpu_hours_basis,
+            "gpu_hours": _score(predicted["gpu_hours"], run.gpu_hours, priors.percentiles),
+        }
+        if run.days is not None and "train_days" in predicted:
+            entry["train_days"] = _score(predicted["train_days"], run.days, priors.percentiles)
+        results.append(entry)
+    ranks = [r["gpu_hours"]["percentile_rank"] for r in results]
+    days = [r["train_days"]["covered"] for r in results if "train_days" in r]
+    return {
+        "runs_file": str(runs_path),
+        "priors": {
+            "path": priors.path,
+            "config_hash": priors.config_hash,
+            "draws": priors.draws,
+            "seed": priors.seed,
+            "method": priors.method,
+            "percentiles": list(priors.percentiles),
+            "inputs": {
+                n: {"distribution": d.describe(), "source": s}
+                for n, (d, s) in priors.inputs.items()
+            },
+        },
+        "interval": [priors.percentiles[0], priors.percentiles[-1]],
+        "runs": results,
+        "unusable": unusable,
+        "coverage": {
+            "gpu_hours": coverage([r["gpu_hours"]["covered"] for r in results]),
+            "train_days": coverage(days),
+        },
+        "calibration": calibration_curve(ranks),
+    }

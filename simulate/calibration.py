@@ -1,0 +1,152 @@
+"""How a backtest reads: report.md, runs.csv and the calibration figure.
+
+Pure functions of :func:`simulate.backtest.backtest`'s result; the figure is returned,
+never saved (only :mod:`simulate.report` writes files). matplotlib is imported lazily,
+on the Agg backend.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+__all__ = ["calibration_figure", "render_backtest_csv", "render_backtest_markdown"]
+
+
+def _num(x: float | None) -> str:
+    from .report import _num as number  # noqa: PLC0415 (one number format for all reports)
+
+    return "" if x is None else number(x)
+
+
+def _coverage_line(name: str, entry: dict[str, Any], interval: list[float]) -> str:
+    if not entry["runs"]:
+        return f"- {name}: no runs to check"
+    low, high = entry["ci95"]
+    return (
+        f"- {name}: the P{interval[0]:g}-P{interval[1]:g} interval covers "
+        f"{entry['covered']} of {entry['runs']} runs = {100 * entry['coverage']:.0f}% "
+        f"(95% CI {100 * low:.0f}% to {100 * high:.0f}%, Wilson); nominal "
+        f"{interval[1] - interval[0]:g}%"
+    )
+
+
+def render_backtest_markdown(result: dict[str, Any]) -> str:
+    """The human report: coverage first, then per-run rows, unusable rows, priors."""
+    interval, cov = result["interval"], result["coverage"]
+    keys = list(result["runs"][0]["gpu_hours"]["predicted"]) if result["runs"] else []
+    lines = [f"# Backtest: {result['runs_file']}", "", "## Coverage", ""]
+    lines.append(_coverage_line("GPU-hours", cov["gpu_hours"], interval))
+    lines.append(
+        _coverage_line("days (runs with a count and reported days)", cov["train_days"], interval)
+    )
+    lines += ["", "![calibration](calibration.png)", ""]
+    for quantity, label in (("gpu_hours", "GPU-hours"), ("train_days", "Days")):
+        rows = [r for r in result["runs"] if quantity in r]
+        if not rows:
+            continue
+        lines += [
+            f"## {label}",
+            "",
+            "| model | accelerator | "
+            + " | ".join(k.upper() for k in keys)
+            + " | reported | rank | covered | basis |",
+            "|---|---|" + "---:|" * (len(keys) + 2) + "---|---|",
+        ]
+        for r in rows:
+            e = r[quantity]
+            basis = r["flop_basis"] + (
+                "" if quantity == "train_days" else f"; {r['gpu_hours_basis']}"
+            )
+            lines.append(
+                f"| {r['model']} | {r['accelerator']} ({r['precision']}) | "
+                + " | ".join(_num(e["predicted"][k]) for k in keys)
+                + f" | {_num(e['reported'])} | {e['percentile_rank']:.1f} | "
+                f"{'yes' if e['covered'] else '**no**'} | {basis} |"
+            )
+        lines.append("")
+    if result["unusable"]:
+        lines += ["## Rows not used", "", "| line | model | reason |", "|---:|---|---|"]
+        lines += [f"| {u['line']} | {u['model']} | {u['reason']} |" for u in result["unusable"]]
+        lines.append("")
+    prov = result["priors"]
+    lines += [
+        "## Priors",
+        "",
+        f"From `{prov['path']}` (sha256 `{prov['config_hash'][:12]}`), "
+        f"{prov['draws']:,} draws, method {prov['method']}, seed {prov['seed']}.",
+        "",
+        "| input | distribution | source |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {n} | {v['distribution']} | {v['source']} |" for n, v in prov["inputs"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def render_backtest_csv(result: dict[str, Any]) -> str:
+    """One row per run and quantity: predicted percentiles, reported, rank, covered."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    keys = list(result["runs"][0]["gpu_hours"]["predicted"]) if result["runs"] else []
+    writer.writerow(
+        ["model", "quantity", "accelerator", *keys, "reported", "percentile_rank", "covered"]
+    )
+    for r in result["runs"]:
+        for quantity in ("gpu_hours", "train_days"):
+            if quantity in r:
+                e = r[quantity]
+                writer.writerow(
+                    [
+                        r["model"],
+                        quantity,
+                        r["accelerator"],
+                        *(repr(e["predicted"][k]) for k in keys),
+                        repr(e["reported"]),
+                        repr(e["percentile_rank"]),
+                        e["covered"],
+                    ]
+                )
+    return buffer.getvalue()
+
+
+def calibration_figure(result: dict[str, Any]) -> Any:
+    """Left: observed share inside each central interval against its nominal level.
+    Right: each run's predicted interval (log scale) and its reported GPU-hours."""
+    import matplotlib  # noqa: PLC0415 (plotting is optional at import time)
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    runs = result["runs"]
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(12, max(4.0, 0.3 * len(runs) + 1.5)), layout="constrained"
+    )
+    nominal = [0.0] + [c["nominal"] for c in result["calibration"]] + [1.0]
+    observed = [0.0] + [c["observed"] for c in result["calibration"]] + [1.0]
+    left.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
+    left.plot(nominal, observed, marker="o", label=f"{len(runs)} runs")
+    left.set(
+        xlabel="nominal central interval", ylabel="share of runs inside", xlim=(0, 1), ylim=(0, 1)
+    )
+    left.set_title("Calibration (GPU-hours)")
+    left.legend(loc="upper left")
+    for i, r in enumerate(runs):
+        e = r["gpu_hours"]
+        low, *_, high = e["predicted"].values()
+        mid = e["predicted"].get("p50")
+        right.plot([low, high], [i, i], color="tab:blue", linewidth=3, alpha=0.6)
+        if mid is not None:
+            right.plot([mid], [i], marker="|", color="tab:blue", markersize=10)
+        right.plot(
+            [e["reported"]],
+            [i],
+            marker="o" if e["covered"] else "x",
+            color="black" if e["covered"] else "tab:red",
+        )
+    right.set_yticks(range(len(runs)), [r["model"] for r in runs])
+    right.invert_yaxis()
+    right.set_xscale("log")
+    right.set(xlabel="GPU-hours (bar: predicted interval; dot: reported, x: outside)")
+    right.set_title("Predicted and reported")
+    return fig
