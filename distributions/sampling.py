@@ -11,6 +11,10 @@ uniforms, and each input's ``ppf`` turns its column into values.
 * ``lhs``: :class:`scipy.stats.qmc.LatinHypercube`, scrambled (McKay et al. 1979).
 * ``sobol``: :class:`scipy.stats.qmc.Sobol`, scrambled (Owen 1998); the design's
   columns follow the sorted input names.
+
+With ``correlations`` (Spearman, see :mod:`distributions.dependence`) the named
+columns of the design are then correlated through a Gaussian copula; without
+them the uniforms are exactly those of the independent design.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.stats import qmc
 
+from .dependence import Correlations, apply_copula, as_correlations
 from .families import Distribution
 
 __all__ = ["METHODS", "Method", "sample", "stable_key", "uniforms"]
@@ -41,7 +46,8 @@ def stable_key(name: str) -> tuple[int, ...]:
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=stable_key(name))))
+    sequence = np.random.SeedSequence(seed, spawn_key=stable_key(name))
+    return np.random.Generator(np.random.PCG64(sequence))
 
 
 def uniforms(
@@ -51,8 +57,15 @@ def uniforms(
     method: Method = "random",
     seed: int = 0,
     start: int = 0,
+    correlations: Correlations | Any | None = None,
 ) -> dict[str, np.ndarray]:
-    """Uniforms in (0, 1), one array of ``n_draws`` per name, draws ``start`` onwards."""
+    """Uniforms in (0, 1), one array of ``n_draws`` per name, draws ``start`` onwards.
+
+    ``correlations``: Spearman correlations between some of ``names`` (a
+    :class:`~distributions.dependence.Correlations`, or what
+    :func:`~distributions.dependence.as_correlations` accepts), applied through a
+    Gaussian copula after the design is drawn.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown sampling method {method!r}; known: {', '.join(METHODS)}")
     names = list(names)
@@ -69,6 +82,8 @@ def uniforms(
         out = {name: np.ascontiguousarray(design[:, i]) for i, name in enumerate(ordered)}
     for column in out.values():
         np.maximum(column, _TINY, out=column)
+    if correlations is not None:
+        out = apply_copula(out, as_correlations(correlations))
     return out
 
 
@@ -91,8 +106,16 @@ def sample(
     method: Method = "random",
     seed: int = 0,
     start: int = 0,
+    correlations: Correlations | Any | None = None,
 ) -> dict[str, np.ndarray]:
-    """Draw every uncertain spec by inverse transform; fixed specs are left out."""
+    """Draw every uncertain spec by inverse transform; fixed specs are left out.
+
+    ``correlations`` (Spearman, between uncertain inputs only) as in :func:`uniforms`.
+    """
     uncertain = [name for name, spec in specs.items() if not spec.is_fixed]
-    u = uniforms(uncertain, n_draws, method=method, seed=seed, start=start)
+    if correlations is not None:
+        correlations = as_correlations(correlations)
+        correlations.check_inputs(specs)
+    u = uniforms(uncertain, n_draws, method=method, seed=seed, start=start,
+                 correlations=correlations)
     return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
