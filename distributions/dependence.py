@@ -93,7 +93,8 @@ class Correlations:
     spearman: tuple[tuple[float, ...], ...]
 
     def __post_init__(self) -> None:
-        _check_matrix(self.names, np.array(self.spearman, float))
+        matrix = np.array(self.spearman, float)
+        _check_matrix(self.names, matrix.reshape(0, 0) if matrix.size == 0 else matrix)
 
     @classmethod
     def from_pairs(cls, pairs: Mapping[tuple[str, str], float] | Iterable[Sequence[Any]]
@@ -152,7 +153,8 @@ class Correlations:
     def copula_pearson(self) -> np.ndarray:
         """The Gaussian copula's Pearson matrix, repaired to the nearest correlation
         matrix (with a warning) if the stated one is not positive semi-definite."""
-        pearson = pearson_from_spearman(np.array(self.spearman))
+        size = len(self.names)
+        pearson = pearson_from_spearman(np.array(self.spearman).reshape(size, size))
         np.fill_diagonal(pearson, 1.0)
         if linalg.eigvalsh(pearson)[0] >= -_PSD_TOLERANCE:
             return pearson
