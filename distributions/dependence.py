@@ -97,12 +97,20 @@ class Correlations:
         _check_matrix(self.names, matrix.reshape(0, 0) if matrix.size == 0 else matrix)
 
     @classmethod
-    def from_pairs(cls, pairs: Mapping[tuple[str, str], float] | Iterable[Sequence[Any]]
-                   ) -> Correlations:
+    def from_pairs(
+        cls, pairs: Mapping[tuple[str, str], float] | Iterable[Sequence[Any]]
+    ) -> Correlations:
         """From ``{("mfu", "goodput"): 0.6}`` or ``[["mfu", "goodput", 0.6], ...]``."""
-        items = pairs.items() if isinstance(pairs, Mapping) else [
-            _pair_entry(entry) for entry in pairs
-        ]
+        if isinstance(pairs, Mapping):
+            for key in pairs:
+                if not isinstance(key, tuple) or len(key) != 2:
+                    raise DistributionError(
+                        f"a correlation pair needs a key (name, name); got {key!r}"
+                    )
+            entries = [(*key, rho) for key, rho in pairs.items()]
+        else:
+            entries = list(pairs) if not isinstance(pairs, str) else [pairs]
+        items = [_pair_entry(entry) for entry in entries]
         given: dict[frozenset[str], float] = {}
         for (first, second), rho in items:
             if first == second:
@@ -123,7 +131,7 @@ class Correlations:
         for key, rho in given.items():
             i, j = (index[name] for name in key)
             matrix[i, j] = matrix[j, i] = rho
-        return cls(tuple(names), tuple(map(tuple, matrix)))
+        return cls(tuple(names), _rows(matrix))
 
     @classmethod
     def from_matrix(cls, names: Sequence[str], matrix: Any) -> Correlations:
@@ -138,7 +146,7 @@ class Correlations:
         _check_matrix(tuple(names), array)
         order = np.argsort(names)
         reordered = array[np.ix_(order, order)]
-        return cls(tuple(names[i] for i in order), tuple(map(tuple, reordered)))
+        return cls(tuple(names[i] for i in order), _rows(reordered))
 
     def pairs(self) -> dict[tuple[str, str], float]:
         """The off-diagonal Spearman correlations, each pair once (names sorted)."""
@@ -156,7 +164,7 @@ class Correlations:
         size = len(self.names)
         pearson = pearson_from_spearman(np.array(self.spearman).reshape(size, size))
         np.fill_diagonal(pearson, 1.0)
-        if linalg.eigvalsh(pearson)[0] >= -_PSD_TOLERANCE:
+        if size == 0 or linalg.eigvalsh(pearson)[0] >= -_PSD_TOLERANCE:
             return pearson
         repaired = nearest_correlation(pearson)
         moved = float(np.linalg.norm(spearman_from_pearson(repaired) - np.array(self.spearman)))
@@ -200,15 +208,25 @@ class Correlations:
             )
 
 
-def _pair_entry(entry: Sequence[Any]) -> tuple[tuple[str, str], float]:
-    if isinstance(entry, str) or len(entry) != 3 or not all(isinstance(n, str) for n in entry[:2]):
+def _rows(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(value) for value in row) for row in matrix)
+
+
+def _pair_entry(entry: Any) -> tuple[tuple[str, str], float]:
+    if (
+        not isinstance(entry, list | tuple)
+        or len(entry) != 3
+        or not all(isinstance(name, str) for name in entry[:2])
+    ):
         raise DistributionError(f"a correlation pair needs [name, name, rho]; got {entry!r}")
     return (entry[0], entry[1]), entry[2]
 
 
 def _check_rho(first: str, second: str, rho: Any) -> None:
-    if isinstance(rho, bool) or not isinstance(rho, int | float | np.number) or not (
-        -1 <= rho <= 1
+    if (
+        isinstance(rho, bool)
+        or not isinstance(rho, int | float | np.number)
+        or not (-1 <= rho <= 1)
     ):
         raise DistributionError(
             f"a correlation needs -1 <= rho <= 1; got rho({first}, {second})={rho!r}"
@@ -227,7 +245,7 @@ def _check_matrix(names: tuple[str, ...], matrix: np.ndarray) -> None:
                 f"a correlation matrix needs 1 on the diagonal; got matrix[{a}, {a}]="
                 f"{_fmt(matrix[i, i])}"
             )
-        for j, b in enumerate(names[i + 1:], start=i + 1):
+        for j, b in enumerate(names[i + 1 :], start=i + 1):
             _check_rho(a, b, float(matrix[i, j]))
             if not math.isclose(matrix[i, j], matrix[j, i], rel_tol=0, abs_tol=1e-12):
                 raise DistributionError(
@@ -278,6 +296,6 @@ def achieved_spearman(
     names = sorted(draws if names is None else names)
     out = {}
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             out[(a, b)] = float(stats.spearmanr(draws[a], draws[b]).statistic)
     return out

@@ -47,8 +47,7 @@ def check_weights(family: str, weights: tuple[float, ...], count: int, what: str
     """Weights: one per ``what``, each > 0, summing to 1 (within round-off)."""
     if len(weights) != count:
         raise DistributionError(
-            f"{family} needs one weight per {what}; got {count} {what}s and "
-            f"{len(weights)} weights"
+            f"{family} needs one weight per {what}; got {count} {what}s and {len(weights)} weights"
         )
     for weight in weights:
         if not weight > 0:
@@ -136,8 +135,10 @@ class Discrete(_StepDistribution):
     @cached_property
     def _table(self) -> tuple[np.ndarray, np.ndarray]:
         values = np.asarray(self.values)
-        weights = np.full(len(values), 1 / len(values)) if self.weights is None else np.asarray(
-            self.weights
+        weights = (
+            np.full(len(values), 1 / len(values))
+            if self.weights is None
+            else np.asarray(self.weights)
         )
         order = np.argsort(values)
         cumulative = np.cumsum(weights[order]) / weights.sum()
@@ -171,9 +172,7 @@ class Empirical(_StepDistribution):
 
     def validate(self) -> None:
         if len(self.values) < 2:
-            raise DistributionError(
-                f"{self.name} needs at least 2 draws; got {len(self.values)}"
-            )
+            raise DistributionError(f"{self.name} needs at least 2 draws; got {len(self.values)}")
 
     @classmethod
     def from_csv(cls, path: str | Path, column: str) -> Empirical:

@@ -78,11 +78,14 @@ def _pairs(family: str, percentiles: Mapping[Any, Any]) -> Pairs:
             raise DistributionError(
                 f"{family} needs percentile keys p0 < pNN < p100 (e.g. p10, p2.5); got {key!r}"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
         ):
-            raise DistributionError(f"{family} needs p{percent:g} to be a finite number; "
-                                    f"got {value!r}")
+            raise DistributionError(
+                f"{family} needs p{percent:g} to be a finite number; got {value!r}"
+            )
         pairs.append((percent / 100, float(value)))
     pairs.sort()
     label = ", ".join(f"p{100 * p:g}={_fmt(x)}" for p, x in pairs)
@@ -172,8 +175,9 @@ def _least_squares(
             return np.full(len(pairs), 1e6)
         return (quantiles - values) / span
 
-    result = optimize.least_squares(residuals, start, xtol=1e-15, ftol=1e-15, gtol=1e-15,
-                                    max_nfev=2000)
+    result = optimize.least_squares(
+        residuals, start, xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=2000
+    )
     if not np.all(np.abs(residuals(result.x)) < _FIT_TOLERANCE):
         label = ", ".join(f"p{100 * p:g}={_fmt(x)}" for p, x in pairs)
         raise DistributionError(f"{family} has no member with {label}")
@@ -188,8 +192,10 @@ def _fit_beta(pairs: Pairs, *, low: float = 0.0, high: float = 1.0) -> Beta:
             + ", ".join(f"p{100 * p:g}={_fmt(x)}" for p, x in pairs)
         )
     return _least_squares(
-        "beta", pairs,
-        lambda t: Beta(a=math.exp(t[0]), b=math.exp(t[1]), low=low, high=high), np.zeros(2)
+        "beta",
+        pairs,
+        lambda t: Beta(a=math.exp(t[0]), b=math.exp(t[1]), low=low, high=high),
+        np.zeros(2),
     )
 
 
@@ -200,9 +206,11 @@ def _around_mode(cls: type[Triangular]) -> Callable[..., Distribution]:
         span = x2 - x1
         start = np.log([max(mode - x1, 0.0) + span, max(x2 - mode, 0.0) + span])
         return _least_squares(
-            f"{cls.name} with mode={_fmt(mode)}", pairs,
-            lambda t: cls(low=mode - math.exp(t[0]), mode=mode, high=mode + math.exp(t[1]),
-                          **shape),
+            f"{cls.name} with mode={_fmt(mode)}",
+            pairs,
+            lambda t: cls(
+                low=mode - math.exp(t[0]), mode=mode, high=mode + math.exp(t[1]), **shape
+            ),
             start,
         )
 
@@ -274,11 +282,14 @@ def interval_percentiles(
     low: float, high: float, *, credibility: float = 0.90
 ) -> dict[float, float]:
     """The central ``credibility`` interval as percentiles: 90% -> {5: low, 95: high}."""
-    if isinstance(credibility, bool) or not isinstance(credibility, int | float) or not (
-        0 < credibility < 1
+    if (
+        isinstance(credibility, bool)
+        or not isinstance(credibility, int | float)
+        or not (0 < credibility < 1)
     ):
-        raise DistributionError(f"an interval needs 0 < credibility < 1; got "
-                                f"credibility={credibility!r}")
+        raise DistributionError(
+            f"an interval needs 0 < credibility < 1; got credibility={credibility!r}"
+        )
     tail = 100 * (1 - credibility) / 2
     return {tail: low, 100 - tail: high}
 
@@ -295,5 +306,6 @@ def from_interval(
 
     ``from_interval(LogNormal, 5, 10)`` is Squiggle's ``5 to 10``.
     """
-    return fit_percentiles(family, interval_percentiles(low, high, credibility=credibility),
-                           **known)
+    return fit_percentiles(
+        family, interval_percentiles(low, high, credibility=credibility), **known
+    )

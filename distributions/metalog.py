@@ -99,8 +99,10 @@ class Metalog(Distribution):
             raise DistributionError(
                 f"{self.name} needs at least 3 quantiles; got {n} ({self._label()})"
             )
-        if isinstance(self.terms, bool) or not isinstance(self.terms, int) or not (
-            2 <= self.terms <= n
+        if (
+            isinstance(self.terms, bool)
+            or not isinstance(self.terms, int)
+            or not (2 <= self.terms <= n)
         ):
             raise DistributionError(
                 f"{self.name} needs 2 <= terms <= number of quantiles; got terms={self.terms!r} "
@@ -112,8 +114,9 @@ class Metalog(Distribution):
             raise DistributionError(
                 f"{self.name} needs finite values at probabilities in (0, 1); got {self._label()}"
             )
-        if len(set(probabilities)) < n or any(a >= b for a, b in zip(values, values[1:],
-                                                                      strict=False)):
+        if len(set(probabilities)) < n or any(
+            a >= b for a, b in zip(values, values[1:], strict=False)
+        ):
             raise DistributionError(
                 f"{self.name} needs values that increase with the probability; got {self._label()}"
             )
@@ -139,8 +142,12 @@ class Metalog(Distribution):
     def kind(self) -> str:
         """'unbounded', 'lower' (semi-bounded below), 'upper' or 'bounded'."""
         finite = (math.isfinite(self.low), math.isfinite(self.high))
-        return {(False, False): "unbounded", (True, False): "lower",
-                (False, True): "upper", (True, True): "bounded"}[finite]
+        return {
+            (False, False): "unbounded",
+            (True, False): "lower",
+            (False, True): "upper",
+            (True, True): "bounded",
+        }[finite]
 
     @cached_property
     def coefficients(self) -> np.ndarray:
@@ -209,8 +216,12 @@ class Metalog(Distribution):
         return float(value)
 
     def params(self) -> dict[str, Any]:
-        return {"quantiles": self.quantiles, "low": self.low, "high": self.high,
-                "terms": self.terms}
+        return {
+            "quantiles": self.quantiles,
+            "low": self.low,
+            "high": self.high,
+            "terms": self.terms,
+        }
 
     def describe(self) -> str:
         bounds = "" if self.kind == "unbounded" else f"; in [{_fmt(self.low)}, {_fmt(self.high)}]"

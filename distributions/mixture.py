@@ -58,19 +58,24 @@ class Mixture(Distribution):
 
     def cdf(self, x: Any) -> Any:
         x = np.asarray(x, float)
-        return sum(w * np.asarray(c.cdf(x), float) for w, c in zip(self._weights, self.components,
-                                                                  strict=True))
+        return sum(
+            w * np.asarray(c.cdf(x), float)
+            for w, c in zip(self._weights, self.components, strict=True)
+        )
 
     def sf(self, x: Any) -> Any:
         x = np.asarray(x, float)
-        return sum(w * np.asarray(c.sf(x), float) for w, c in zip(self._weights, self.components,
-                                                                 strict=True))
+        return sum(
+            w * np.asarray(c.sf(x), float)
+            for w, c in zip(self._weights, self.components, strict=True)
+        )
 
     def pdf(self, x: Any) -> Any:
         """Density Σ w_k f_k(x) (continuous components only)."""
         x = np.asarray(x, float)
-        return sum(w * c.to_scipy().pdf(x) for w, c in zip(self._weights, self.components,
-                                                           strict=True))
+        return sum(
+            w * c.to_scipy().pdf(x) for w, c in zip(self._weights, self.components, strict=True)
+        )
 
     def atoms(self) -> np.ndarray:
         return np.unique(np.concatenate([c.atoms() for c in self.components]))
@@ -107,8 +112,9 @@ class Mixture(Distribution):
         return min(b[0] for b in bounds), max(b[1] for b in bounds)
 
     def expected(self) -> float:
-        return math.fsum(w * c.expected() for w, c in zip(self._weights, self.components,
-                                                          strict=True))
+        return math.fsum(
+            w * c.expected() for w, c in zip(self._weights, self.components, strict=True)
+        )
 
     def params(self) -> dict[str, Any]:
         return {"components": self.components, "weights": self.weights}

@@ -67,8 +67,13 @@ def spearman_standard_error(rho: float, n: int) -> float:
 def correlated(request) -> dict[str, np.ndarray]:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the requested matrix is valid: no repair warning
-        return sample(SPECS, N_DRAWS, method=request.param, seed=SEED,
-                      correlations=Correlations.from_pairs(REQUESTED))
+        return sample(
+            SPECS,
+            N_DRAWS,
+            method=request.param,
+            seed=SEED,
+            correlations=Correlations.from_pairs(REQUESTED),
+        )
 
 
 def test_achieved_spearman_within_three_standard_errors(correlated) -> None:
@@ -97,8 +102,9 @@ def test_without_correlations_draws_are_unchanged() -> None:
     stream = _stream(3, "a")
     stream.bit_generator.advance(17)
     np.testing.assert_array_equal(u["a"], stream.random(1000))
-    with_empty = uniforms(["a", "b"], 1000, seed=3, start=17,
-                          correlations=Correlations.from_pairs({}))
+    with_empty = uniforms(
+        ["a", "b"], 1000, seed=3, start=17, correlations=Correlations.from_pairs({})
+    )
     np.testing.assert_array_equal(with_empty["a"], u["a"])
 
 
@@ -108,8 +114,9 @@ def test_uncorrelated_columns_untouched_and_chunks_exact(method) -> None:
     plain = uniforms(["a", "b", "c"], 512, method=method, seed=5)
     both = uniforms(["a", "b", "c"], 512, method=method, seed=5, correlations=correlations)
     np.testing.assert_array_equal(both["c"], plain["c"])
-    tail = uniforms(["a", "b", "c"], 212, method=method, seed=5, start=300,
-                    correlations=correlations)
+    tail = uniforms(
+        ["a", "b", "c"], 212, method=method, seed=5, start=300, correlations=correlations
+    )
     for name in "abc":
         np.testing.assert_array_equal(tail[name], both[name][300:])
 
@@ -118,8 +125,9 @@ def test_matrix_and_pairs_forms_agree() -> None:
     names = ["mfu", "goodput", "n_gpus"]
     matrix = [[1, 0.6, 0], [0.6, 1, -0.2], [0, -0.2, 1]]
     from_matrix = Correlations.from_matrix(names, matrix)
-    from_pairs = Correlations.from_pairs({("goodput", "mfu"): 0.6, ("goodput", "n_gpus"): -0.2,
-                                          ("mfu", "n_gpus"): 0.0})
+    from_pairs = Correlations.from_pairs(
+        {("goodput", "mfu"): 0.6, ("goodput", "n_gpus"): -0.2, ("mfu", "n_gpus"): 0.0}
+    )
     assert from_matrix == from_pairs
     assert from_matrix.pairs()[("goodput", "mfu")] == 0.6
 
@@ -135,8 +143,11 @@ def test_higham_known_example() -> None:
 
 def test_not_positive_semidefinite_is_repaired_with_a_warning() -> None:
     correlations = Correlations.from_pairs({("a", "b"): 0.9, ("b", "c"): 0.9, ("a", "c"): -0.9})
-    with pytest.warns(UserWarning, match=r"nearest correlation matrix \(Higham 2002\), which "
-                                         r"moves the Spearman matrix by [0-9.]+ \(Frobenius"):
+    with pytest.warns(
+        UserWarning,
+        match=r"nearest correlation matrix \(Higham 2002\), which "
+        r"moves the Spearman matrix by [0-9.]+ \(Frobenius",
+    ):
         pearson = correlations.copula_pearson
     assert np.linalg.eigvalsh(pearson)[0] > -1e-10
     np.testing.assert_allclose(np.diag(pearson), 1)

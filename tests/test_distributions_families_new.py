@@ -44,17 +44,21 @@ CONTINUOUS = {
     "metalog_unbounded": Metalog.from_percentiles({10: 1.0, 50: 2.0, 90: 4.0}),
     "metalog_lower": Metalog.from_percentiles({10: 1.0, 50: 2.0, 90: 5.0}, low=0.0),
     "metalog_upper": Metalog.from_percentiles({10: 1.0, 50: 2.0, 90: 2.5}, high=3.0),
-    "metalog_bounded": Metalog.from_percentiles({10: 0.3, 25: 0.35, 50: 0.4, 90: 0.5},
-                                                low=0.2, high=0.6),
-    "mixture": Mixture(components=(Normal(mean=60, sd=5), Gamma(a=3, scale=10, loc=70)),
-                       weights=(0.7, 0.3)),
+    "metalog_bounded": Metalog.from_percentiles(
+        {10: 0.3, 25: 0.35, 50: 0.4, 90: 0.5}, low=0.2, high=0.6
+    ),
+    "mixture": Mixture(
+        components=(Normal(mean=60, sd=5), Gamma(a=3, scale=10, loc=70)), weights=(0.7, 0.3)
+    ),
     "scipy_weibull": ScipyFamily("weibull_min", {"c": 1.5, "scale": 2.0}),
     "scipy_student_t": ScipyFamily("t", {"df": 3, "loc": 1.0}),
     "truncated_normal": truncate(Normal(mean=0.4, sd=0.05), 0.3, 0.45),
     "truncated_gamma_upper_tail": truncate(Gamma(a=2, scale=1), 8, 12),
     "truncated_mixture": truncate(
         Mixture(components=(Uniform(low=0, high=1), Normal(mean=2, sd=1)), weights=(0.5, 0.5)),
-        0.5, math.inf),
+        0.5,
+        math.inf,
+    ),
 }
 
 
@@ -96,8 +100,9 @@ def test_discrete_to_scipy_agrees() -> None:
 
 def test_empirical_resamples_its_draws() -> None:
     spec = Empirical(values=(3.0, 1.0, 2.0, 2.0))
-    np.testing.assert_array_equal(spec.ppf(np.array([0.2, 0.25, 0.26, 0.75, 0.76])),
-                                  [1, 1, 2, 2, 3])
+    np.testing.assert_array_equal(
+        spec.ppf(np.array([0.2, 0.25, 0.26, 0.75, 0.76])), [1, 1, 2, 2, 3]
+    )
     assert spec.expected() == 2.0
     assert spec.support() == (1.0, 3.0)
 
@@ -168,8 +173,8 @@ uniform_draws = st.lists(st.floats(min_value=1e-9, max_value=1 - 1e-9), min_size
 @settings(max_examples=40, deadline=None)
 @given(mean=finite, sd=positive, weight=st.floats(0.05, 0.95), gap=positive, u=uniform_draws)
 def test_mixture_ppf_monotone_and_inside_support(mean, sd, weight, gap, u) -> None:
-    spec = Mixture(components=(Normal(mean=mean, sd=sd), Uniform(low=mean + gap, high=mean + 2 * gap)),
-                   weights=(weight, 1 - weight))
+    components = (Normal(mean=mean, sd=sd), Uniform(low=mean + gap, high=mean + 2 * gap))
+    spec = Mixture(components=components, weights=(weight, 1 - weight))
     u = np.sort(np.array(u))
     x = spec.ppf(u)
     assert np.all(np.diff(x) >= 0)

@@ -27,8 +27,9 @@ from distributions import (
 U = np.linspace(1e-6, 1 - 1e-6, 1001)
 
 
-@pytest.mark.parametrize(("low", "high"), [(-1, 2), (0, math.inf), (-math.inf, -1.5), (2, 3),
-                                           (8.5, 9.5), (-9.5, -8.5)])
+@pytest.mark.parametrize(
+    ("low", "high"), [(-1, 2), (0, math.inf), (-math.inf, -1.5), (2, 3), (8.5, 9.5), (-9.5, -8.5)]
+)
 def test_truncated_normal_is_scipy_truncnorm(low, high) -> None:
     """ppf(F(low) + u·(F(high) − F(low))) equals scipy's truncnorm, tails included
     (8.5 sd out, 1 − F rounds to 0 in double; the survival-function branch keeps it)."""
@@ -54,8 +55,9 @@ def test_truncated_gamma_against_scipy_kept_mass() -> None:
     reference = stats.gamma(2, scale=1.5)
     x = np.linspace(1, 4, 31)
     kept = reference.cdf(4) - reference.cdf(1)
-    np.testing.assert_allclose(spec.cdf(x), (reference.cdf(x) - reference.cdf(1)) / kept,
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        spec.cdf(x), (reference.cdf(x) - reference.cdf(1)) / kept, rtol=1e-12, atol=1e-15
+    )
 
 
 def test_truncation_never_clamps() -> None:
