@@ -39,7 +39,16 @@ from .families import (
 from .metalog import Metalog
 from .mixture import Mixture
 from .parse import FAMILIES, parse
-from .sampling import METHODS, Method, sample, stable_key, uniforms
+from .sampling import (
+    METHODS,
+    U_MAX,
+    U_MIN,
+    Method,
+    reachable_range,
+    sample,
+    stable_key,
+    uniforms,
+)
 from .scipy_bridge import ScipyFamily, SpecDistribution
 from .truncation import Truncated, mass_outside, truncate
 
@@ -61,6 +70,8 @@ __all__ = [
     "Metalog",
     "Method",
     "Mixture",
+    "U_MAX",
+    "U_MIN",
     "Normal",
     "ScipyFamily",
     "SpecDistribution",
@@ -80,6 +91,7 @@ __all__ = [
     "pearson_from_spearman",
     "percent_of",
     "read_csv_column",
+    "reachable_range",
     "sample",
     "spearman_from_pearson",
     "stable_key",

@@ -42,9 +42,6 @@ __all__ = [
 
 #: Eigenvalues above −this count as non-negative (round-off in a valid matrix).
 _PSD_TOLERANCE = 1e-10
-#: Largest uniform handed back: Φ(z′) rounds to 1 for z′ > 8.3, where a ppf is infinite.
-_BELOW_ONE = 1 - 2.0**-53
-_TINY = 2.0**-54
 
 
 def pearson_from_spearman(rho: Any) -> Any:
@@ -270,7 +267,9 @@ def apply_copula(
 ) -> dict[str, np.ndarray]:
     """Correlate the columns named in ``correlations``; the other columns pass unchanged.
 
-    Row-wise, so any chunk of draws is correlated exactly as in a whole run.
+    Row-wise, so any chunk of draws is correlated exactly as in a whole run. Φ(z′)
+    rounds to 1 beyond z′ ≈ 8.3 (and to 0 below −38), where a ppf is infinite:
+    :func:`distributions.sampling.uniforms` clips its result into [U_MIN, U_MAX].
     """
     missing = [name for name in correlations.names if name not in uniforms]
     if missing:
@@ -282,7 +281,7 @@ def apply_copula(
     if not correlations.names:
         return out
     normal = stats.norm.ppf(np.column_stack([uniforms[n] for n in correlations.names]))
-    correlated = np.clip(stats.norm.cdf(normal @ correlations.factor.T), _TINY, _BELOW_ONE)
+    correlated = stats.norm.cdf(normal @ correlations.factor.T)
     for i, name in enumerate(correlations.names):
         out[name] = np.ascontiguousarray(correlated[:, i])
     return out

@@ -318,8 +318,7 @@ class LogNormal(Distribution):
     def describe(self) -> str:
         p5, p95 = self.to_scipy().ppf([0.05, 0.95])
         return (
-            f"lognormal(mu={_fmt(self.mu)}, sigma={_fmt(self.sigma)}; "
-            f"90% in {p5:.4g} to {p95:.4g})"
+            f"lognormal(mu={_fmt(self.mu)}, sigma={_fmt(self.sigma)}; 90% in {p5:.4g} to {p95:.4g})"
         )
 
 

@@ -56,8 +56,22 @@ __all__ = ["FAMILIES", "parse"]
 #: Family name (as written in scenario files) -> class. ``scipy.<name>`` comes on top.
 FAMILIES: dict[str, type[Distribution]] = {
     cls.name: cls
-    for cls in (Fixed, Uniform, LogUniform, Triangular, PERT, Normal, TruncatedNormal, LogNormal,
-                Beta, Gamma, Discrete, Empirical, Mixture, Metalog)
+    for cls in (
+        Fixed,
+        Uniform,
+        LogUniform,
+        Triangular,
+        PERT,
+        Normal,
+        TruncatedNormal,
+        LogNormal,
+        Beta,
+        Gamma,
+        Discrete,
+        Empirical,
+        Mixture,
+        Metalog,
+    )
 }
 
 _NUMBER = r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -151,7 +165,7 @@ def _parse_table(table: dict[str, Any], base_dir: Path) -> Distribution:
             f"scipy.<name>; got keys {', '.join(sorted(table)) or 'none'}"
         )
     if isinstance(family, str) and family.startswith(SCIPY_PREFIX):
-        scipy_name = family[len(SCIPY_PREFIX):]
+        scipy_name = family[len(SCIPY_PREFIX) :]
         if percentiles:
             return fit_percentiles(ScipyFamily, percentiles, family=scipy_name, **others)
         return ScipyFamily(scipy_name, params)
@@ -160,8 +174,11 @@ def _parse_table(table: dict[str, Any], base_dir: Path) -> Distribution:
             f"unknown distribution {family!r}; known: {', '.join(FAMILIES)}, scipy.<name>"
         )
     cls = FAMILIES[family.lower()]
-    if cls is LogNormal and set(params) in ({"p5", "p95"}, {"low", "high"},
-                                            {"low", "high", "credibility"}):
+    if cls is LogNormal and set(params) in (
+        {"p5", "p95"},
+        {"low", "high"},
+        {"low", "high", "credibility"},
+    ):
         return _lognormal_alternatives(params)
     if percentiles:
         return fit_percentiles(cls, percentiles, **others)
@@ -188,8 +205,7 @@ def _mixture(params: dict[str, Any], base_dir: Path) -> Distribution:
 def _empirical_file(params: dict[str, Any], base_dir: Path) -> Distribution:
     if set(params) != {"file", "column"}:
         raise DistributionError(
-            "empirical takes values, or file and column; got "
-            f"{', '.join(sorted(params))}"
+            f"empirical takes values, or file and column; got {', '.join(sorted(params))}"
         )
     path = Path(params["file"])
     return Empirical.from_csv(path if path.is_absolute() else base_dir / path, params["column"])
@@ -201,11 +217,11 @@ def _construct(cls: type[Distribution], params: dict[str, Any]) -> Distribution:
     unknown = sorted(set(params) - set(known))
     if unknown:
         raise DistributionError(
-            f"{cls.name} has no parameter {', '.join(unknown)}; it takes "
-            f"{', '.join(known)}"
+            f"{cls.name} has no parameter {', '.join(unknown)}; it takes {', '.join(known)}"
         )
     missing = [
-        name for name, f in known.items()
+        name
+        for name, f in known.items()
         if name not in params and f.default is MISSING and f.default_factory is MISSING
     ]
     if missing:

@@ -30,13 +30,24 @@ from scipy.stats import qmc
 from .dependence import Correlations, apply_copula, as_correlations
 from .families import Distribution
 
-__all__ = ["METHODS", "Method", "sample", "stable_key", "uniforms"]
+__all__ = [
+    "METHODS",
+    "U_MAX",
+    "U_MIN",
+    "Method",
+    "reachable_range",
+    "sample",
+    "stable_key",
+    "uniforms",
+]
 
 Method = Literal["random", "lhs", "sobol"]
 METHODS: tuple[str, ...] = ("random", "lhs", "sobol")
 
 #: Smallest uniform handed to a ppf: keeps unbounded families finite at u = 0.
-_TINY = 2.0**-54
+U_MIN = 2.0**-54
+#: Largest uniform any design yields: the largest double below 1 (``Generator.random``'s maximum).
+U_MAX = 1.0 - 2.0**-53
 
 
 def stable_key(name: str) -> tuple[int, ...]:
@@ -46,8 +57,9 @@ def stable_key(name: str) -> tuple[int, ...]:
 
 
 def _stream(seed: int, name: str) -> np.random.Generator:
-    sequence = np.random.SeedSequence(seed, spawn_key=stable_key(name))
-    return np.random.Generator(np.random.PCG64(sequence))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=stable_key(name)))
+    )
 
 
 def uniforms(
@@ -80,10 +92,13 @@ def uniforms(
         ordered = sorted(names)
         design = _qmc_design(len(ordered), n_draws + start, method=method, seed=seed)[start:]
         out = {name: np.ascontiguousarray(design[:, i]) for i, name in enumerate(ordered)}
-    for column in out.values():
-        np.maximum(column, _TINY, out=column)
     if correlations is not None:
         out = apply_copula(out, as_correlations(correlations))
+        for column in out.values():
+            np.clip(column, U_MIN, U_MAX, out=column)
+    else:
+        for column in out.values():
+            np.maximum(column, U_MIN, out=column)
     return out
 
 
@@ -97,6 +112,12 @@ def _qmc_design(dimensions: int, n_draws: int, *, method: Method, seed: int) -> 
         # Sobol' balance is best at powers of two; other sizes are still valid draws.
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
         return qmc.Sobol(d=dimensions, scramble=True, rng=rng).random(n_draws)
+
+
+def reachable_range(spec: Distribution) -> tuple[float, float]:
+    """The smallest and largest value any draw of ``spec`` can take: ppf at U_MIN and U_MAX."""
+    low, high = spec.ppf(np.array([U_MIN, U_MAX]))
+    return float(low), float(high)
 
 
 def sample(
@@ -116,6 +137,7 @@ def sample(
     if correlations is not None:
         correlations = as_correlations(correlations)
         correlations.check_inputs(specs)
-    u = uniforms(uncertain, n_draws, method=method, seed=seed, start=start,
-                 correlations=correlations)
+    u = uniforms(
+        uncertain, n_draws, method=method, seed=seed, start=start, correlations=correlations
+    )
     return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}

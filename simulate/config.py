@@ -1,0 +1,373 @@
+"""Scenario files: read TOML, apply overrides, validate, resolve catalog and defaults.
+
+Every error is a :class:`ConfigError` whose message names the file, the field, the
+rule and the value, e.g.
+``configs/x.toml: inputs.mfu: uniform needs low < high; got low=0.43, high=0.38``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from distributions import (
+    METHODS,
+    Distribution,
+    DistributionError,
+    Fixed,
+    LogNormal,
+    parse,
+    reachable_range,
+)
+
+from .catalog import load_catalog
+from .chain import NODES, Domain, needed_inputs
+
+__all__ = ["ConfigError", "InputSpec", "Scenario", "apply_override", "load_scenario"]
+
+DEFAULT_PERCENTILES = (5.0, 50.0, 95.0)
+SCENARIO_KEYS = ("name", "draws", "seed", "method", "percentiles", "notes", "description")
+CLUSTER_KEYS = ("accelerator", "precision")
+RISK_KEYS = ("deadline_days", "budget_usd")
+TABLES = {"scenario": SCENARIO_KEYS, "cluster": CLUSTER_KEYS, "inputs": None, "risk": RISK_KEYS}
+
+
+class ConfigError(ValueError):
+    """A scenario is invalid: the message names file, field, rule and value."""
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """A value the scenario gives (an input, or a pinned node) and where it came from."""
+
+    name: str
+    dist: Distribution
+    source: str
+    origin: str  # "scenario", "catalog" or "default"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario, ready for :func:`simulate.run`."""
+
+    name: str
+    path: str
+    draws: int
+    seed: int
+    method: str
+    percentiles: tuple[float, ...]
+    inputs: dict[str, InputSpec]
+    accelerator: str | None
+    precision: str
+    deadline_days: float | None
+    budget_usd: float | None
+    notes: tuple[str, ...]
+    description: str
+    config_hash: str
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _parse_value(text: str) -> Any:
+    """A ``--set`` value in the file's syntax; a bare word stands for a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
+    """Apply ``NAME=VALUE`` to the raw scenario table, in place.
+
+    NAME is an input or node (``mfu``), a field of [scenario], [cluster] or [risk]
+    (``draws``, ``accelerator``, ``deadline_days``), or a dotted path (``inputs.mfu.high``).
+    """
+    name, sep, text = item.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
+    if "." in name:
+        path = name.split(".")
+    elif name in NODES:
+        path = ["inputs", name]
+    else:
+        table = next((t for t, keys in TABLES.items() if keys and name in keys), None)
+        if table is None:
+            raise ConfigError(
+                f"{file}: --set {name}: unknown name; give an input ({', '.join(NODES)}) "
+                f"or one of {', '.join(SCENARIO_KEYS + CLUSTER_KEYS + RISK_KEYS)}"
+            )
+        path = [table, name]
+    target = raw
+    for key in path[:-1]:
+        if not isinstance(target.get(key, {}), dict):
+            target[key] = {}
+        target = target.setdefault(key, {})
+    target[path[-1]] = _parse_value(text.strip())
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such scenario file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a scenario file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: TOML syntax error: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text ({error.reason})") from None
+
+
+def load_scenario(
+    path: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    method: str | None = None,
+) -> Scenario:
+    """Read, override and validate a scenario file."""
+    path = Path(path)
+    raw = _read(path)
+    return scenario_from_dict(
+        raw, file=str(path), overrides=overrides, draws=draws, seed=seed, method=method
+    )
+
+
+def scenario_from_dict(
+    raw: Mapping[str, Any],
+    *,
+    file: str = "<scenario>",
+    overrides: Sequence[str] = (),
+    draws: int | None = None,
+    seed: int | None = None,
+    method: str | None = None,
+) -> Scenario:
+    """Validate a scenario given as a dict (the parsed TOML)."""
+    raw = copy.deepcopy(dict(raw))
+    for item in overrides:
+        apply_override(raw, item, file=file)
+    for key, value in (("draws", draws), ("seed", seed), ("method", method)):
+        if value is not None:
+            raw.setdefault("scenario", {})[key] = value
+    config_hash = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+
+    for table, value in raw.items():
+        if table not in TABLES:
+            raise ConfigError(f"{file}: [{table}]: unknown table; known: {', '.join(TABLES)}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{file}: {table}: must be a table; got {value!r}")
+        keys = TABLES[table]
+        for key in value:
+            if keys is not None and key not in keys:
+                raise ConfigError(f"{file}: {table}.{key}: unknown field; known: {', '.join(keys)}")
+
+    head = raw.get("scenario", {})
+    cluster = raw.get("cluster", {})
+    risk = raw.get("risk", {})
+    accelerator, precision = _cluster(cluster, file)
+    inputs = _inputs(raw.get("inputs", {}), file)
+    _fill_from_catalog(inputs, accelerator, precision, file)
+    _fill_defaults_and_check(inputs, file)
+
+    return Scenario(
+        name=_text(head, "name", file, Path(file).stem),
+        path=file,
+        draws=_whole(head, "draws", file, 100_000, minimum=1),
+        seed=_whole(head, "seed", file, 0, minimum=0),
+        method=_method(head, file),
+        percentiles=_percentiles(head, file),
+        inputs=inputs,
+        accelerator=accelerator,
+        precision=precision,
+        deadline_days=_positive_number(risk, "deadline_days", file),
+        budget_usd=_positive_number(risk, "budget_usd", file),
+        notes=tuple(_strings(head, "notes", file)),
+        description=_text(head, "description", file, ""),
+        config_hash=config_hash,
+    )
+
+
+# --- [scenario] fields -------------------------------------------------------------------
+
+
+def _text(table: Mapping[str, Any], key: str, file: str, default: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"{file}: scenario.{key}: must be a string; got {value!r}")
+    return value
+
+
+def _strings(table: Mapping[str, Any], key: str, file: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{file}: scenario.{key}: must be a list of strings; got {value!r}")
+    return value
+
+
+def _whole(table: Mapping[str, Any], key: str, file: str, default: int, *, minimum: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(
+            f"{file}: scenario.{key}: must be a whole number >= {minimum}; got {value!r}"
+        )
+    return value
+
+
+def _method(table: Mapping[str, Any], file: str) -> str:
+    value = table.get("method", "random")
+    if value not in METHODS:
+        raise ConfigError(
+            f"{file}: scenario.method: must be one of {', '.join(METHODS)}; got {value!r}"
+        )
+    return value
+
+
+def _percentiles(table: Mapping[str, Any], file: str) -> tuple[float, ...]:
+    value = table.get("percentiles", list(DEFAULT_PERCENTILES))
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(_is_number(q) and 0 < q < 100 for q in value)
+    ):
+        raise ConfigError(
+            f"{file}: scenario.percentiles: must be a list of numbers in (0, 100); got {value!r}"
+        )
+    return tuple(sorted({float(q) for q in value}))
+
+
+def _positive_number(table: Mapping[str, Any], key: str, file: str) -> float | None:
+    if key not in table:
+        return None
+    value = table[key]
+    if not _is_number(value) or value <= 0:
+        raise ConfigError(f"{file}: risk.{key}: must be a number > 0; got {value!r}")
+    return float(value)
+
+
+# --- [cluster] and [inputs] ----------------------------------------------------------------
+
+
+def _cluster(cluster: Mapping[str, Any], file: str) -> tuple[str | None, str]:
+    precision = cluster.get("precision", "bf16")
+    accelerator = cluster.get("accelerator")
+    if accelerator is None:
+        return None, precision
+    catalog = load_catalog()
+    if accelerator not in catalog:
+        raise ConfigError(
+            f"{file}: cluster.accelerator: unknown accelerator {accelerator!r}; known: "
+            f"{', '.join(catalog)}"
+        )
+    peaks = catalog[accelerator].peak_flop_per_s
+    if peaks and precision not in peaks:
+        raise ConfigError(
+            f"{file}: cluster.precision: {accelerator} has no dense {precision!r} peak in the "
+            f"catalog; known: {', '.join(peaks)}"
+        )
+    return accelerator, precision
+
+
+def _inputs(table: Mapping[str, Any], file: str) -> dict[str, InputSpec]:
+    inputs = {}
+    for name, value in table.items():
+        field = f"inputs.{name}"
+        if name not in NODES:
+            raise ConfigError(f"{file}: {field}: unknown input or node; known: {', '.join(NODES)}")
+        source = value.get("source", "") if isinstance(value, dict) else ""
+        if not isinstance(source, str):
+            raise ConfigError(f"{file}: {field}.source: must be a string; got {source!r}")
+        try:
+            dist = parse(value)
+        except DistributionError as error:
+            raise ConfigError(f"{file}: {field}: {error}") from None
+        check_domain(name, dist, file=file)
+        inputs[name] = InputSpec(name, dist, source, "scenario")
+    return inputs
+
+
+def check_domain(name: str, dist: Distribution, *, file: str) -> None:
+    """Refuse a value or distribution whose draws can fall outside its node's domain.
+
+    A distribution is judged by the values its draws can reach (ppf at the extreme
+    uniforms any design yields), so a lognormal "0.35 to 0.45" MFU, whose tail above 1
+    no draw can reach, is accepted, and a uniform from 0.5 to 1.5 is not.
+    """
+    domain: Domain = NODES[name].domain
+    field = f"{file}: inputs.{name}"
+    if dist.is_fixed:
+        value = dist.expected()
+        if not domain.contains(value, value) or (domain.whole and not value.is_integer()):
+            raise ConfigError(f"{field}: must be {domain.describe()}; got {value:g}")
+        return
+    if domain.whole:
+        raise ConfigError(
+            f"{field}: must be {domain.describe()}; {dist.describe()} gives fractions"
+        )
+    low, high = reachable_range(dist)
+    if not domain.contains(low, high):
+        scipy_dist = dist.to_scipy()
+        outside = float(scipy_dist.cdf(domain.low) + scipy_dist.sf(domain.high))
+        raise ConfigError(
+            f"{field}: must lie in {domain.describe()}; {dist.describe()} reaches "
+            f"[{low:.6g}, {high:.6g}] and puts probability {outside:.3g} outside; use a bounded "
+            f"family or truncate it"
+        )
+
+
+def _fill_from_catalog(
+    inputs: dict[str, InputSpec], accelerator: str | None, precision: str, file: str
+) -> None:
+    if accelerator is None:
+        return
+    entry = load_catalog()[accelerator]
+    where = f"catalog: {entry.name}"
+    found: dict[str, tuple[Distribution, str]] = {}
+    if precision in entry.peak_flop_per_s:
+        found["gpu_peak_flop_per_s"] = (
+            Fixed(entry.peak_flop_per_s[precision]),
+            f"{where}, dense {precision} ({entry.spec_source})",
+        )
+    if entry.tdp_w is not None:
+        found["gpu_tdp_w"] = (Fixed(float(entry.tdp_w)), f"{where} ({entry.spec_source})")
+    prices = entry.purchase_price_usd
+    price_source = f"{where}: {entry.purchase_price_date} ({entry.purchase_price_source})"
+    if len(prices) == 1:
+        found["gpu_price_usd"] = (Fixed(prices[0]), price_source)
+    elif len(prices) == 2:
+        found["gpu_price_usd"] = (
+            LogNormal.from_interval(*prices),
+            f"{price_source}; lognormal with the lowest and highest as P5 and P95",
+        )
+    for name, (dist, source) in found.items():
+        if name not in inputs:
+            inputs[name] = InputSpec(name, dist, source, "catalog")
+
+
+def _fill_defaults_and_check(inputs: dict[str, InputSpec], file: str) -> None:
+    missing = []
+    for name, children in needed_inputs(inputs).items():
+        node = NODES[name]
+        if node.default is not None:
+            source = f"default ({node.source})" if node.source else "default"
+            inputs[name] = InputSpec(name, Fixed(node.default), source, "default")
+        else:
+            missing.append(f"{name} [{node.units}] (needed for {children[0]})")
+    if missing:
+        raise ConfigError(
+            f"{file}: inputs: missing {'; '.join(missing)}; give each under [inputs] "
+            f"(or an accelerator under [cluster])"
+        )
