@@ -102,6 +102,10 @@ class _StepDistribution(Distribution):
     def is_fixed(self) -> bool:
         return len(self._table[0]) == 1
 
+    @property
+    def is_discrete(self) -> bool:
+        return True
+
 
 @dataclass(frozen=True)
 class Discrete(_StepDistribution):

@@ -126,6 +126,11 @@ class Distribution:
     def is_fixed(self) -> bool:
         return False
 
+    @property
+    def is_discrete(self) -> bool:
+        """True when every draw is one of :meth:`atoms` (fixed, discrete, empirical)."""
+        return False
+
     def params(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
@@ -167,6 +172,10 @@ class Fixed(Distribution):
 
     @property
     def is_fixed(self) -> bool:
+        return True
+
+    @property
+    def is_discrete(self) -> bool:
         return True
 
     def describe(self) -> str:

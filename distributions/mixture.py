@@ -77,6 +77,10 @@ class Mixture(Distribution):
             w * c.to_scipy().pdf(x) for w, c in zip(self._weights, self.components, strict=True)
         )
 
+    @property
+    def is_discrete(self) -> bool:
+        return all(c.is_discrete for c in self.components)
+
     def atoms(self) -> np.ndarray:
         return np.unique(np.concatenate([c.atoms() for c in self.components]))
 

@@ -120,6 +120,10 @@ class Truncated(Distribution):
         inside = (x >= self.low) & (x <= self.high)
         return np.where(inside, self.base.to_scipy().pdf(x) / self._kept_mass, 0.0)
 
+    @property
+    def is_discrete(self) -> bool:
+        return self.base.is_discrete
+
     def atoms(self) -> np.ndarray:
         atoms = self.base.atoms()
         return atoms[(atoms >= self.low) & (atoms <= self.high)]

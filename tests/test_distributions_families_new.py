@@ -209,3 +209,12 @@ def test_metalog_feasibility_agrees_with_keelin_closed_form(median, left, right,
         spec = Metalog.from_percentiles(quantiles)
         x = spec.ppf(np.sort(np.array(u)))
         assert np.all(np.diff(x) >= 0)
+
+
+def test_is_discrete_tells_step_distributions_apart() -> None:
+    gpus = Discrete(values=(8192, 16384))
+    assert gpus.is_discrete and Fixed(value=1).is_discrete
+    assert Mixture(components=(gpus, Fixed(value=4096)), weights=(0.5, 0.5)).is_discrete
+    assert not Mixture(components=(gpus, Normal(0, 1)), weights=(0.5, 0.5)).is_discrete
+    assert truncate(Normal(0, 1), 0, 1).is_discrete is False
+    np.testing.assert_array_equal(gpus.atoms(), [8192, 16384])
