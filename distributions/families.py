@@ -53,6 +53,15 @@ def _finite(family: str, **values: Any) -> None:
             raise DistributionError(f"{family} needs {key} to be finite; got {key}={value!r}")
 
 
+def _bound(family: str, key: str, value: Any) -> float:
+    """A number, infinite allowed (an open side), NaN not."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise DistributionError(f"{family} needs {key} to be a number; got {key}={value!r}")
+    if math.isnan(value):
+        raise DistributionError(f"{family} needs {key} to be a number; got {key}=nan")
+    return float(value)
+
+
 def _ordered(family: str, **values: float) -> None:
     """Require the given values to be strictly increasing, in the order given."""
     keys = list(values)

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import integrate
 from scipy.special import expit
 
-from .families import Distribution, DistributionError, _fmt
+from .families import Distribution, DistributionError, _bound, _fmt
 from .scipy_bridge import SpecDistribution, invert_increasing
 
 __all__ = ["Metalog"]
@@ -84,9 +84,23 @@ class Metalog(Distribution):
     name: ClassVar[str] = "metalog"
 
     def __post_init__(self) -> None:
-        pairs = self.quantiles.items() if isinstance(self.quantiles, Mapping) else self.quantiles
-        pairs = tuple(sorted((float(p), float(x)) for p, x in pairs))
+        given = self.quantiles.items() if isinstance(self.quantiles, Mapping) else self.quantiles
+        pairs = []
+        for entry in given:
+            if not isinstance(entry, tuple | list) or len(entry) != 2:
+                raise DistributionError(
+                    f"{self.name} needs quantiles as (probability, value) pairs; got {entry!r}"
+                )
+            pairs.append(
+                (
+                    _bound(self.name, "a probability", entry[0]),
+                    _bound(self.name, "a quantile", entry[1]),
+                )
+            )
+        pairs = tuple(sorted(pairs))
         object.__setattr__(self, "quantiles", pairs)
+        object.__setattr__(self, "low", _bound(self.name, "low", self.low))
+        object.__setattr__(self, "high", _bound(self.name, "high", self.high))
         object.__setattr__(self, "terms", len(pairs) if self.terms is None else self.terms)
         self.validate()
 

@@ -21,7 +21,7 @@ import numpy as np
 from scipy import integrate
 
 from .discrete import Discrete, _StepDistribution
-from .families import Distribution, DistributionError, Fixed, _fmt
+from .families import Distribution, DistributionError, Fixed, _bound, _fmt
 from .scipy_bridge import SpecDistribution
 
 __all__ = ["Truncated", "mass_outside", "truncate"]
@@ -30,14 +30,6 @@ __all__ = ["Truncated", "mass_outside", "truncate"]
 def _just_below(x: float) -> float:
     """The float before ``x``: cdf there is P(X < x) for any distribution."""
     return float(np.nextafter(x, -np.inf))
-
-
-def _bound(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise DistributionError(f"truncation needs {name} to be a number; got {name}={value!r}")
-    if math.isnan(value):
-        raise DistributionError(f"truncation needs {name} to be a number; got {name}=nan")
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -50,8 +42,8 @@ class Truncated(Distribution):
     name: ClassVar[str] = "truncated"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "low", _bound("low", self.low))
-        object.__setattr__(self, "high", _bound("high", self.high))
+        object.__setattr__(self, "low", _bound("truncation", "low", self.low))
+        object.__setattr__(self, "high", _bound("truncation", "high", self.high))
         self.validate()
 
     def validate(self) -> None:
@@ -154,7 +146,7 @@ def truncate(spec: Distribution, low: float = -math.inf, high: float = math.inf)
     a fixed value inside the bounds is returned as it is; anything else is
     :class:`Truncated`.
     """
-    low, high = _bound("low", low), _bound("high", high)
+    low, high = _bound("truncation", "low", low), _bound("truncation", "high", high)
     if isinstance(spec, Fixed):
         if not low <= spec.value <= high:
             raise DistributionError(
@@ -190,7 +182,10 @@ def mass_outside(
     nothing on their side. Computed as P(X < low) (or P(X <= low) if open) plus
     P(X > high) (or P(X >= high) if open), with the survival function above.
     """
-    domain_low, domain_high = _bound("domain_low", domain_low), _bound("domain_high", domain_high)
+    domain_low, domain_high = (
+        _bound("mass_outside", "domain_low", domain_low),
+        _bound("mass_outside", "domain_high", domain_high),
+    )
     below = 0.0
     if domain_low > -math.inf:
         below = float(spec.cdf(domain_low if low_open else _just_below(domain_low)))

@@ -153,6 +153,14 @@ CASES = {
         r"metalog from p10=1, p50=1\.1, p90=10 with 3 terms is infeasible: "
         r"its quantile function decreases near p=.* \(Keelin 2016, §6\)",
     ),
+    "metalog_pairs": (
+        lambda: Metalog(quantiles=(1, 2, 3)),
+        r"metalog needs quantiles as \(probability, value\) pairs; got 1",
+    ),
+    "metalog_bound_number": (
+        lambda: parse({"dist": "metalog", "p10": 1, "p50": 2, "p90": 3, "low": "0"}),
+        r"metalog needs low to be a number; got low='0'",
+    ),
     # truncation and domains
     "truncate_order": (
         lambda: truncate(Normal(0, 1), 2, 1),
@@ -189,7 +197,7 @@ CASES = {
     ),
     "domain_bound": (
         lambda: mass_outside(Normal(0, 1), None, 1),
-        r"truncation needs domain_low to be a number; got domain_low=None",
+        r"mass_outside needs domain_low to be a number; got domain_low=None",
     ),
     # fits from percentiles
     "percentile_key": (
