@@ -267,6 +267,10 @@ CASES = {
         lambda: parse({"dist": "empirical", "file": "x.csv"}),
         r"empirical takes values, or file and column; got file",
     ),
+    "table_without_dist": (
+        lambda: parse({"low": 1, "high": 2}),
+        r"a distribution table needs dist = one of fixed, .*, or scipy\.<name>; got keys high, low",
+    ),
     "unknown_family": (
         lambda: parse({"dist": "weibull", "c": 1}),
         r"unknown distribution 'weibull'; known: .*, scipy\.<name>",
@@ -296,6 +300,11 @@ CASES = {
         lambda: Correlations.from_matrix(["a", "b"], [[1, 0.5, 0], [0.5, 1, 0]]),
         r"a correlation matrix needs one row and one column per distinct name; "
         r"got 2 names \(a, b\) and a matrix of shape \(2, 3\)",
+    ),
+    "corr_direct_shape": (
+        lambda: Correlations(("a", "b"), ((1.0,),)),
+        r"a correlation matrix needs one row and one column per name; got 2 names and shape "
+        r"\(1, 1\)",
     ),
     "corr_diagonal": (
         lambda: Correlations.from_matrix(["a", "b"], [[1, 0.5], [0.5, 0.9]]),
