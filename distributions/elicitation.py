@@ -53,6 +53,9 @@ _PERCENTILE_KEY = re.compile(r"^p(\d+(?:\.\d*)?|\.\d+)$")
 #: A fit is accepted when every percentile is met to this fraction of the span x_max − x_min.
 _FIT_TOLERANCE = 1e-9
 
+#: Shapes searched by the gamma fit; the ratio p90/p10 runs from ~1e100 down to 1.0003.
+_GAMMA_SHAPES = (1e-2, 1e8)
+
 Pairs = list[tuple[float, float]]
 
 
@@ -155,7 +158,14 @@ def _fit_gamma(pairs: Pairs, *, loc: float = 0.0) -> Gamma:
         a = math.exp(log_shape)
         return math.log(stats.gamma.ppf(p2, a) / stats.gamma.ppf(p1, a)) - math.log(ratio)
 
-    log_shape = optimize.brentq(excess, math.log(1e-2), math.log(1e8), xtol=1e-14)
+    shape_range = (math.log(_GAMMA_SHAPES[0]), math.log(_GAMMA_SHAPES[1]))
+    if not excess(shape_range[0]) > 0 > excess(shape_range[1]):
+        raise DistributionError(
+            f"gamma has no member with p{100 * p1:g}={_fmt(x1)}, p{100 * p2:g}={_fmt(x2)} "
+            f"(loc={_fmt(loc)}): the shape would lie outside [{_GAMMA_SHAPES[0]:g}, "
+            f"{_GAMMA_SHAPES[1]:g}]"
+        )
+    log_shape = optimize.brentq(excess, *shape_range, xtol=1e-14)
     a = math.exp(log_shape)
     return Gamma(a=a, scale=(x1 - loc) / float(stats.gamma.ppf(p1, a)), loc=loc)
 
@@ -171,7 +181,7 @@ def _least_squares(
     def residuals(theta: np.ndarray) -> np.ndarray:
         try:
             quantiles = build(theta).ppf(probabilities)
-        except DistributionError:
+        except (DistributionError, OverflowError):
             return np.full(len(pairs), 1e6)
         return (quantiles - values) / span
 

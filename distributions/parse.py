@@ -191,7 +191,7 @@ def _parse_table(table: dict[str, Any], base_dir: Path) -> Distribution:
 
 def _mixture(params: dict[str, Any], base_dir: Path) -> Distribution:
     components = params.get("components")
-    if not isinstance(components, list) or set(params) - {"components", "weights"}:
+    if not isinstance(components, list | tuple) or set(params) - {"components", "weights"}:
         raise DistributionError(
             "mixture takes components (a list of distributions) and weights; got "
             f"{', '.join(sorted(params)) or 'nothing'}"

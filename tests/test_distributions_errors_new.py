@@ -230,6 +230,11 @@ CASES = {
         lambda: Gamma.from_percentiles({10: 1, 90: 2}, loc=1),
         r"gamma needs percentiles above loc; got p10=1, loc=1",
     ),
+    "gamma_no_shape": (
+        lambda: Gamma.from_percentiles({10: 1, 90: 1.0001}),
+        r"gamma has no member with p10=1, p90=1\.0001 \(loc=0\): the shape would lie outside "
+        r"\[0\.01, 1e\+08\]",
+    ),
     "beta_inside": (
         lambda: Beta.from_percentiles({10: 0.5, 90: 1.5}),
         r"beta needs percentiles inside \(low, high\); got low=0, high=1, p10=0\.5",
