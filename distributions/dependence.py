@@ -104,7 +104,7 @@ class Correlations:
                     raise DistributionError(
                         f"a correlation pair needs a key (name, name); got {key!r}"
                     )
-            entries = [(*key, rho) for key, rho in pairs.items()]
+            entries: list[Any] = [(*key, rho) for key, rho in pairs.items()]
         else:
             entries = list(pairs) if not isinstance(pairs, str) else [pairs]
         items = [_pair_entry(entry) for entry in entries]

@@ -194,7 +194,7 @@ def _least_squares(
     return build(result.x)
 
 
-def _fit_beta(pairs: Pairs, *, low: float = 0.0, high: float = 1.0) -> Beta:
+def _fit_beta(pairs: Pairs, *, low: float = 0.0, high: float = 1.0) -> Distribution:
     _count("beta", pairs, 2)
     if not low < pairs[0][1] or not pairs[-1][1] < high:
         raise DistributionError(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, cast
 
 import numpy as np
 from scipy import stats
@@ -121,7 +121,7 @@ class Distribution:
         """
         from .elicitation import fit_percentiles  # elicitation builds on this module
 
-        return fit_percentiles(cls, percentiles, **known)
+        return cast(Self, fit_percentiles(cls, percentiles, **known))
 
     def support(self) -> tuple[float, float]:
         low, high = self.to_scipy().support()

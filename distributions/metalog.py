@@ -97,11 +97,11 @@ class Metalog(Distribution):
                     _bound(self.name, "a quantile", entry[1]),
                 )
             )
-        pairs = tuple(sorted(pairs))
-        object.__setattr__(self, "quantiles", pairs)
+        object.__setattr__(self, "quantiles", tuple(sorted(pairs)))
         object.__setattr__(self, "low", _bound(self.name, "low", self.low))
         object.__setattr__(self, "high", _bound(self.name, "high", self.high))
-        object.__setattr__(self, "terms", len(pairs) if self.terms is None else self.terms)
+        if self.terms is None:
+            object.__setattr__(self, "terms", len(pairs))
         self.validate()
 
     def _label(self) -> str:
@@ -143,7 +143,7 @@ class Metalog(Distribution):
                 f"{self.name} needs every quantile strictly inside its bounds; got "
                 f"low={_fmt(self.low)}, high={_fmt(self.high)} and {self._label()}"
             )
-        derivative = _basis_derivative(_FEASIBILITY_LOGITS, self.terms) @ self.coefficients
+        derivative = _basis_derivative(_FEASIBILITY_LOGITS, self._terms) @ self.coefficients
         if not np.all(derivative > 0):
             bad = float(expit(_FEASIBILITY_LOGITS[np.argmin(derivative > 0)]))
             raise DistributionError(
@@ -151,6 +151,11 @@ class Metalog(Distribution):
                 f"quantile function decreases near p={bad:.3g} (Keelin 2016, §6); try other "
                 f"quantiles, fewer terms or a bound"
             )
+
+    @property
+    def _terms(self) -> int:
+        """The number of terms (``terms`` is filled in by ``__post_init__``)."""
+        return len(self.quantiles) if self.terms is None else self.terms
 
     @property
     def kind(self) -> str:
@@ -175,11 +180,11 @@ class Metalog(Distribution):
             "bounded": lambda: np.log((x - self.low) / (self.high - x)),
         }[self.kind]()
         logits = np.log(probabilities / (1 - probabilities))
-        solution, *_ = np.linalg.lstsq(_basis(logits, self.terms), z, rcond=None)
+        solution, *_ = np.linalg.lstsq(_basis(logits, self._terms), z, rcond=None)
         return solution
 
     def _from_logit(self, logit: np.ndarray) -> np.ndarray:
-        metalog = _basis(logit, self.terms) @ self.coefficients
+        metalog = _basis(logit, self._terms) @ self.coefficients
         if self.kind == "lower":
             return self.low + np.exp(metalog)
         if self.kind == "upper":
@@ -207,8 +212,8 @@ class Metalog(Distribution):
         x = np.asarray(x, float)
         y = np.clip(self.cdf(x), 1e-300, 1 - 1e-16)
         logit = np.log(y) - np.log1p(-y)
-        metalog = _basis(logit, self.terms) @ self.coefficients
-        slope = _basis_derivative(logit, self.terms) @ self.coefficients
+        metalog = _basis(logit, self._terms) @ self.coefficients
+        slope = _basis_derivative(logit, self._terms) @ self.coefficients
         chain = {
             "unbounded": lambda: np.ones_like(metalog),
             "lower": lambda: np.exp(metalog),

@@ -152,7 +152,7 @@ def _interval(value: Any, credibility: Any) -> dict[float, float]:
 
 def _parse_table(table: dict[str, Any], base_dir: Path) -> Distribution:
     params = {k: v for k, v in table.items() if k not in _META_KEYS}
-    percentiles = {k: v for k, v in params.items() if percent_of(k) is not None}
+    percentiles: dict[Any, Any] = {k: v for k, v in params.items() if percent_of(k) is not None}
     if "interval" in params:
         percentiles.update(_interval(params.pop("interval"), params.pop("credibility", 0.90)))
     others = {k: v for k, v in params.items() if k not in percentiles}

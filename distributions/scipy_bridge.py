@@ -156,5 +156,5 @@ class ScipyFamily(Distribution):
         return dict(self.parameters)
 
     def describe(self) -> str:
-        args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.parameters)
+        args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params().items())
         return f"{SCIPY_PREFIX}{self.family}({args})"
