@@ -71,11 +71,14 @@ class Mixture(Distribution):
         )
 
     def pdf(self, x: Any) -> Any:
-        """Density Σ w_k f_k(x) (continuous components only)."""
+        """Density of the continuous part, Σ w_k f_k(x) over continuous components
+        (point masses have no density)."""
         x = np.asarray(x, float)
-        return sum(
-            w * c.to_scipy().pdf(x) for w, c in zip(self._weights, self.components, strict=True)
-        )
+        out = np.zeros(x.shape)
+        for weight, component in zip(self._weights, self.components, strict=True):
+            if not component.is_discrete:
+                out = out + weight * np.asarray(component.to_scipy().pdf(x), float)
+        return out
 
     @property
     def is_discrete(self) -> bool:

@@ -107,8 +107,10 @@ class Truncated(Distribution):
         return np.where(x < self.low, 1.0, np.where(x >= self.high, 0.0, np.clip(inside, 0, 1)))
 
     def pdf(self, x: Any) -> Any:
-        """Base density divided by the kept mass, inside the bounds."""
+        """Base density divided by the kept mass, inside the bounds (0 for a step base)."""
         x = np.asarray(x, float)
+        if self.base.is_discrete:
+            return np.zeros(x.shape)
         inside = (x >= self.low) & (x <= self.high)
         return np.where(inside, self.base.to_scipy().pdf(x) / self._kept_mass, 0.0)
 

@@ -218,3 +218,8 @@ def test_is_discrete_tells_step_distributions_apart() -> None:
     assert not Mixture(components=(gpus, Normal(0, 1)), weights=(0.5, 0.5)).is_discrete
     assert truncate(Normal(0, 1), 0, 1).is_discrete is False
     np.testing.assert_array_equal(gpus.atoms(), [8192, 16384])
+
+
+def test_mixture_with_an_atom_has_a_density_for_its_continuous_part() -> None:
+    spec = Mixture(components=(Fixed(value=0.0), Uniform(low=10, high=20)), weights=(0.7, 0.3))
+    np.testing.assert_allclose(spec.to_scipy().pdf(np.array([5.0, 15.0])), [0.0, 0.03])
