@@ -36,6 +36,7 @@ from .families import (
     Normal,
     Triangular,
     Uniform,
+    _finite,
     _fmt,
 )
 from .metalog import Metalog
@@ -285,6 +286,12 @@ def fit_percentiles(
             )
     if family in (PERT, Triangular) and "mode" not in known:
         raise DistributionError(f"{family.name} from percentiles needs mode; got none")
+    if family is ScipyFamily and "family" not in known:
+        raise DistributionError(
+            "scipy from percentiles needs family (a scipy.stats name); got none"
+        )
+    if family is not Metalog:
+        _finite(family.name, **{k: v for k, v in known.items() if k != "family"})
     return fitter(_pairs(family.name, percentiles), **known)
 
 
@@ -300,7 +307,8 @@ def interval_percentiles(
         raise DistributionError(
             f"an interval needs 0 < credibility < 1; got credibility={credibility!r}"
         )
-    tail = 100 * (1 - credibility) / 2
+    # Rounded so that 90% gives exactly p5/p95 (100·(1 − 0.9)/2 is 4.999999999999998).
+    tail = round(100 * (1 - credibility) / 2, 10)
     return {tail: low, 100 - tail: high}
 
 

@@ -248,6 +248,14 @@ CASES = {
         r"scipy\.gamma from percentiles solves loc and scale and needs its "
         r"shapes \(a\); got none",
     ),
+    "scipy_fit_family": (
+        lambda: ScipyFamily.from_percentiles({10: 1, 90: 2}),
+        r"scipy from percentiles needs family \(a scipy\.stats name\); got none",
+    ),
+    "fit_known_number": (
+        lambda: parse({"dist": "pert", "p10": 1, "mode": "2", "p90": 3}),
+        r"pert needs mode to be a number; got mode='2'",
+    ),
     "not_fittable": (
         lambda: fit_percentiles(Discrete, {10: 1, 90: 2}),
         r"discrete cannot be fitted from percentiles; these can: normal, ",
