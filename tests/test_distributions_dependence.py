@@ -22,6 +22,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from distributions import (
@@ -154,3 +156,31 @@ def test_not_positive_semidefinite_is_repaired_with_a_warning() -> None:
     factor = correlations.factor
     np.testing.assert_allclose(factor @ factor.T, pearson, atol=1e-9)
     assert np.allclose(factor, np.tril(factor))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.floats(-1, 1), min_size=6, max_size=6),
+)
+def test_nearest_correlation_is_a_correlation_matrix(values) -> None:
+    """Any symmetric matrix with unit diagonal and entries in [-1, 1] is repaired into a
+    positive semi-definite one with unit diagonal, and a valid one is left as it is."""
+    matrix = np.eye(4)
+    matrix[np.triu_indices(4, 1)] = values
+    matrix = np.triu(matrix) + np.triu(matrix, 1).T
+    nearest = nearest_correlation(matrix)
+    np.testing.assert_allclose(np.diag(nearest), 1)
+    np.testing.assert_allclose(nearest, nearest.T)
+    assert np.linalg.eigvalsh(nearest)[0] > -1e-8
+    if np.linalg.eigvalsh(matrix)[0] >= 0:
+        np.testing.assert_allclose(nearest, matrix, atol=1e-8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rho=st.floats(-1, 1))
+def test_any_valid_pair_factors_without_repair(rho) -> None:
+    correlations = Correlations.from_pairs({("a", "b"): rho})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        factor = correlations.factor
+    np.testing.assert_allclose(factor @ factor.T, correlations.copula_pearson, atol=1e-12)
