@@ -10,8 +10,9 @@ file or field: the caller (the scenario loader) prefixes those.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, cast
 
 import numpy as np
 from scipy import stats
@@ -21,6 +22,7 @@ __all__ = [
     "Distribution",
     "DistributionError",
     "Fixed",
+    "Gamma",
     "LogNormal",
     "LogUniform",
     "Normal",
@@ -49,6 +51,15 @@ def _finite(family: str, **values: Any) -> None:
             raise DistributionError(f"{family} needs {key} to be a number; got {key}={value!r}")
         if not math.isfinite(value):
             raise DistributionError(f"{family} needs {key} to be finite; got {key}={value!r}")
+
+
+def _bound(family: str, key: str, value: Any) -> float:
+    """A number, infinite allowed (an open side), NaN not."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise DistributionError(f"{family} needs {key} to be a number; got {key}={value!r}")
+    if math.isnan(value):
+        raise DistributionError(f"{family} needs {key} to be a number; got {key}=nan")
+    return float(value)
 
 
 def _ordered(family: str, **values: float) -> None:
@@ -89,7 +100,28 @@ class Distribution:
         return self.to_scipy().ppf(u)
 
     def cdf(self, x: Any) -> Any:
+        """P(X <= x)."""
         return self.to_scipy().cdf(x)
+
+    def sf(self, x: Any) -> Any:
+        """P(X > x), accurate in the upper tail where ``1 - cdf`` is not."""
+        return self.to_scipy().sf(x)
+
+    def atoms(self) -> np.ndarray:
+        """Values that carry probability of their own (point masses); none for continuous."""
+        return np.empty(0)
+
+    @classmethod
+    def from_percentiles(cls, percentiles: Mapping[Any, float], /, **known: Any) -> Self:
+        """The member of this family whose percentiles are ``percentiles``.
+
+        Keys are percents (``{10: 2.0, 90: 7.0}``) or ``"pNN"`` strings; ``known``
+        fixes other parameters (e.g. ``mode`` for PERT). See
+        :func:`distributions.elicitation.fit_percentiles`.
+        """
+        from .elicitation import fit_percentiles  # elicitation builds on this module
+
+        return cast(Self, fit_percentiles(cls, percentiles, **known))
 
     def support(self) -> tuple[float, float]:
         low, high = self.to_scipy().support()
@@ -101,6 +133,11 @@ class Distribution:
 
     @property
     def is_fixed(self) -> bool:
+        return False
+
+    @property
+    def is_discrete(self) -> bool:
+        """True when every draw is one of :meth:`atoms` (fixed, discrete, empirical)."""
         return False
 
     def params(self) -> dict[str, float]:
@@ -130,6 +167,12 @@ class Fixed(Distribution):
     def cdf(self, x: Any) -> Any:
         return np.where(np.asarray(x) >= self.value, 1.0, 0.0)
 
+    def sf(self, x: Any) -> Any:
+        return np.where(np.asarray(x) >= self.value, 0.0, 1.0)
+
+    def atoms(self) -> np.ndarray:
+        return np.array([float(self.value)])
+
     def support(self) -> tuple[float, float]:
         return float(self.value), float(self.value)
 
@@ -138,6 +181,10 @@ class Fixed(Distribution):
 
     @property
     def is_fixed(self) -> bool:
+        return True
+
+    @property
+    def is_discrete(self) -> bool:
         return True
 
     def describe(self) -> str:
@@ -309,3 +356,19 @@ class Beta(Distribution):
 
     def to_scipy(self) -> Any:
         return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
+
+
+@dataclass(frozen=True)
+class Gamma(Distribution):
+    """Gamma with shape ``a`` and ``scale`` (mean a·scale), shifted by ``loc``; scipy's gamma."""
+
+    a: float
+    scale: float
+    loc: float = 0.0
+    name: ClassVar[str] = "gamma"
+
+    def validate(self) -> None:
+        _positive(self.name, a=self.a, scale=self.scale)
+
+    def to_scipy(self) -> Any:
+        return stats.gamma(self.a, loc=self.loc, scale=self.scale)

@@ -11,6 +11,10 @@ uniforms, and each input's ``ppf`` turns its column into values.
 * ``lhs``: :class:`scipy.stats.qmc.LatinHypercube`, scrambled (McKay et al. 1979).
 * ``sobol``: :class:`scipy.stats.qmc.Sobol`, scrambled (Owen 1998); the design's
   columns follow the sorted input names.
+
+With ``correlations`` (Spearman, see :mod:`distributions.dependence`) the named
+columns of the design are then correlated through a Gaussian copula; without
+them the uniforms are exactly those of the independent design.
 """
 
 from __future__ import annotations
@@ -18,11 +22,12 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.stats import qmc
 
+from .dependence import Correlations, apply_copula, as_correlations
 from .families import Distribution
 
 __all__ = [
@@ -64,8 +69,15 @@ def uniforms(
     method: Method = "random",
     seed: int = 0,
     start: int = 0,
+    correlations: Correlations | Any | None = None,
 ) -> dict[str, np.ndarray]:
-    """Uniforms in (0, 1), one array of ``n_draws`` per name, draws ``start`` onwards."""
+    """Uniforms in (0, 1), one array of ``n_draws`` per name, draws ``start`` onwards.
+
+    ``correlations``: Spearman correlations between some of ``names`` (a
+    :class:`~distributions.dependence.Correlations`, or what
+    :func:`~distributions.dependence.as_correlations` accepts), applied through a
+    Gaussian copula after the design is drawn.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown sampling method {method!r}; known: {', '.join(METHODS)}")
     names = list(names)
@@ -80,8 +92,13 @@ def uniforms(
         ordered = sorted(names)
         design = _qmc_design(len(ordered), n_draws + start, method=method, seed=seed)[start:]
         out = {name: np.ascontiguousarray(design[:, i]) for i, name in enumerate(ordered)}
-    for column in out.values():
-        np.maximum(column, U_MIN, out=column)
+    if correlations is not None:
+        out = apply_copula(out, as_correlations(correlations))
+        for column in out.values():
+            np.clip(column, U_MIN, U_MAX, out=column)
+    else:
+        for column in out.values():
+            np.maximum(column, U_MIN, out=column)
     return out
 
 
@@ -110,8 +127,17 @@ def sample(
     method: Method = "random",
     seed: int = 0,
     start: int = 0,
+    correlations: Correlations | Any | None = None,
 ) -> dict[str, np.ndarray]:
-    """Draw every uncertain spec by inverse transform; fixed specs are left out."""
+    """Draw every uncertain spec by inverse transform; fixed specs are left out.
+
+    ``correlations`` (Spearman, between uncertain inputs only) as in :func:`uniforms`.
+    """
     uncertain = [name for name, spec in specs.items() if not spec.is_fixed]
-    u = uniforms(uncertain, n_draws, method=method, seed=seed, start=start)
+    if correlations is not None:
+        correlations = as_correlations(correlations)
+        correlations.check_inputs(specs)
+    u = uniforms(
+        uncertain, n_draws, method=method, seed=seed, start=start, correlations=correlations
+    )
     return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}

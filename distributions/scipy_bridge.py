@@ -1,0 +1,160 @@
+"""Bridges to scipy.stats: any continuous scipy family by name, and scipy views of our own.
+
+* :class:`ScipyFamily` is any continuous distribution of :mod:`scipy.stats`, named
+  as scipy names it and given scipy's own parameters (shapes, ``loc``, ``scale``),
+  so no user is limited to the families written out in this package.
+* :class:`SpecDistribution` is an ``rv_continuous`` whose ``ppf``/``cdf``/``pdf``
+  are those of a spec that scipy lacks (mixture, metalog, truncation): it is what
+  those specs return from ``to_scipy()``.
+* :func:`invert_increasing` solves ``f(x) = target`` elementwise for an increasing
+  ``f`` inside a bracket, with :func:`scipy.optimize.elementwise.find_root`
+  (Chandrupatla 1997).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from scipy import stats
+from scipy.optimize import elementwise
+
+from .families import Distribution, DistributionError, _finite, _fmt
+
+__all__ = ["SCIPY_PREFIX", "ScipyFamily", "SpecDistribution", "invert_increasing", "shape_names"]
+
+#: Prefix of scipy families in scenario files: ``dist = "scipy.weibull_min"``.
+SCIPY_PREFIX = "scipy."
+
+
+def invert_increasing(
+    function: Callable[..., np.ndarray],
+    target: np.ndarray,
+    bracket_low: np.ndarray,
+    bracket_high: np.ndarray,
+) -> np.ndarray:
+    """Solve ``function(x) = target`` for each element, with ``x`` in the bracket.
+
+    ``function`` must be increasing, with ``function(bracket_low) <= target <=
+    function(bracket_high)``; where an end already hits the target it is returned.
+    Uses Chandrupatla's bracketing method (scipy.optimize.elementwise.find_root).
+    """
+    target, low, high = np.broadcast_arrays(
+        np.asarray(target, float), np.asarray(bracket_low, float), np.asarray(bracket_high, float)
+    )
+    out = np.empty(target.shape)
+    at_low = function(low) >= target
+    at_high = ~at_low & (function(high) <= target)
+    out[at_low], out[at_high] = low[at_low], high[at_high]
+    todo = ~(at_low | at_high)
+    if todo.any():
+        result = elementwise.find_root(
+            lambda x, t: function(x) - t,
+            (low[todo], high[todo]),
+            args=(target[todo],),
+            tolerances={"xrtol": 4 * np.finfo(float).eps, "xatol": 1e-300},
+        )
+        out[todo] = result.x
+    return out
+
+
+class SpecDistribution(stats.rv_continuous):
+    """A scipy ``rv_continuous`` (no shape parameters) that delegates to a spec.
+
+    Used unfrozen: it has no shapes, so ``ppf``, ``cdf``, ``sf``, ``pdf``, ``mean``
+    and ``support`` are called on it directly, like a frozen distribution.
+    """
+
+    def __init__(self, spec: Any, *, pdf: Callable[[np.ndarray], np.ndarray] | None = None):
+        self.spec = spec
+        self._spec_pdf = pdf
+        low, high = spec.support()
+        super().__init__(a=low, b=high, name=spec.name)
+
+    def _ppf(self, q: np.ndarray) -> np.ndarray:
+        return self.spec.ppf(q)
+
+    def _cdf(self, x: np.ndarray) -> np.ndarray:
+        return self.spec.cdf(x)
+
+    def _sf(self, x: np.ndarray) -> np.ndarray:
+        return self.spec.sf(x)
+
+    def _pdf(self, x: np.ndarray) -> np.ndarray:
+        if self._spec_pdf is None:
+            raise NotImplementedError(f"{self.spec.name} has no density")
+        return self._spec_pdf(x)
+
+
+def _continuous_family(family: str) -> Any:
+    candidate = getattr(stats, family, None)
+    if not isinstance(candidate, stats.rv_continuous):
+        raise DistributionError(
+            f"scipy needs the name of a continuous distribution in scipy.stats; got "
+            f"{SCIPY_PREFIX}{family} (see https://docs.scipy.org/doc/scipy/reference/stats.html)"
+        )
+    return candidate
+
+
+def shape_names(family: str) -> list[str]:
+    """The shape parameters of scipy's ``family``, in scipy's order."""
+    shapes = _continuous_family(family).shapes
+    return [s.strip() for s in shapes.split(",")] if shapes else []
+
+
+@dataclass(frozen=True)
+class ScipyFamily(Distribution):
+    """Any continuous ``scipy.stats`` distribution with its own parameters.
+
+    ``ScipyFamily("weibull_min", {"c": 1.5, "scale": 2})`` is
+    ``scipy.stats.weibull_min(c=1.5, scale=2)``; in a scenario file,
+    ``{dist = "scipy.weibull_min", c = 1.5, scale = 2}``.
+    """
+
+    family: str
+    parameters: tuple[tuple[str, float], ...] | Mapping[str, float] = ()
+    name: ClassVar[str] = "scipy"
+
+    def __post_init__(self) -> None:
+        params = dict(self.parameters)
+        object.__setattr__(self, "parameters", tuple(sorted(params.items())))
+        _finite(f"{SCIPY_PREFIX}{self.family}", **params)
+        self.validate()
+
+    def validate(self) -> None:
+        label = f"{SCIPY_PREFIX}{self.family}"
+        shapes = shape_names(self.family)
+        params = dict(self.parameters)
+        allowed = [*shapes, "loc", "scale"]
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise DistributionError(
+                f"{label} has no parameter {', '.join(unknown)}; it takes {', '.join(allowed)}"
+            )
+        missing = [s for s in shapes if s not in params]
+        if missing:
+            raise DistributionError(
+                f"{label} needs its shape parameters {', '.join(shapes)}; "
+                f"missing {', '.join(missing)}"
+            )
+        if "scale" in params and not params["scale"] > 0:
+            raise DistributionError(f"{label} needs scale > 0; got scale={_fmt(params['scale'])}")
+        median = self.to_scipy().ppf(0.5)
+        if not math.isfinite(median):
+            got = ", ".join(f"{k}={_fmt(v)}" for k, v in params.items())
+            raise DistributionError(
+                f"{label} rejects these parameters (scipy finds no valid distribution); got {got}"
+            )
+
+    def to_scipy(self) -> Any:
+        return _continuous_family(self.family)(**dict(self.parameters))
+
+    def params(self) -> dict[str, float]:
+        return dict(self.parameters)
+
+    def describe(self) -> str:
+        args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params().items())
+        return f"{SCIPY_PREFIX}{self.family}({args})"
