@@ -80,7 +80,8 @@ def report_figures(
     tornado: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     rank_correlations: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, bytes]:
-    """PNG bytes by file name: distribution, exceedance and driver scatter per output.
+    """PNG bytes by file name, in display order: per output its distribution and
+    exceedance curve, then per output its driver scatter (and sensitivity charts).
 
     ``tornado`` and ``rank_correlations`` (rows by output name, as
     :func:`simulate.plots.plot_tornado` / :func:`~simulate.plots.plot_rank_correlations`
@@ -108,6 +109,10 @@ def report_figures(
             f"{output}_exceedance.png",
             plots.plot_exceedance(values, name=output, units=units, **marks),
         )
+    for output in FIGURE_OUTPUTS:
+        if output not in ds:
+            continue
+        units, values = ds[output].attrs.get("units", ""), ds[output].values
         driver = strongest_driver(ds, output)
         if driver is not None:
             name, rho = driver

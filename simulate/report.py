@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -215,6 +216,9 @@ def write_files(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
+        umask = os.umask(0o022)  # mkdtemp makes the folder private (0700); a report is not
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
         for name, content in files.items():
             if isinstance(content, str):
                 (staging / name).write_text(content, encoding="utf-8")
