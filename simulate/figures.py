@@ -2,8 +2,8 @@
 
 :func:`report_figures` turns a run (the Dataset) and its summary into PNG bytes keyed by
 file name; the report writes them. The strongest driver of an output is the uncertain
-input with the largest absolute Spearman rank correlation with it
-(:func:`scipy.stats.spearmanr`; Spearman 1904).
+input with the largest absolute Spearman rank correlation with it (Spearman 1904;
+computed as :func:`scipy.stats.spearmanr` does, the test checks them equal).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "compare_figures",
     "report_figures",
     "strongest_driver",
+    "strongest_drivers",
     "uncertain_inputs",
 ]
 
@@ -58,20 +59,42 @@ def uncertain_inputs(ds: xr.Dataset) -> list[str]:
     ]
 
 
+def strongest_drivers(ds: xr.Dataset, outputs: Sequence[str]) -> dict[str, tuple[str, float]]:
+    """Per output, (input, Spearman rho) of the uncertain input most rank-correlated with it.
+
+    Spearman's rho is Pearson's correlation of the ranks (average ranks for ties), as
+    :func:`scipy.stats.spearmanr` computes it; each variable is ranked once. Outputs
+    that are constant, or have no uncertain input, are left out.
+    """
+    from scipy.stats import rankdata
+
+    inputs = uncertain_inputs(ds)
+    ranks: dict[str, np.ndarray] = {}
+
+    def ranked(name: str) -> np.ndarray:
+        if name not in ranks:
+            ranks[name] = rankdata(ds[name].values)
+        return ranks[name]
+
+    drivers = {}
+    for output in outputs:
+        if output not in ds or ds[output].attrs.get("constant"):
+            continue
+        best: tuple[str, float] | None = None
+        for name in inputs:
+            if name == output:
+                continue
+            rho = float(np.corrcoef(ranked(name), ranked(output))[0, 1])
+            if np.isfinite(rho) and (best is None or abs(rho) > abs(best[1])):
+                best = (name, rho)
+        if best is not None:
+            drivers[output] = best
+    return drivers
+
+
 def strongest_driver(ds: xr.Dataset, output: str) -> tuple[str, float] | None:
     """(input, Spearman rho) of the uncertain input most rank-correlated with ``output``."""
-    from scipy.stats import spearmanr
-
-    if output not in ds or ds[output].attrs.get("constant"):
-        return None
-    best: tuple[str, float] | None = None
-    for name in uncertain_inputs(ds):
-        if name == output:
-            continue
-        rho = float(spearmanr(ds[name].values, ds[output].values).statistic)
-        if np.isfinite(rho) and (best is None or abs(rho) > abs(best[1])):
-            best = (name, rho)
-    return best
+    return strongest_drivers(ds, [output]).get(output)
 
 
 def report_figures(
@@ -109,11 +132,12 @@ def report_figures(
             f"{output}_exceedance.png",
             plots.plot_exceedance(values, name=output, units=units, **marks),
         )
+    drivers = strongest_drivers(ds, list(FIGURE_OUTPUTS))
     for output in FIGURE_OUTPUTS:
         if output not in ds:
             continue
         units, values = ds[output].attrs.get("units", ""), ds[output].values
-        driver = strongest_driver(ds, output)
+        driver = drivers.get(output)
         if driver is not None:
             name, rho = driver
             keep(

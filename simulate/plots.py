@@ -41,6 +41,12 @@ __all__ = [
 
 #: Most points a scatter draws; more only blur into ink and bloat the PNG.
 SCATTER_POINTS = 4_000
+#: Draws the density curve is estimated from (the histogram counts them all).
+KDE_POINTS = 20_000
+#: Most histogram bins (numpy's "auto" rule, capped).
+MAX_BINS = 120
+#: Points the exceedance curve is drawn through (each exact; straight lines between).
+CURVE_POINTS = 2_000
 _PALETTE = sns.color_palette("colorblind")
 _MARK_COLORS = {"P5": _PALETTE[0], "P50": _PALETTE[2], "P95": _PALETTE[3]}
 _THRESHOLD_COLOR = "black"
@@ -74,6 +80,18 @@ def _finite(values: Any) -> np.ndarray:
     return array[np.isfinite(array)]
 
 
+def _density_line(axes: Any, shown: np.ndarray) -> None:
+    """A Gaussian KDE (Scott's rule) over the first ``KDE_POINTS`` draws: a visual guide
+    over the histogram, which itself counts every draw."""
+    from scipy.stats import gaussian_kde
+
+    sample = shown[:KDE_POINTS]
+    if float(np.ptp(sample)) == 0:
+        return
+    grid = np.linspace(shown.min(), shown.max(), 256)
+    axes.plot(grid, gaussian_kde(sample)(grid), color=_PALETTE[0], linewidth=1.5, gid="kde")
+
+
 def plot_distribution(
     values: Any,
     *,
@@ -93,16 +111,21 @@ def plot_distribution(
     shown = data / scale.factor
     figure, axes = _figure()
     spread = bool(shown.size) and float(np.ptp(shown)) > 0
+    edges = np.histogram_bin_edges(shown, bins="auto") if spread else 1
+    if spread and len(edges) > MAX_BINS + 1:
+        edges = np.linspace(edges[0], edges[-1], MAX_BINS + 1)
     sns.histplot(
         x=shown,
         stat="density",
-        bins="auto" if spread else 1,
-        kde=spread and shown.size > 1,
+        bins=edges,
         color=_PALETTE[0],
         alpha=0.35,
         edgecolor="white",
+        linewidth=0.3,
         ax=axes,
     )
+    if spread and shown.size > 1:
+        _density_line(axes, shown)
     marks = np.quantile(data, np.asarray(percentiles) / 100) if data.size else []
     for q, value in zip(percentiles, marks, strict=False):
         key = f"P{q:g}"
@@ -146,7 +169,11 @@ def plot_exceedance(
     data = np.sort(_finite(values))
     scale = scale_for(units, np.quantile(data, [0.5]) if data.size else ())
     figure, axes = _figure()
-    sns.ecdfplot(x=data / scale.factor, complementary=True, color=_PALETTE[0], ax=axes)
+    if data.size:
+        # exact survival at up to CURVE_POINTS order statistics: share of draws > x
+        x = data[np.unique(np.linspace(0, data.size - 1, CURVE_POINTS).round().astype(int))]
+        above = (data.size - np.searchsorted(data, x, side="right")) / data.size
+        axes.plot(x / scale.factor, above, color=_PALETTE[0], linewidth=1.8, gid="survival")
     if threshold is not None and data.size:
         share_over = float(np.count_nonzero(data > threshold)) / data.size
         axes.axvline(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import xarray as xr
+from scipy.stats import spearmanr
 
 from simulate.catalog import CONFIG_DIR
 from simulate.config import load_scenario
@@ -28,6 +29,7 @@ def test_strongest_driver_is_the_monotone_input():
         }
     )
     name, rho = strongest_driver(ds, "y")
+    assert rho == pytest.approx(spearmanr(x1, ds["y"].values).statistic, rel=1e-12)
     # y is nearly a decreasing function of x1 alone: rank correlation close to -1
     assert name == "x1" and rho < -0.99
     ds["z"] = _variable(np.exp(x2), "node")

@@ -84,12 +84,13 @@ def test_exceedance_is_one_minus_ecdf(days):
     axes = figure.axes[0]
     assert axes.get_xlabel() == "train_days [days]"
     assert axes.get_ylabel() == "P(train_days > x)"
-    curve = max(axes.get_lines(), key=lambda line: len(line.get_xdata()))
+    (curve,) = _lines(axes, "survival")
     x, y = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
-    # a step function drawn "post": y at x[i] is the share of draws strictly above x[i]
-    finite = np.isfinite(x)
-    share_above = np.array([np.mean(days > v) for v in x[finite]])
-    np.testing.assert_allclose(y[finite], share_above, atol=1e-12)
+    assert len(x) == days.size  # 2,000 draws: every order statistic is drawn
+    np.testing.assert_array_equal(x, np.sort(days))
+    # at each drawn x, the share of draws strictly above it (ties included below)
+    share_above = np.array([np.mean(days > v) for v in x])
+    np.testing.assert_allclose(y, share_above, atol=1e-15)
     (hline,) = _lines(axes, "exceedance")
     assert hline.get_ydata()[0] == pytest.approx(np.mean(days > 80))
 
@@ -171,6 +172,27 @@ def test_compare_draws_one_violin_and_interval_per_scenario(days):
     )
     (deadline,) = _lines(axes, "deadline")
     assert deadline.get_ydata()[0] == 90
+
+
+def test_exceedance_of_many_draws_is_exact_at_its_points():
+    values = np.random.default_rng(RNG_SEED).normal(size=50_000)
+    (curve,) = _lines(plots.plot_exceedance(values, name="x", units="d").axes[0], "survival")
+    x, y = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+    assert len(x) <= plots.CURVE_POINTS and x[0] == values.min() and x[-1] == values.max()
+    for i in (0, 100, len(x) // 2, len(x) - 1):
+        assert y[i] == np.count_nonzero(values > x[i]) / values.size
+
+
+def test_distribution_histogram_spans_every_draw_and_caps_bins():
+    values = np.random.default_rng(RNG_SEED).normal(size=50_000)
+    axes = plots.plot_distribution(values, name="x", units="d").axes[0]
+    assert len(axes.patches) <= plots.MAX_BINS
+    widths = np.array([p.get_width() for p in axes.patches])
+    heights = np.array([p.get_height() for p in axes.patches])
+    assert np.sum(widths * heights) == pytest.approx(1.0, rel=1e-9)  # a density
+    left, right = axes.patches[0].get_x(), axes.patches[-1].get_x() + widths[-1]
+    assert left == pytest.approx(values.min()) and right == pytest.approx(values.max())
+    assert _lines(axes, "kde")
 
 
 def test_figure_png_is_png_bytes(days):
