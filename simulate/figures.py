@@ -105,6 +105,7 @@ def report_figures(
 ) -> dict[str, bytes]:
     """PNG bytes by file name, in display order: per output its distribution and
     exceedance curve, then per output its driver scatter (and sensitivity charts).
+    Constant outputs (every input fixed) get none.
 
     ``tornado`` and ``rank_correlations`` (rows by output name, as
     :func:`simulate.plots.plot_tornado` / :func:`~simulate.plots.plot_rank_correlations`
@@ -118,8 +119,8 @@ def report_figures(
         images[file_name] = plots.figure_png(figure)
 
     for output, (threshold_key, threshold_label) in FIGURE_OUTPUTS.items():
-        if output not in ds:
-            continue
+        if output not in ds or ds[output].attrs.get("constant"):
+            continue  # a constant has nothing to plot: the tables give its value
         units = ds[output].attrs.get("units", "")
         threshold = ds.attrs.get(threshold_key)
         marks = {"threshold": threshold, "threshold_label": threshold_label}
@@ -175,7 +176,10 @@ def compare_figures(datasets: Mapping[str, xr.Dataset]) -> dict[str, bytes]:
         present = {name: ds for name, ds in datasets.items() if output in ds}
         if not present:
             continue
-        thresholds = {ds.attrs.get(threshold_key) for ds in present.values()}
+        # the threshold is drawn where the scenarios that give one agree on it
+        thresholds = {
+            ds.attrs[threshold_key] for ds in present.values() if threshold_key in ds.attrs
+        }
         threshold = thresholds.pop() if len(thresholds) == 1 else None
         figure = plots.plot_compare(
             {name: ds[output].values for name, ds in present.items()},

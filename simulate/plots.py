@@ -111,21 +111,26 @@ def plot_distribution(
     shown = data / scale.factor
     figure, axes = _figure()
     spread = bool(shown.size) and float(np.ptp(shown)) > 0
-    edges = np.histogram_bin_edges(shown, bins="auto") if spread else 1
-    if spread and len(edges) > MAX_BINS + 1:
-        edges = np.linspace(edges[0], edges[-1], MAX_BINS + 1)
-    sns.histplot(
-        x=shown,
-        stat="density",
-        bins=edges,
-        color=_PALETTE[0],
-        alpha=0.35,
-        edgecolor="white",
-        linewidth=0.3,
-        ax=axes,
-    )
-    if spread and shown.size > 1:
+    if spread:
+        edges = np.histogram_bin_edges(shown, bins="auto")
+        if len(edges) > MAX_BINS + 1:
+            edges = np.linspace(edges[0], edges[-1], MAX_BINS + 1)
+        sns.histplot(
+            x=shown,
+            stat="density",
+            bins=edges,
+            color=_PALETTE[0],
+            alpha=0.35,
+            edgecolor="white",
+            linewidth=0.3,
+            ax=axes,
+        )
         _density_line(axes, shown)
+    elif shown.size:  # a point mass: every draw is the same value
+        axes.vlines(shown[0], 0, 1, color=_PALETTE[0], linewidth=4, gid="point mass")
+        axes.set_ylim(0, 1.1)
+        pad = 0.05 * (abs(float(shown[0])) or 1.0)
+        axes.set_xlim(shown[0] - pad, shown[0] + pad)
     marks = np.quantile(data, np.asarray(percentiles) / 100) if data.size else []
     for q, value in zip(percentiles, marks, strict=False):
         key = f"P{q:g}"
@@ -146,8 +151,12 @@ def plot_distribution(
             gid=threshold_label,
         )
     axes.set_xlabel(_axis_label(name, scale))
-    axes.set_ylabel(f"density [1/{scale.label}]" if scale.label else "density")
-    axes.set_title(f"Distribution of {name}")
+    if spread:
+        axes.set_ylabel(f"density [1/{scale.label}]" if scale.label else "density")
+        axes.set_title(f"Distribution of {name}")
+    else:
+        axes.set_ylabel("share of draws")
+        axes.set_title(f"{name}: every draw is the same value")
     _readable_ticks(axes.xaxis)
     axes.legend(loc="upper right", frameon=True)
     return figure
@@ -173,7 +182,17 @@ def plot_exceedance(
         # exact survival at up to CURVE_POINTS order statistics: share of draws > x
         x = data[np.unique(np.linspace(0, data.size - 1, CURVE_POINTS).round().astype(int))]
         above = (data.size - np.searchsorted(data, x, side="right")) / data.size
-        axes.plot(x / scale.factor, above, color=_PALETTE[0], linewidth=1.8, gid="survival")
+        shown = x / scale.factor
+        axes.plot(shown, above, color=_PALETTE[0], linewidth=1.8, gid="survival")
+        # below the smallest draw every draw exceeds x: a lead-in at 100% down to the curve
+        pad = 0.03 * (float(np.ptp(shown)) or abs(float(shown[0])) or 1.0)
+        axes.plot(
+            [shown[0] - pad, shown[0], shown[0]],
+            [1.0, 1.0, above[0]],
+            color=_PALETTE[0],
+            linewidth=1.8,
+            gid="lead-in",
+        )
     if threshold is not None and data.size:
         share_over = float(np.count_nonzero(data > threshold)) / data.size
         axes.axvline(

@@ -71,10 +71,20 @@ def test_distribution_of_money_reads_in_millions_without_exponents(cost_usd):
     assert any("," in t for t in texts)  # thousands separator: 1,000 M$ and up
 
 
-def test_distribution_of_a_constant_does_not_fail():
+def test_distribution_of_a_constant_is_a_point_mass():
     figure = plots.plot_distribution(np.full(50, 54.0), name="train_days", units="d")
-    (p50,) = _lines(figure.axes[0], "P50")
+    axes = figure.axes[0]
+    (p50,) = _lines(axes, "P50")
     assert p50.get_xdata()[0] == 54.0
+    (mass,) = [c for c in axes.collections if c.get_gid() == "point mass"]
+    np.testing.assert_array_equal(mass.get_segments()[0], [[54.0, 0.0], [54.0, 1.0]])
+    assert axes.get_ylabel() == "share of draws"
+
+
+def test_exceedance_of_a_constant_steps_from_one_to_zero():
+    axes = plots.plot_exceedance(np.full(50, 54.0), name="train_days", units="d").axes[0]
+    (lead,) = _lines(axes, "lead-in")
+    assert list(lead.get_ydata()) == [1.0, 1.0, 0.0] and lead.get_xdata()[1] == 54.0
 
 
 def test_exceedance_is_one_minus_ecdf(days):
