@@ -129,8 +129,9 @@ def plot_distribution(
     elif shown.size:  # a point mass: every draw is the same value
         axes.vlines(shown[0], 0, 1, color=_PALETTE[0], linewidth=4, gid="point mass")
         axes.set_ylim(0, 1.1)
-        pad = 0.05 * (abs(float(shown[0])) or 1.0)
-        axes.set_xlim(shown[0] - pad, shown[0] + pad)
+        ends = [float(shown[0])] + ([threshold / scale.factor] if threshold is not None else [])
+        pad = 0.05 * (max(ends) - min(ends) or abs(ends[0]) or 1.0)
+        axes.set_xlim(min(ends) - pad, max(ends) + pad)
     marks = np.quantile(data, np.asarray(percentiles) / 100) if data.size else []
     for q, value in zip(percentiles, marks, strict=False):
         key = f"P{q:g}"
