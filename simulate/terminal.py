@@ -149,10 +149,12 @@ def catalog_text(catalog: Mapping[str, Any]) -> str:
         prices = " to ".join(f"{format_number(p)}" for p in entry.purchase_price_usd) or "n/a"
         tdp = format_number(entry.tdp_w) if entry.tdp_w is not None else "n/a"
         rows.append([key, entry.name, peaks or "n/a", tdp, prices])
-        sources.append(
-            f"  {key}: specs: {entry.spec_source or 'n/a'}; prices: "
-            f"{entry.purchase_price_date or 'n/a'} ({entry.purchase_price_source or 'n/a'})"
+        price_source = (
+            f"{entry.purchase_price_date} ({entry.purchase_price_source})"
+            if entry.purchase_price_source
+            else entry.purchase_price_date or "n/a"
         )
+        sources.append(f"  {key}: specs: {entry.spec_source or 'n/a'}; prices: {price_source}")
     return "\n".join(
         [
             table(rows, numeric_from=3),

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from simulate.units import format_number, format_quantity, scale_for
 
@@ -46,3 +50,12 @@ def test_scale_follows_the_largest_value():
     assert scale_for("USD", [3e4, 2e5]).label == "million USD"
     assert scale_for("USD", [3e4]).label == "USD"
     assert scale_for("d", [1e5]).factor == 1.0
+
+
+@given(st.floats(min_value=1e-4, max_value=1e15 * 0.999, allow_nan=False))
+def test_format_number_is_plain_and_keeps_four_significant_digits(x):
+    text = format_number(x)
+    assert "e" not in text
+    value = float(text.replace(",", ""))
+    # rounding to 4 significant digits moves the value by at most half a unit of the 4th
+    assert abs(value - x) <= 0.5 * 10 ** (math.floor(math.log10(x)) - 3) * (1 + 1e-9)
