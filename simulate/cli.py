@@ -1,7 +1,9 @@
-"""Command line: ``python -m simulate [run] [CONFIG] [options]``.
+"""Command line: ``python -m simulate [run|sensitivity|validate|show|catalog|compare|backtest]``.
 
 The only module that prints. Bad input prints one line (file, field, rule, value)
-to stderr and exits with status 2, before any report is touched.
+to stderr and exits with status 2, before any report is touched. Heavy packages
+(numpy, scipy, xarray, the plotting stack) are imported only by the commands that
+need them, so ``--help`` starts fast.
 """
 
 from __future__ import annotations
@@ -12,27 +14,124 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from distributions import METHODS, DistributionError
-
 from .catalog import CONFIG_DIR
 
 __all__ = ["main"]
 
 DEFAULT_SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 EXIT_USAGE = 2
+#: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
+#: does not import scipy; a test holds the two equal).
+METHODS = ("random", "lhs", "sobol")
+COMMANDS = ("run", "sensitivity", "validate", "show", "catalog", "compare", "backtest")
 
 EPILOG = """examples:
   python -m simulate                                  run the default scenario
   python -m simulate run configs/llama-3.1-405b-article.toml
   python -m simulate run CONFIG --draws 1000000 --seed 7 --method sobol --out DIR \\
-         --set n_gpus=24576 --set 'mfu=0.35 to 0.45'
-  python -m simulate backtest configs/reference/training_runs.csv
+         --set n_gpus=24576 --set 'mfu=0.35 to 0.45' --save-draws
+  python -m simulate validate configs/llama-3.1-405b.toml
+  python -m simulate show configs/llama-3.1-405b.toml --set accelerator=B200
+  python -m simulate catalog
+  python -m simulate compare configs/llama-3.1-405b.toml configs/llama-3.1-405b-article.toml
+  python -m simulate sensitivity configs/llama-3.1-405b.toml --method sobol
+  python -m simulate backtest
+
+each command has its own help: python -m simulate COMMAND --help
+exit status: 0 done; 2 bad input (one line on stderr, no report touched); 1 cannot write
+"""
+RUN_EPILOG = """examples:
+  python -m simulate run                              the default scenario
+  python -m simulate run configs/llama-3.1-405b-article.toml --quiet
+  python -m simulate run CONFIG --draws 1000000 --seed 7 --method sobol --out /tmp/r \\
+         --set n_gpus=24576 --set 'mfu=0.35 to 0.45' --save-draws --force
+
+The report folder (default reports/<scenario name>) holds summary.json, report.md,
+percentiles.csv, report.html (one self-contained page), the plots as PNG, and with
+--save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")). An earlier report
+at the same place is kept aside as <folder>.<UTC time> unless --force.
+"""
+SENSITIVITY_EPILOG = """examples:
+  python -m simulate sensitivity                      rank the default scenario's inputs
+  python -m simulate sensitivity CONFIG --method sobol --sobol-draws 8192 --output energy_mwh
+
+Writes the same report as run (its sensitivity section then holds the Sobol' indices too)
+and prints the ranking tables. Every run already ranks the inputs by rank correlation.
+"""
+BACKTEST_EPILOG = """examples:
+  python -m simulate backtest                         the reference runs shipped in configs/
+  python -m simulate backtest RUNS.csv --priors configs/backtest-priors.toml --out /tmp/bt
+"""
+VALIDATE_EPILOG = """examples:
+  python -m simulate validate configs/llama-3.1-405b.toml
+  python -m simulate validate CONFIG --set 'mfu=0.35 to 0.45' --draws 1000
+
+Prints "ok: ..." and exits 0, or prints the one-line error and exits 2. Runs nothing.
+"""
+SHOW_EPILOG = """examples:
+  python -m simulate show configs/llama-3.1-405b.toml
+  python -m simulate show CONFIG --set accelerator=B200 --set n_gpus=8192
+"""
+CATALOG_EPILOG = """examples:
+  python -m simulate catalog
+
+A scenario picks an entry with [cluster] accelerator = "KEY" (or --set accelerator=KEY).
+"""
+COMPARE_EPILOG = """examples:
+  python -m simulate compare configs/llama-3.1-405b.toml configs/llama-3.1-405b-article.toml
+  python -m simulate compare A.toml B.toml C.toml --draws 20000 --seed 7 --out /tmp/cmp
+
+Every scenario runs with one seed, draw count and method (the first file's unless given),
+so the inputs the scenarios share get the same draws (common random numbers) and the
+paired differences are meaningful. The folder (default reports/compare-<a>-vs-<b>)
+holds summary.json, report.md, report.html and the side-by-side plots.
 """
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+
+
+def _add_scenario_options(
+    parser: argparse.ArgumentParser, *, report: bool = True, sampling_flag: str = "--method"
+) -> None:
+    parser.add_argument(
+        "--draws", type=int, help="number of Monte Carlo draws, e.g. --draws 1000000"
+    )
+    parser.add_argument("--seed", type=int, help="random seed, e.g. --seed 7")
+    parser.add_argument(
+        sampling_flag,
+        dest="sampling",
+        choices=METHODS,
+        help=f"sampling design (default: the file's), e.g. {sampling_flag} sobol",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an input or scenario field, e.g. --set n_gpus=24576 "
+        "--set 'mfu=0.35 to 0.45' (repeatable)",
+    )
+    if not report:
+        return
+    parser.add_argument("--out", help="report folder, e.g. --out /tmp/report")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing report instead of keeping it aside, e.g. --force",
+    )
+    parser.add_argument(
+        "--no-plots",
+        action="store_true",
+        help="skip the PNG plots (faster; report.html then has none), e.g. --no-plots",
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print nothing but errors (no table, no progress bar), e.g. --quiet",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,9 +141,31 @@ def _parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
-    run = _add_scenario_command(commands, "run", "run a scenario and write its report", EPILOG)
-    run.add_argument("--method", choices=METHODS, help="sampling design (default: the file's)")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    def command(name: str, text: str, epilog: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=epilog,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    config_help = "scenario file (TOML), e.g. configs/llama-3.1-405b.toml"
+    run = command("run", "run a scenario and write its report (the default command)", RUN_EPILOG)
+    run.add_argument(
+        "config",
+        nargs="?",
+        default=str(DEFAULT_SCENARIO),
+        help="scenario file (TOML); default: %(default)s",
+    )
+    _add_scenario_options(run)
+    run.add_argument(
+        "--save-draws",
+        action="store_true",
+        help="also write every draw to draws.nc (NetCDF-4), e.g. --save-draws",
+    )
     run.add_argument(
         "--precision",
         type=float,
@@ -54,88 +175,224 @@ def _parser() -> argparse.ArgumentParser:
         "within R, e.g. --precision 0.001",
     )
     run.add_argument(
-        "--max-draws", type=int, default=2**24, help="cap for --precision (default: %(default)s)"
+        "--max-draws",
+        type=int,
+        default=2**24,
+        help="cap for --precision (default: %(default)s), e.g. --max-draws 4000000",
     )
-    sens = _add_scenario_command(
-        commands,
+    sens = command(
         "sensitivity",
         "run a scenario and rank the inputs that drive days, cost and risk",
-        "example:\n  python -m simulate sensitivity configs/llama-3.1-405b.toml --method sobol",
+        SENSITIVITY_EPILOG,
     )
     sens.add_argument(
+        "config",
+        nargs="?",
+        default=str(DEFAULT_SCENARIO),
+        help="scenario file (TOML); default: %(default)s",
+    )
+    _add_scenario_options(sens, sampling_flag="--sampling")
+    sens.add_argument(
         "--method",
+        dest="analysis",
         choices=("rank", "sobol"),
         default="rank",
         help="rank: Spearman, PRCC, contribution to variance, log-variance shares, tornado, "
-        "risk drivers; sobol: also Sobol' first-order and total indices (default: %(default)s)",
+        "risk drivers; sobol: also Sobol' first-order and total indices, e.g. --method sobol",
     )
     sens.add_argument(
         "--sobol-draws",
         type=int,
         default=2**14,
         metavar="N",
-        help="Sobol' base draws N, N·(inputs + 2) model runs (default: %(default)s)",
+        help="Sobol' base draws N, N·(inputs + 2) model runs (default: %(default)s), "
+        "e.g. --sobol-draws 8192",
     )
-    sens.add_argument("--sampling", choices=METHODS, help="sampling design of the main run")
     sens.add_argument(
         "--output",
         action="append",
         default=[],
         metavar="NODE",
-        help="also rank against this node, e.g. --output energy_mwh (repeatable)",
+        help="also rank against this node (repeatable), e.g. --output energy_mwh",
     )
-    _add_backtest(commands)
-    return parser
-
-
-def _add_scenario_command(commands: Any, name: str, summary: str, epilog: str) -> Any:
-    """A sub-command that runs one scenario: the options every such command shares."""
-    command = commands.add_parser(
-        name, help=summary, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    validate = command("validate", "check a scenario file without running it", VALIDATE_EPILOG)
+    validate.add_argument("config", help=config_help)
+    _add_scenario_options(validate, report=False)
+    show = command("show", "print the resolved inputs (after catalog and --set)", SHOW_EPILOG)
+    show.add_argument("config", help=config_help)
+    _add_scenario_options(show, report=False)
+    command("catalog", "list the accelerators: dense peaks, TDP, prices, sources", CATALOG_EPILOG)
+    compare = command(
+        "compare", "run scenarios with common random numbers, side by side", COMPARE_EPILOG
     )
-    command.add_argument(
-        "config",
-        nargs="?",
-        default=str(DEFAULT_SCENARIO),
-        help="scenario file (TOML); default: %(default)s",
-    )
-    command.add_argument("--draws", type=int, help="number of Monte Carlo draws, e.g. 1000000")
-    command.add_argument("--seed", type=int, help="random seed, e.g. 7")
-    command.add_argument("--out", help="report folder (default: reports/<scenario name>)")
-    command.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override an input or scenario field, e.g. --set n_gpus=24576 "
-        "--set 'mfu=0.35 to 0.45' (repeatable)",
-    )
-    command.add_argument(
-        "--force",
-        action="store_true",
-        help="replace an existing report instead of keeping it aside",
-    )
-    command.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    return command
-
-
-def _add_backtest(commands: argparse._SubParsersAction) -> None:
-    backtest = commands.add_parser(
+    compare.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more; " + config_help)
+    _add_scenario_options(compare)
+    backtest = command(
         "backtest",
-        help="predict published training runs under fixed priors and report the coverage",
+        "predict published training runs under fixed priors and report the coverage",
+        BACKTEST_EPILOG,
     )
     backtest.add_argument(
         "runs",
         nargs="?",
         help="CSV of runs in the columns of configs/reference/training_runs.csv "
-        "(default: that file)",
+        "(default: that file), e.g. my_runs.csv",
     )
     backtest.add_argument(
-        "--priors", help="priors file (TOML); default: configs/backtest-priors.toml"
+        "--priors",
+        help="priors file (TOML; default: configs/backtest-priors.toml), e.g. --priors p.toml",
     )
-    backtest.add_argument("--out", help="report folder (default: reports/backtest-<CSV name>)")
-    backtest.add_argument("--force", action="store_true", help="replace an existing report")
-    backtest.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    backtest.add_argument(
+        "--out", help="report folder (default: reports/backtest-<CSV name>), e.g. --out /tmp/bt"
+    )
+    backtest.add_argument(
+        "--force", action="store_true", help="replace an existing report, e.g. --force"
+    )
+    backtest.add_argument(
+        "--quiet", action="store_true", help="print nothing but errors, e.g. --quiet"
+    )
+    return parser
+
+
+class _Refusal(ValueError):
+    """A command-line request that cannot be carried out (printed as one line)."""
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from .config import load_scenario
+
+    return load_scenario(
+        args.config, args.set, draws=args.draws, seed=args.seed, method=args.sampling
+    )
+
+
+def _out_dir(args: argparse.Namespace, default: Path) -> Path:
+    out_dir = Path(args.out) if args.out else default
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _Refusal(f"--out {out_dir}: exists and is not a folder")
+    return out_dir
+
+
+def _run(args: argparse.Namespace) -> int:
+    """``run`` and ``sensitivity``: one scenario, its analyses, its report folder."""
+    from .progress import RUN_STAGES, StageProgress
+    from .terminal import summary_table
+
+    ranking = args.command == "sensitivity"
+    scenario = _load(args)
+    out_dir = _out_dir(args, Path("reports") / scenario.name)
+    with StageProgress(RUN_STAGES, enabled=not args.quiet) as progress:
+        from .analysis import run_to_precision, sensitivity_section
+        from .engine import run
+        from .figures import caption, report_figures
+        from .html import render_html
+        from .report import build_summary, write_report
+
+        convergence = None
+        if not ranking and args.precision is not None:
+            ds, convergence = run_to_precision(
+                scenario, precision=args.precision, max_draws=args.max_draws
+            )
+        else:
+            ds = run(scenario, on_stage=progress.stage)
+        progress.stage("statistics")
+        section = sensitivity_section(
+            ds,
+            scenario,
+            method=args.analysis if ranking else "rank",
+            outputs=args.output if ranking else (),
+            sobol_n=args.sobol_draws if ranking else 2**14,
+        )
+        summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
+        progress.stage("plots")
+        images = {} if args.no_plots else report_figures(ds, sensitivity=section)
+        captions = {name: caption(name) for name in images}
+        extra: dict[str, bytes | str] = dict(images)
+        extra["report.html"] = render_html(summary, images, captions=captions)
+        progress.stage("writing")
+        if getattr(args, "save_draws", False):
+            from .draws import draws_to_netcdf
+
+            extra["draws.nc"] = draws_to_netcdf(ds)
+        out_dir, kept = write_report(summary, out_dir, force=args.force, extra_files=extra)
+    if not args.quiet:
+        if ranking and section is not None:
+            from .sensitivity import markdown_section
+
+            print(markdown_section(section, limit=10))
+        print(summary_table(summary, out_dir, kept))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    scenario = _load(args)
+    uncertain = sum(not spec.dist.is_fixed for spec in scenario.inputs.values())
+    print(
+        f"ok: {args.config}: scenario {scenario.name!r}, {len(scenario.inputs)} inputs "
+        f"resolved ({uncertain} uncertain); {scenario.draws:,} draws, method "
+        f"{scenario.method}, seed {scenario.seed}"
+    )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from .terminal import inputs_text
+
+    print(inputs_text(_load(args)))
+    return 0
+
+
+def _catalog(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+    from .terminal import catalog_text
+
+    print(catalog_text(load_catalog()))
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if len(args.configs) < 2:
+        raise _Refusal(f"compare: needs two or more scenario files; got {len(args.configs)}")
+    from .compare import compare_folder_name, load_compared
+    from .progress import StageProgress
+    from .terminal import compare_table
+
+    scenarios = load_compared(
+        args.configs, args.set, draws=args.draws, seed=args.seed, method=args.sampling
+    )
+    names = [scenario.name for scenario in scenarios]
+    out_dir = _out_dir(args, Path("reports") / compare_folder_name(names))
+    stages = [f"{name}: {stage}" for name in names for stage in ("sampling", "chain")]
+    with StageProgress([*stages, "statistics", "plots", "writing"], enabled=not args.quiet) as bar:
+        import json
+
+        from .compare import compare_summary, render_compare_markdown
+        from .engine import run
+        from .figures import caption, compare_figures
+        from .html import render_compare_html
+        from .report import build_summary, write_files
+
+        datasets = {
+            s.name: run(s, on_stage=lambda stage, n=s.name: bar.stage(f"{n}: {stage}"))
+            for s in scenarios
+        }
+        bar.stage("statistics")
+        summaries = {s.name: build_summary(datasets[s.name], s) for s in scenarios}
+        summary = compare_summary(summaries, datasets)
+        bar.stage("plots")
+        images = {} if args.no_plots else compare_figures(datasets)
+        captions = {name: caption(name) for name in images}
+        bar.stage("writing")
+        files: dict[str, bytes | str] = {
+            "summary.json": json.dumps(summary, indent=2) + "\n",
+            "report.md": render_compare_markdown(summary, images=list(images)),
+            "report.html": render_compare_html(summary, images, captions=captions),
+            **images,
+        }
+        out_dir, kept = write_files(files, out_dir, force=args.force)
+    if not args.quiet:
+        print(compare_table(summary, out_dir, kept))
+    return 0
 
 
 def _backtest(args: argparse.Namespace) -> int:
@@ -188,98 +445,28 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _terminal_table(summary: dict, out_dir: Path, kept: Path | None) -> str:
-    from .report import _num, _pct  # noqa: PLC0415 (formatting helpers shared with the report)
-
-    keys = summary["percentiles"]
-    rows = [("node", "units", *(k.upper() for k in keys))]
-    for name in (
-        "train_days",
-        "gpu_hours",
-        "energy_mwh",
-        "energy_cost_usd",
-        "capex_usd",
-        "tco_usd",
-    ):
-        if name in summary["variables"]:
-            v = summary["variables"][name]
-            rows.append((name, v["units"], *(_num(v["percentiles"][k]) for k in keys)))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(row, widths, strict=True))
-        )
-        for row in rows
-    ]
-    for key, entry in summary["risk"].items():
-        low, high = entry["ci95"]
-        lines.append(
-            f"P({key.replace('_over_', ' > ')} {_num(entry['threshold'])}) = "
-            f"{_pct(entry['probability'])} (95% CI {_pct(low)} to {_pct(high)})"
-        )
-    prov = summary["provenance"]
-    lines.append(f"{prov['draws']:,} draws, method {prov['method']}, seed {prov['seed']}")
-    if kept is not None:
-        lines.append(f"earlier report kept at {kept}")
-    lines.append(f"report: {out_dir}")
-    return "\n".join(lines)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from .analysis import run_to_precision, sensitivity_section
-    from .config import load_scenario
-    from .engine import run
-    from .report import build_summary, write_report
-
-    ranking = args.command == "sensitivity"
-    scenario = load_scenario(
-        args.config,
-        args.set,
-        draws=args.draws,
-        seed=args.seed,
-        method=args.sampling if ranking else args.method,
-    )
-    out_dir = Path(args.out) if args.out else Path("reports") / scenario.name
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _Refusal(f"--out {out_dir}: exists and is not a folder")
-    convergence = None
-    if not ranking and args.precision is not None:
-        ds, convergence = run_to_precision(
-            scenario, precision=args.precision, max_draws=args.max_draws
-        )
-    else:
-        ds = run(scenario)
-    if ranking:
-        section = sensitivity_section(
-            ds, scenario, method=args.method, outputs=args.output, sobol_n=args.sobol_draws
-        )
-    else:
-        section = sensitivity_section(ds, scenario)
-    summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
-    out_dir, kept = write_report(summary, out_dir, force=args.force)
-    if not args.quiet:
-        if ranking and section is not None:
-            from .sensitivity import markdown_section
-
-            print(markdown_section(section, limit=10))
-        print(_terminal_table(summary, out_dir, kept))
-    return 0
-
-
-class _Refusal(ValueError):
-    """A command-line request that cannot be carried out (printed as one line)."""
+_HANDLERS = {
+    "run": _run,
+    "sensitivity": _run,
+    "backtest": _backtest,
+    "validate": _validate,
+    "show": _show,
+    "catalog": _catalog,
+    "compare": _compare,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-        argv.insert(0, "run")
+    if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
+        argv.insert(0, "run")  # ``python -m simulate [CONFIG] [options]`` runs
     args = _parser().parse_args(argv)
+    from distributions import DistributionError
+
     from .config import ConfigError
 
     try:
-        return _backtest(args) if args.command == "backtest" else _run(args)
+        return _HANDLERS[args.command](args)
     except (ConfigError, DistributionError, _Refusal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -8,6 +8,7 @@ computed nodes) in its attrs; provenance in the Dataset's attrs.
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
@@ -52,12 +53,21 @@ def run(
     draws: int | None = None,
     seed: int | None = None,
     method: str | None = None,
+    on_stage: Callable[[str], None] | None = None,
 ) -> xr.Dataset:
-    """Sample the scenario's inputs and evaluate the chain; one variable per node."""
+    """Sample the scenario's inputs and evaluate the chain; one variable per node.
+
+    ``on_stage`` (e.g. a progress bar's) is called with ``"sampling"``, then ``"chain"``.
+    """
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
     method = scenario.method if method is None else method
-    values = evaluate(sample_inputs(scenario, draws=draws, seed=seed, method=method))
+    if on_stage is not None:
+        on_stage("sampling")
+    sampled = sample_inputs(scenario, draws=draws, seed=seed, method=method)
+    if on_stage is not None:
+        on_stage("chain")
+    values = evaluate(sampled)
 
     data_vars = {}
     for name, value in values.items():

@@ -1,4 +1,4 @@
-"""The report folder: ``summary.json``, ``report.md``, ``percentiles.csv``.
+"""The report folder: ``summary.json``, ``report.md``, ``percentiles.csv`` and extra files.
 
 The only module that writes files. A report is rendered into a fresh sibling folder
 and moved into place in one rename, so a folder is never left half-written; an
@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ __all__ = [
     "render_csv",
     "render_markdown",
     "write_backtest_report",
+    "write_files",
     "write_report",
 ]
 
@@ -92,8 +95,8 @@ def _pct(p: float) -> str:
     return f"{100 * p:.2f}%"
 
 
-def render_markdown(summary: dict[str, Any]) -> str:
-    """The human report: answer first, then risk, inputs, outputs, method, provenance."""
+def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> str:
+    """The human report: answer first, then risk, inputs, outputs, method, plots, provenance."""
     prov, variables, keys = summary["provenance"], summary["variables"], summary["percentiles"]
     lines = [f"# Training cost and duration: {prov['scenario']}", ""]
     lines += ["## Answer", ""]
@@ -163,6 +166,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
         ]
     if summary["notes"]:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in summary["notes"]]
+    if images:
+        lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images]
     lines += ["", "## Provenance", ""] + [f"- {k}: `{prov[k]}`" for k in PROVENANCE_KEYS]
     return "\n".join(lines) + "\n"
 
@@ -198,15 +203,28 @@ def _aside(out_dir: Path) -> Path:
 
 
 def write_report(
-    summary: dict[str, Any], out_dir: str | Path, *, force: bool = False
+    summary: dict[str, Any],
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    extra_files: Mapping[str, bytes | str] | None = None,
 ) -> tuple[Path, Path | None]:
-    """Write the report folder atomically; return (folder, where an earlier one was kept)."""
-    files = {
+    """Write the report folder atomically; return (folder, where an earlier one was kept).
+
+    ``extra_files`` (file name -> bytes or text: plots, ``report.html``, ``draws.nc``)
+    join the folder in the same single rename; ``report.md`` links the PNGs among them.
+    """
+    extra = dict(extra_files or {})
+    images = [name for name in extra if name.endswith(".png")]
+    files: dict[str, bytes | str] = {
         "summary.json": json.dumps(summary, indent=2) + "\n",
-        "report.md": render_markdown(summary),
+        "report.md": render_markdown(summary, images=images),
         "percentiles.csv": render_csv(summary),
     }
-    return _write_folder(files, out_dir, force=force)
+    clash = sorted(set(files) & set(extra))
+    if clash:
+        raise ValueError(f"extra_files: {', '.join(clash)} would replace the report's own")
+    return write_files({**files, **extra}, out_dir, force=force)
 
 
 def write_backtest_report(
@@ -231,24 +249,35 @@ def write_backtest_report(
         "runs.csv": render_backtest_csv(result),
         "calibration.png": png.getvalue(),
     }
-    return _write_folder(files, out_dir, force=force)
+    return write_files(files, out_dir, force=force)
 
 
-def _write_folder(
-    files: dict[str, str] | dict[str, str | bytes], out_dir: str | Path, *, force: bool
+def write_files(
+    files: Mapping[str, bytes | str], out_dir: str | Path, *, force: bool = False
 ) -> tuple[Path, Path | None]:
-    """Render ``files`` into a staging folder, then move it into place in one rename."""
+    """Write ``files`` (plain names -> bytes or UTF-8 text) as one folder, atomically.
+
+    Rendered into a fresh sibling folder and moved into place with one rename; an
+    earlier folder at ``out_dir`` is kept aside (``NAME.<UTC time>``) unless ``force``.
+    Returns (folder, where an earlier one was kept).
+    """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise FileExistsError(f"{out_dir}: exists and is not a folder")
+    for name in files:
+        if not name or Path(name).name != name or name.startswith("."):
+            raise ValueError(f"report file name {name!r}: must be a plain file name")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
+        umask = os.umask(0o022)  # mkdtemp makes the folder private (0700); a report is not
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
         for name, content in files.items():
-            if isinstance(content, bytes):
-                (staging / name).write_bytes(content)
+            if isinstance(content, str):
+                (staging / name).write_text(content, encoding="utf-8")
             else:
-                (staging / name).write_text(content)
+                (staging / name).write_bytes(content)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

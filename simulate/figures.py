@@ -1,0 +1,157 @@
+"""The figures a report holds: which plots, of what, under which file names.
+
+:func:`report_figures` turns a run (the Dataset) and its sensitivity section into PNG
+bytes keyed by file name; the report writes them. The strongest driver of an output is
+the uncertain input with the largest absolute Spearman rank correlation with it, as
+:mod:`simulate.sensitivity` ranks them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import xarray as xr
+
+__all__ = [
+    "FIGURE_OUTPUTS",
+    "caption",
+    "compare_figures",
+    "report_figures",
+]
+
+#: The outputs the report draws, with the risk threshold that belongs to each.
+FIGURE_OUTPUTS: dict[str, tuple[str, str]] = {
+    "train_days": ("deadline_days", "deadline"),
+    "tco_usd": ("budget_usd", "budget"),
+}
+_KINDS = {
+    "distribution": "distribution of {output} (density), P5/P50/P95 and {threshold} marked",
+    "exceedance": "probability of exceeding each value of {output} (1 - ECDF)",
+    "driver": "{output} against its strongest driver (largest |Spearman|)",
+    "tornado": "tornado: {output} with each input at its low and high",
+    "rank_correlations": "rank correlations of each uncertain input with {output}",
+    "compare": "{output} across scenarios, common random numbers",
+}
+
+
+def caption(file_name: str) -> str:
+    """A figure's caption from its file name, e.g. ``train_days_exceedance.png``."""
+    stem = file_name.removesuffix(".png")
+    for kind, text in _KINDS.items():
+        if stem.endswith(f"_{kind}"):
+            output = stem.removesuffix(f"_{kind}")
+            threshold = FIGURE_OUTPUTS.get(output, ("", "the threshold"))[1]
+            return text.format(output=output, threshold=threshold)
+    return stem.replace("_", " ")
+
+
+def _sensitivity_rows(
+    section: Mapping[str, Any] | None, output: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tornado rows, rank-correlation rows) of ``output``, as the plot functions take them,
+    from a report's sensitivity section (:func:`simulate.sensitivity.analyze`)."""
+    if not section:
+        return [], []
+    ranks = section["rank_correlation"]["outputs"].get(output, {}).get("inputs", [])
+    bars = section["tornado"]["outputs"].get(output, {})
+    tornado = [
+        {
+            "input": row["input"],
+            "low": row["output_at_input_low"],
+            "high": row["output_at_input_high"],
+            "base": bars["base"],
+        }
+        for row in bars.get("inputs", [])
+    ]
+    correlations = [
+        {"input": row["input"], "spearman": row["spearman"]["value"]}
+        for row in ranks
+        if row["spearman"]["value"] is not None
+    ]
+    return tornado, correlations
+
+
+def report_figures(
+    ds: xr.Dataset, *, sensitivity: Mapping[str, Any] | None = None
+) -> dict[str, bytes]:
+    """PNG bytes by file name, in display order: per output its distribution and
+    exceedance curve, then per output the scatter of its strongest driver (largest
+    |Spearman ρ|), its tornado and its rank-correlation chart, from the run's
+    ``sensitivity`` section. Constant outputs (every input fixed) get none.
+    """
+    from . import plots
+
+    images: dict[str, bytes] = {}
+
+    def keep(file_name: str, figure: Any) -> None:
+        images[file_name] = plots.figure_png(figure)
+
+    drawn = [o for o in FIGURE_OUTPUTS if o in ds and not ds[o].attrs.get("constant")]
+    for output in drawn:  # a constant has nothing to plot: the tables give its value
+        threshold_key, threshold_label = FIGURE_OUTPUTS[output]
+        units = ds[output].attrs.get("units", "")
+        marks = {"threshold": ds.attrs.get(threshold_key), "threshold_label": threshold_label}
+        values = ds[output].values
+        keep(
+            f"{output}_distribution.png",
+            plots.plot_distribution(values, name=output, units=units, **marks),
+        )
+        keep(
+            f"{output}_exceedance.png",
+            plots.plot_exceedance(values, name=output, units=units, **marks),
+        )
+    for output in drawn:
+        units, values = ds[output].attrs.get("units", ""), ds[output].values
+        tornado, correlations = _sensitivity_rows(sensitivity, output)
+        if correlations:
+            driver = max(correlations, key=lambda row: abs(row["spearman"]))
+            name = driver["input"]
+            keep(
+                f"{output}_driver.png",
+                plots.plot_driver_scatter(
+                    ds[name].values,
+                    values,
+                    x_name=name,
+                    x_units=ds[name].attrs.get("units", ""),
+                    y_name=output,
+                    y_units=units,
+                    spearman=driver["spearman"],
+                ),
+            )
+            keep(
+                f"{output}_rank_correlations.png",
+                plots.plot_rank_correlations(correlations, output=output),
+            )
+        if tornado:
+            keep(
+                f"{output}_tornado.png",
+                plots.plot_tornado(tornado, output=output, units=units),
+            )
+    return images
+
+
+def compare_figures(datasets: Mapping[str, xr.Dataset]) -> dict[str, bytes]:
+    """Side-by-side distributions of each drawn output across scenarios (by scenario name)."""
+    from . import plots
+
+    images: dict[str, bytes] = {}
+    first = next(iter(datasets.values()))
+    for output, (threshold_key, threshold_label) in FIGURE_OUTPUTS.items():
+        present = {name: ds for name, ds in datasets.items() if output in ds}
+        if not present:
+            continue
+        # the threshold is drawn where the scenarios that give one agree on it
+        thresholds = {
+            ds.attrs[threshold_key] for ds in present.values() if threshold_key in ds.attrs
+        }
+        threshold = thresholds.pop() if len(thresholds) == 1 else None
+        figure = plots.plot_compare(
+            {name: ds[output].values for name, ds in present.items()},
+            name=output,
+            units=first[output].attrs.get("units", "") if output in first else "",
+            threshold=threshold,
+            threshold_label=threshold_label,
+        )
+        images[f"{output}_compare.png"] = plots.figure_png(figure)
+    return images

@@ -1,0 +1,186 @@
+"""Text for the terminal: run summary, comparison, catalog, resolved inputs.
+
+Pure functions that return strings (the CLI prints them). Numbers read in their units
+on a readable scale (:mod:`simulate.units`): days, M$ for money, millions of GPU-hours.
+Standard library only at import time, so the CLI stays fast to start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .chain import NODES
+from .units import format_number, format_quantity, scale_for
+
+__all__ = ["catalog_text", "compare_table", "inputs_text", "summary_table", "table"]
+
+TERMINAL_OUTPUTS = (
+    "train_days",
+    "gpu_hours",
+    "energy_mwh",
+    "energy_cost_usd",
+    "capex_usd",
+    "tco_usd",
+)
+_RISK_LABELS = {
+    "train_days_over_deadline": ("train_days", "deadline"),
+    "tco_usd_over_budget": ("tco_usd", "budget"),
+}
+
+
+def table(rows: Sequence[Sequence[str]], *, numeric_from: int = 2) -> str:
+    """Aligned columns: text left-aligned, columns from ``numeric_from`` on right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i < numeric_from else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    )
+
+
+def _pct(p: float) -> str:
+    return f"{100 * p:.2f}%"
+
+
+def _risk_lines(summary: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for key, entry in summary["risk"].items():
+        node, what = _RISK_LABELS.get(key, (key, "threshold"))
+        units = summary["variables"].get(node, {}).get("units", "")
+        low, high = entry["ci95"]
+        lines.append(
+            f"P({node} > {what} {format_quantity(entry['threshold'], units)}) = "
+            f"{_pct(entry['probability'])} (95% CI {_pct(low)} to {_pct(high)})"
+        )
+    return lines
+
+
+def summary_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path | None) -> str:
+    """The end-of-run summary: P5/P50/P95 of the key outputs with units, risks, report path."""
+    keys = summary["percentiles"]
+    rows = [["quantity", "unit", *(k.upper() for k in keys), "mean"]]
+    for name in TERMINAL_OUTPUTS:
+        v = summary["variables"].get(name)
+        if v is None:
+            continue
+        values = [v["percentiles"][k] for k in keys]
+        scale = scale_for(v["units"], values)
+        rows.append(
+            [
+                name,
+                scale.short or v["units"],
+                *(format_number(scale.apply(x)) for x in [*values, v["mean"]]),
+            ]
+        )
+    prov = summary["provenance"]
+    lines = [
+        f"{prov['scenario']}: {prov['draws']:,} draws, method {prov['method']}, "
+        f"seed {prov['seed']}",
+        table(rows),
+        *_risk_lines(summary),
+    ]
+    if kept is not None:
+        lines.append(f"earlier report kept at {kept}")
+    if out_dir is not None:
+        lines.append(f"report: {out_dir}")
+    return "\n".join(lines)
+
+
+def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path | None) -> str:
+    """Scenarios side by side: P5/P50/P95 of each key output, the risks, paired differences."""
+    scenarios = summary["scenarios"]
+    names = list(scenarios)
+    first = scenarios[names[0]]
+    rows = [["quantity", "unit", *names]]
+    for name in TERMINAL_OUTPUTS:
+        present = [s["variables"][name] for s in scenarios.values() if name in s["variables"]]
+        if not present:
+            continue
+        scale = scale_for(present[0]["units"], [v["percentiles"]["p50"] for v in present])
+        for key in first["percentiles"]:
+            cells = [
+                format_number(scale.apply(s["variables"][name]["percentiles"][key]))
+                if name in s["variables"]
+                else "n/a"
+                for s in scenarios.values()
+            ]
+            rows.append([f"{name} {key.upper()}", scale.short or present[0]["units"], *cells])
+    for key, (node, what) in _RISK_LABELS.items():
+        if any(key in s["risk"] for s in scenarios.values()):
+            cells = [
+                _pct(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"
+                for s in scenarios.values()
+            ]
+            rows.append([f"P({node} > {what})", "", *cells])
+    common = summary["common"]
+    lines = [
+        f"common random numbers: seed {common['seed']}, {common['draws']:,} draws, "
+        f"method {common['method']}",
+        table(rows),
+    ]
+    for name, entry in summary["differences"].items():
+        for output, d in entry.items():
+            units = scenarios[name]["variables"][output]["units"]
+            lines.append(
+                f"{name} - {summary['baseline']}, {output}: P50 "
+                f"{format_quantity(d['p50'], units)} (90% {format_quantity(d['p5'], units)} to "
+                f"{format_quantity(d['p95'], units)}), higher in "
+                f"{100 * d['probability_higher']:.1f}% of paired draws"
+            )
+    if kept is not None:
+        lines.append(f"earlier report kept at {kept}")
+    if out_dir is not None:
+        lines.append(f"report: {out_dir}")
+    return "\n".join(lines)
+
+
+def catalog_text(catalog: Mapping[str, Any]) -> str:
+    """Every accelerator: dense peaks by precision, TDP, purchase price range, and sources."""
+    rows = [["key", "name", "dense peak [TFLOP/s]", "TDP [W]", "price [USD]"]]
+    sources = []
+    for key, entry in catalog.items():
+        peaks = ", ".join(
+            f"{p} {format_number(v / 1e12)}" for p, v in entry.peak_flop_per_s.items()
+        )
+        prices = " to ".join(f"{format_number(p)}" for p in entry.purchase_price_usd) or "n/a"
+        tdp = format_number(entry.tdp_w) if entry.tdp_w is not None else "n/a"
+        rows.append([key, entry.name, peaks or "n/a", tdp, prices])
+        price_source = (
+            f"{entry.purchase_price_date} ({entry.purchase_price_source})"
+            if entry.purchase_price_source
+            else entry.purchase_price_date or "n/a"
+        )
+        sources.append(f"  {key}: specs: {entry.spec_source or 'n/a'}; prices: {price_source}")
+    return "\n".join(
+        [
+            table(rows, numeric_from=3),
+            "peaks are dense (never 2:4 sparse); a price range is a lognormal's P5 and P95",
+            "sources:",
+            *sources,
+        ]
+    )
+
+
+def inputs_text(scenario: Any) -> str:
+    """The resolved inputs of a scenario (after catalog, defaults and ``--set``) with sources."""
+    rows = [["input", "unit", "value or distribution", "from", "source"]]
+    for name, spec in scenario.inputs.items():
+        rows.append(
+            [name, NODES[name].units, spec.dist.describe(), spec.origin, spec.source or "-"]
+        )
+    head = (
+        f"{scenario.name} ({scenario.path}): {len(scenario.inputs)} inputs; "
+        f"{scenario.draws:,} draws, method {scenario.method}, seed {scenario.seed}"
+    )
+    extras = []
+    if scenario.accelerator:
+        extras.append(f"cluster: {scenario.accelerator}, {scenario.precision}")
+    if scenario.deadline_days is not None:
+        extras.append(f"deadline: {format_quantity(scenario.deadline_days, 'd')}")
+    if scenario.budget_usd is not None:
+        extras.append(f"budget: {format_quantity(scenario.budget_usd, 'USD')}")
+    return "\n".join([head, *extras, table(rows, numeric_from=99)])

@@ -1,0 +1,68 @@
+"""compare: common random numbers make paired differences exact where only a scale changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulate.catalog import CONFIG_DIR
+from simulate.compare import (
+    compare_folder_name,
+    compare_summary,
+    load_compared,
+    render_compare_markdown,
+)
+from simulate.config import ConfigError
+from simulate.engine import run
+from simulate.report import build_summary
+
+BASE = CONFIG_DIR / "llama-3.1-405b.toml"
+
+
+def _doubled(tmp_path, **overrides):
+    """The default scenario with twice the GPUs under another name (and given fields)."""
+    text = BASE.read_text().replace('name = "llama-3.1-405b"', 'name = "twice-the-gpus"')
+    text = text.replace("n_gpus = { value = 16_384", "n_gpus = { value = 32_768")
+    for old, new in overrides.items():
+        text = text.replace(old, new)
+    path = tmp_path / "twice.toml"
+    path.write_text(text)
+    return path
+
+
+def test_shared_inputs_get_the_same_draws(tmp_path):
+    other = _doubled(tmp_path, **{"seed = 2024": "seed = 99", "draws = 100_000": "draws = 7"})
+    first, second = load_compared([str(BASE), str(other)], draws=2_000)
+    assert (second.seed, second.draws, second.method) == (2024, 2_000, "random")
+    a, b = run(first), run(second)
+    for name in ("mfu", "goodput", "gpu_price_usd", "electricity_usd_per_kwh"):
+        np.testing.assert_array_equal(a[name].values, b[name].values)
+
+
+def test_paired_difference_is_exact_under_common_random_numbers(tmp_path):
+    scenarios = load_compared([str(BASE), str(_doubled(tmp_path))], draws=2_000)
+    datasets = {s.name: run(s) for s in scenarios}
+    summaries = {s.name: build_summary(datasets[s.name], s) for s in scenarios}
+    summary = compare_summary(summaries, datasets)
+    days = datasets["llama-3.1-405b"]["train_days"].values
+    # Twice the GPUs, same draws: train_days halves in every draw, so the paired
+    # difference is -days/2 and its quantiles are -1/2 times days' mirrored quantiles
+    # (numpy's linear rule commutes with x -> -x/2, P5 <-> P95).
+    d = summary["differences"]["twice-the-gpus"]["train_days"]
+    assert d["p50"] == pytest.approx(-np.quantile(days, 0.5) / 2, rel=1e-12)
+    assert d["p5"] == pytest.approx(-np.quantile(days, 0.95) / 2, rel=1e-12)
+    assert d["p95"] == pytest.approx(-np.quantile(days, 0.05) / 2, rel=1e-12)
+    assert d["probability_higher"] == 0.0
+    assert summary["common"] == {"seed": 2024, "draws": 2_000, "method": "random"}
+    text = render_compare_markdown(summary, images=["train_days_compare.png"])
+    assert "| train_days P50 |" in text and "![train_days_compare.png]" in text
+    assert "higher in 0.0% of paired draws" in text
+
+
+def test_same_names_are_refused():
+    with pytest.raises(ConfigError, match=r"scenario.name: compared scenarios need distinct names"):
+        load_compared([str(BASE), str(BASE)], draws=10)
+
+
+def test_folder_name_is_safe():
+    assert compare_folder_name(["a b", "c/d"]) == "compare-a_b-vs-c_d"
