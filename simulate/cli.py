@@ -261,9 +261,13 @@ class _Refusal(ValueError):
 def _load(args: argparse.Namespace) -> Any:
     from .config import load_scenario
 
-    return load_scenario(
+    scenario = load_scenario(
         args.config, args.set, draws=args.draws, seed=args.seed, method=args.sampling
     )
+    if not getattr(args, "quiet", False):
+        for warning in scenario.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return scenario
 
 
 def _out_dir(args: argparse.Namespace, default: Path) -> Path:

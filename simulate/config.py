@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import tomllib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,13 @@ from typing import Any
 
 from distributions import (
     METHODS,
+    Correlations,
     Distribution,
     DistributionError,
     Fixed,
     LogNormal,
+    as_correlations,
+    mass_outside,
     parse,
     reachable_range,
 )
@@ -54,7 +58,14 @@ SCENARIO_KEYS = (
 REFERENCE_KEYS = ("node", "value", "source")
 CLUSTER_KEYS = ("accelerator", "precision")
 RISK_KEYS = ("deadline_days", "budget_usd")
-TABLES = {"scenario": SCENARIO_KEYS, "cluster": CLUSTER_KEYS, "inputs": None, "risk": RISK_KEYS}
+CORRELATION_KEYS = ("pairs", "names", "matrix")
+TABLES = {
+    "scenario": SCENARIO_KEYS,
+    "cluster": CLUSTER_KEYS,
+    "inputs": None,
+    "risk": RISK_KEYS,
+    "correlations": CORRELATION_KEYS,
+}
 
 
 class ConfigError(ValueError):
@@ -100,6 +111,8 @@ class Scenario:
     config_hash: str
     views: tuple[str, ...] = ("tco",)
     compare_to: tuple[Reference, ...] = ()
+    correlations: Correlations | None = None
+    warnings: tuple[str, ...] = ()
 
 
 def _is_number(value: Any) -> bool:
@@ -210,6 +223,7 @@ def scenario_from_dict(
     _fill_from_catalog(inputs, accelerator, precision, file)
     views = _views(head, inputs, file)
     _fill_defaults_and_check(inputs, file, sinks=view_sinks(views))
+    correlations, repairs = _correlations(raw.get("correlations"), inputs, file)
 
     return Scenario(
         name=_text(head, "name", file, Path(file).stem),
@@ -228,6 +242,8 @@ def scenario_from_dict(
         config_hash=config_hash,
         views=views,
         compare_to=_compare_to(head, file),
+        correlations=correlations,
+        warnings=repairs,
     )
 
 
@@ -374,7 +390,7 @@ def _inputs(table: Mapping[str, Any], file: str) -> dict[str, InputSpec]:
         if not isinstance(source, str):
             raise ConfigError(f"{file}: {field}.source: must be a string; got {source!r}")
         try:
-            dist = parse(value)
+            dist = parse(value, base_dir=Path(file).parent)
         except DistributionError as error:
             raise ConfigError(f"{file}: {field}: {error}") from None
         check_domain(name, dist, file=file)
@@ -385,30 +401,57 @@ def _inputs(table: Mapping[str, Any], file: str) -> dict[str, InputSpec]:
 def check_domain(name: str, dist: Distribution, *, file: str) -> None:
     """Refuse a value or distribution whose draws can fall outside its node's domain.
 
-    A distribution is judged by the values its draws can reach (ppf at the extreme
-    uniforms any design yields), so a lognormal "0.35 to 0.45" MFU, whose tail above 1
-    no draw can reach, is accepted, and a uniform from 0.5 to 1.5 is not.
+    A continuous distribution is judged by the values its draws can reach (ppf at the
+    extreme uniforms any design yields), so a lognormal "0.35 to 0.45" MFU, whose tail
+    above 1 no draw can reach, is accepted, and a uniform from 0.5 to 1.5 is not; a
+    discrete one (fixed, discrete, empirical) by each of its values. Whole-number inputs
+    (GPU counts) take only discrete distributions of whole numbers.
     """
     domain: Domain = NODES[name].domain
     field = f"{file}: inputs.{name}"
-    if dist.is_fixed:
-        value = dist.expected()
-        if not domain.contains(value, value) or (domain.whole and not value.is_integer()):
-            raise ConfigError(f"{field}: must be {domain.describe()}; got {value:g}")
+    if dist.is_discrete:
+        values = dist.atoms()
+        bad = [
+            v for v in values if not domain.contains(v, v) or (domain.whole and not v.is_integer())
+        ]
+        if bad:
+            got = f"{bad[0]:g}" if dist.is_fixed else f"{dist.describe()}, which holds {bad[0]:g}"
+            raise ConfigError(f"{field}: must be {domain.describe()}; got {got}")
         return
     if domain.whole:
         raise ConfigError(
-            f"{field}: must be {domain.describe()}; {dist.describe()} gives fractions"
+            f"{field}: must be {domain.describe()}; {dist.describe()} gives fractions "
+            f'(use dist = "discrete" with whole values)'
         )
     low, high = reachable_range(dist)
     if not domain.contains(low, high):
-        scipy_dist = dist.to_scipy()
-        outside = float(scipy_dist.cdf(domain.low) + scipy_dist.sf(domain.high))
+        outside = mass_outside(
+            dist, domain.low, domain.high, low_open=domain.low_open, high_open=domain.high_open
+        )
         raise ConfigError(
             f"{field}: must lie in {domain.describe()}; {dist.describe()} reaches "
             f"[{low:.6g}, {high:.6g}] and puts probability {outside:.3g} outside; use a bounded "
-            f"family or truncate it"
+            f"family or truncate it (truncate = [low, high])"
         )
+
+
+def _correlations(
+    table: Mapping[str, Any] | None, inputs: Mapping[str, InputSpec], file: str
+) -> tuple[Correlations | None, tuple[str, ...]]:
+    """The [correlations] table (``pairs = [[a, b, rho], ...]`` or ``names`` + ``matrix``),
+    checked against the inputs; a matrix that is not positive semi-definite is repaired
+    (Higham 2002) and the repair returned as a warning line."""
+    if not table:
+        return None, ()
+    try:
+        correlations = as_correlations(table)
+        correlations.check_inputs({name: spec.dist for name, spec in inputs.items()})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            correlations.copula_pearson  # noqa: B018 (repairs now, so the warning is seen here)
+    except DistributionError as error:
+        raise ConfigError(f"{file}: correlations: {error}") from None
+    return correlations, tuple(f"{file}: correlations: {w.message}" for w in caught)
 
 
 def _fill_from_catalog(

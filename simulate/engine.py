@@ -36,7 +36,14 @@ def sample_inputs(
 ) -> dict[str, Any]:
     """Every given input: an array of draws if uncertain, a float if fixed."""
     specs = {name: spec.dist for name, spec in scenario.inputs.items()}
-    drawn = sample(specs, draws, method=method, seed=seed, start=start)  # type: ignore[arg-type]
+    drawn = sample(
+        specs,
+        draws,
+        method=method,  # type: ignore[arg-type]
+        seed=seed,
+        start=start,
+        correlations=scenario.correlations,
+    )
     return {name: drawn.get(name, spec.expected()) for name, spec in specs.items()}
 
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import xarray as xr
 
+from distributions import achieved_spearman
+
 from .chain import KEY_OUTPUTS
 from .config import Scenario
 from .sensitivity import markdown_section
@@ -66,7 +68,11 @@ def build_summary(
             "percentiles": entry["percentiles"],
             "percentiles_ci95": entry["percentiles_ci95"],
         }
-    optional = {"sensitivity": sensitivity, "convergence": convergence}
+    optional = {
+        "correlations": _correlation_rows(ds, scenario),
+        "sensitivity": sensitivity,
+        "convergence": convergence,
+    }
     return {
         "schema_version": SCHEMA_VERSION,
         "provenance": {key: ds.attrs[key] for key in PROVENANCE_KEYS},
@@ -75,9 +81,21 @@ def build_summary(
         "risk": risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
         "views": view_summary(stats_by_name, scenario.views),
         "compare_to": compare_to(ds, scenario.compare_to, scenario.percentiles),
-        "notes": list(scenario.notes),
+        "notes": list(scenario.notes) + list(scenario.warnings),
         **{key: value for key, value in optional.items() if value is not None},
     }
+
+
+def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]] | None:
+    """Requested Spearman correlations beside those the draws achieved."""
+    if scenario.correlations is None:
+        return None
+    requested = scenario.correlations.pairs()
+    achieved = achieved_spearman({name: ds[name].values for name in scenario.correlations.names})
+    return [
+        {"inputs": [a, b], "requested": rho, "achieved": achieved[(a, b)]}
+        for (a, b), rho in requested.items()
+    ]
 
 
 def _num(x: float) -> str:
@@ -152,6 +170,21 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     for name, v in variables.items():
         if v["kind"] == "node":
             lines.append(f"| {name} | {v['units']} | {v['formula']} | {v['source']} |")
+    if "correlations" in summary:
+        lines += [
+            "",
+            "## Correlations",
+            "",
+            "Spearman rank correlations, applied through a Gaussian copula on the sampling design.",
+            "",
+            "| inputs | requested | achieved |",
+            "|---|---:|---:|",
+        ]
+        lines += [
+            f"| {a} · {b} | {row['requested']:.3f} | {row['achieved']:.3f} |"
+            for row in summary["correlations"]
+            for a, b in [row["inputs"]]
+        ]
     if "sensitivity" in summary:
         lines += ["", "## Sensitivity", "", markdown_section(summary["sensitivity"], limit=10)]
     if "convergence" in summary:
