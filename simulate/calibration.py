@@ -15,7 +15,7 @@ __all__ = ["calibration_figure", "render_backtest_csv", "render_backtest_markdow
 
 
 def _num(x: float | None) -> str:
-    from .report import _num as number  # noqa: PLC0415 (one number format for all reports)
+    from .units import format_number as number
 
     return "" if x is None else number(x)
 

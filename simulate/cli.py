@@ -401,7 +401,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _backtest(args: argparse.Namespace) -> int:
     from .backtest import DEFAULT_PRIORS, DEFAULT_RUNS, backtest, load_priors  # noqa: PLC0415
-    from .report import _num, write_backtest_report  # noqa: PLC0415
+    from .report import write_backtest_report
+    from .units import format_number
 
     runs = Path(args.runs) if args.runs else DEFAULT_RUNS
     result = backtest(runs, load_priors(Path(args.priors) if args.priors else DEFAULT_PRIORS))
@@ -419,9 +420,9 @@ def _backtest(args: argparse.Namespace) -> int:
         rows.append(
             (
                 r["model"],
-                _num(p[0]),
-                _num(p[-1]),
-                _num(e["reported"]),
+                format_number(p[0]),
+                format_number(p[-1]),
+                format_number(e["reported"]),
                 f"{e['percentile_rank']:.1f}",
                 "yes" if e["covered"] else "NO",
             )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .units import format_quantity
+from .units import format_percent, format_quantity
 
 __all__ = ["SECTION_IDS", "render_compare_html", "render_html"]
 
@@ -82,10 +82,6 @@ def _interval_keys(keys: list[str]) -> tuple[str, str, str]:
     return low, high, f"{low.upper()}-{high.upper()}"
 
 
-def _pct(p: float) -> str:
-    return f"{100 * p:.1f}%"
-
-
 def _answer(summary: Mapping[str, Any]) -> str:
     variables, keys = summary["variables"], list(summary["percentiles"])
     low, high, label = _interval_keys(keys)
@@ -106,10 +102,12 @@ def _answer(summary: Mapping[str, Any]) -> str:
     for key, entry in summary.get("risk", {}).items():
         node, what = _RISK_LABELS.get(key, (key, "threshold"))
         units = variables.get(node, {}).get("units", "")
-        ci_low, ci_high = entry["ci95"]
+        p, low, high = (
+            format_percent(x, decimals=1) for x in (entry["probability"], *entry["ci95"])
+        )
         risks.append(
             f"<li>P({_e(node)} &gt; {_e(what)} {_e(format_quantity(entry['threshold'], units))})"
-            f" = <b>{_pct(entry['probability'])}</b> (95% CI {_pct(ci_low)} to {_pct(ci_high)};"
+            f" = <b>{p}</b> (95% CI {low} to {high};"
             f" {entry['draws_over']:,} of {entry['draws']:,} draws)</li>"
         )
     risk_html = f'<ul class="risk">{"".join(risks)}</ul>' if risks else ""
@@ -261,8 +259,13 @@ def render_compare_html(
         if not any(key in s["risk"] for s in scenarios.values()):
             continue
         cells = "".join(
-            f'<td class="num">{_pct(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"}'
-            "</td>"
+            '<td class="num">'
+            + (
+                format_percent(s["risk"][key]["probability"], decimals=1)
+                if key in s["risk"]
+                else "n/a"
+            )
+            + "</td>"
             for s in scenarios.values()
         )
         rows.append(f"<tr><td>P({_e(node)} &gt; {_e(what)})</td>{cells}</tr>")
@@ -279,7 +282,8 @@ def render_compare_html(
                 f"<li><code>{_e(name)}</code> − <code>{_e(summary['baseline'])}</code>, "
                 f"{_e(output)}: P50 {_e(format_quantity(d['p50'], units))} (90% interval "
                 f"{_e(format_quantity(d['p5'], units))} to {_e(format_quantity(d['p95'], units))});"
-                f" higher in {_pct(d['probability_higher'])} of paired draws</li>"
+                f" higher in {format_percent(d['probability_higher'], decimals=1)}"
+                " of paired draws</li>"
             )
     diff_html = f"<h3>Paired differences</h3><ul>{''.join(differences)}</ul>" if differences else ""
     lede = (

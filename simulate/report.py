@@ -27,6 +27,7 @@ from .chain import KEY_OUTPUTS
 from .config import Scenario
 from .sensitivity import markdown_section
 from .stats import percentile_key, risk, summarize
+from .units import format_number, format_percent
 from .views import compare_to, render_compare_to, render_views, view_summary
 
 __all__ = [
@@ -98,21 +99,6 @@ def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]
     ]
 
 
-def _num(x: float) -> str:
-    """A readable number: thousands separators for large values, 4 significant digits."""
-    if x == 0:
-        return "0"
-    if abs(x) >= 1e12 or abs(x) < 1e-3:
-        return f"{x:.4g}"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.4g}"
-
-
-def _pct(p: float) -> str:
-    return f"{100 * p:.2f}%"
-
-
 def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> str:
     """The human report: answer first, then risk, inputs, outputs, method, plots, provenance."""
     prov, variables, keys = summary["provenance"], summary["variables"], summary["percentiles"]
@@ -121,8 +107,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     for name in KEY_OUTPUTS:
         if name in variables:
             v = variables[name]
-            spread = ", ".join(f"{k.upper()} {_num(v['percentiles'][k])}" for k in keys)
-            lines.append(f"- **{name}** [{v['units']}]: {spread} (mean {_num(v['mean'])})")
+            spread = ", ".join(f"{k.upper()} {format_number(v['percentiles'][k])}" for k in keys)
+            lines.append(f"- **{name}** [{v['units']}]: {spread} (mean {format_number(v['mean'])})")
     lines.append("")
     if summary["risk"]:
         lines += ["## Risk", ""]
@@ -133,14 +119,14 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
         for key, entry in summary["risk"].items():
             node, what = labels[key]
             low, high = entry["ci95"]
+            p, low, high = (format_percent(x) for x in (entry["probability"], low, high))
             lines.append(
-                f"- P({node} > {what} {_num(entry['threshold'])}) = {_pct(entry['probability'])} "
-                f"(95% CI {_pct(low)} to {_pct(high)}; {entry['draws_over']:,} of "
-                f"{entry['draws']:,} draws)"
+                f"- P({node} > {what} {format_number(entry['threshold'])}) = {p} "
+                f"(95% CI {low} to {high}; {entry['draws_over']:,} of {entry['draws']:,} draws)"
             )
         lines.append("")
-    lines += render_views(summary.get("views", {}), keys, _num)
-    lines += render_compare_to(summary.get("compare_to", []), _num)
+    lines += render_views(summary.get("views", {}), keys, format_number)
+    lines += render_compare_to(summary.get("compare_to", []), format_number)
     header = "| name | units | " + " | ".join(k.upper() for k in keys) + " | mean |"
     rule = "|---|---|" + "---:|" * (len(keys) + 1)
     inputs = {n: v for n, v in variables.items() if v["kind"] != "node"}
@@ -155,8 +141,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
         lines.append(f"| {label} | {v['units']} | {v.get('distribution', '')} | {v['source']} |")
     lines += ["", "## Outputs", "", header, rule]
     for name, v in variables.items():
-        row = " | ".join(_num(v["percentiles"][k]) for k in keys)
-        lines.append(f"| {name} | {v['units']} | {row} | {_num(v['mean'])} |")
+        row = " | ".join(format_number(v["percentiles"][k]) for k in keys)
+        lines.append(f"| {name} | {v['units']} | {row} | {format_number(v['mean'])} |")
     lines += [
         "",
         "## Method",

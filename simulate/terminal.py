@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .chain import NODES
-from .units import format_number, format_quantity, scale_for
+from .units import format_number, format_percent, format_quantity, scale_for
 
 __all__ = ["catalog_text", "compare_table", "inputs_text", "summary_table", "table"]
 
@@ -42,19 +42,15 @@ def table(rows: Sequence[Sequence[str]], *, numeric_from: int = 2) -> str:
     )
 
 
-def _pct(p: float) -> str:
-    return f"{100 * p:.2f}%"
-
-
 def _risk_lines(summary: Mapping[str, Any]) -> list[str]:
     lines = []
     for key, entry in summary["risk"].items():
         node, what = _RISK_LABELS.get(key, (key, "threshold"))
         units = summary["variables"].get(node, {}).get("units", "")
-        low, high = entry["ci95"]
+        p, low, high = (format_percent(x) for x in (entry["probability"], *entry["ci95"]))
         lines.append(
             f"P({node} > {what} {format_quantity(entry['threshold'], units)}) = "
-            f"{_pct(entry['probability'])} (95% CI {_pct(low)} to {_pct(high)})"
+            f"{p} (95% CI {low} to {high})"
         )
     return lines
 
@@ -112,7 +108,7 @@ def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
     for key, (node, what) in _RISK_LABELS.items():
         if any(key in s["risk"] for s in scenarios.values()):
             cells = [
-                _pct(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"
+                format_percent(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"
                 for s in scenarios.values()
             ]
             rows.append([f"P({node} > {what})", "", *cells])

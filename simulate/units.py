@@ -86,6 +86,11 @@ def format_number(x: float, *, digits: int = 4) -> str:
     return text
 
 
+def format_percent(p: float, *, decimals: int = 2) -> str:
+    """A probability as a percentage: ``0.5024 -> "50.24%"``."""
+    return f"{100 * p:.{decimals}f}%"
+
+
 def format_quantity(x: float, units: str, *, scale: Scale | None = None, digits: int = 4) -> str:
     """A value with its unit on a readable scale: ``1.188e9 USD -> "1,188 M$"``."""
     if units in _SCIENTIFIC and scale is None and math.isfinite(x) and abs(x) >= 1e6:
