@@ -10,7 +10,12 @@ uniforms, and each input's ``ppf`` turns its column into values.
   of draws can be regenerated exactly with ``start=j``.
 * ``lhs``: :class:`scipy.stats.qmc.LatinHypercube`, scrambled (McKay et al. 1979).
 * ``sobol``: :class:`scipy.stats.qmc.Sobol`, scrambled (Owen 1998); the design's
-  columns follow the sorted input names.
+  columns follow the sorted input names; ``start`` fast-forwards the sequence, so
+  draws can be generated in chunks (an LHS of ``n`` draws is one design: ``start``
+  slices a design of ``start + n_draws`` draws).
+
+``sample(..., threads=k)`` splits each ppf over ``k`` threads (scipy's ufuncs release
+the GIL); the ppf is elementwise, so the values are bit-identical to one thread's.
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy.stats import qmc
 
-from .families import Distribution
+if TYPE_CHECKING:
+    from .families import Distribution
 
 __all__ = ["METHODS", "Method", "sample", "stable_key", "uniforms"]
 
@@ -67,23 +73,31 @@ def uniforms(
             out[name] = generator.random(n_draws)
     else:
         ordered = sorted(names)
-        design = _qmc_design(len(ordered), n_draws + start, method=method, seed=seed)[start:]
+        design = _qmc_design(len(ordered), n_draws, method=method, seed=seed, start=start)
         out = {name: np.ascontiguousarray(design[:, i]) for i, name in enumerate(ordered)}
     for column in out.values():
         np.maximum(column, _TINY, out=column)
     return out
 
 
-def _qmc_design(dimensions: int, n_draws: int, *, method: Method, seed: int) -> np.ndarray:
+def _qmc_design(
+    dimensions: int, n_draws: int, *, method: Method, seed: int, start: int = 0
+) -> np.ndarray:
+    from scipy.stats import qmc  # noqa: PLC0415 (heavy: imported when a design needs it)
+
     if dimensions == 0:
         return np.empty((n_draws, 0))
     rng = _stream(seed, f"design:{method}")
     if method == "lhs":
-        return qmc.LatinHypercube(d=dimensions, scramble=True, rng=rng).random(n_draws)
+        design = qmc.LatinHypercube(d=dimensions, scramble=True, rng=rng)
+        return design.random(n_draws + start)[start:]
     with warnings.catch_warnings():
         # Sobol' balance is best at powers of two; other sizes are still valid draws.
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
-        return qmc.Sobol(d=dimensions, scramble=True, rng=rng).random(n_draws)
+        sobol = qmc.Sobol(d=dimensions, scramble=True, rng=rng)
+        if start:
+            sobol.fast_forward(start)
+        return sobol.random(n_draws)
 
 
 def sample(
@@ -93,8 +107,27 @@ def sample(
     method: Method = "random",
     seed: int = 0,
     start: int = 0,
+    threads: int = 1,
 ) -> dict[str, np.ndarray]:
     """Draw every uncertain spec by inverse transform; fixed specs are left out."""
     uncertain = [name for name, spec in specs.items() if not spec.is_fixed]
     u = uniforms(uncertain, n_draws, method=method, seed=seed, start=start)
-    return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
+    if threads <= 1 or n_draws < 2 * _MIN_SPLIT:
+        return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
+    out = {name: np.empty(n_draws) for name in uncertain}
+    edges = np.linspace(0, n_draws, min(threads, n_draws // _MIN_SPLIT) + 1).astype(int)
+    pieces = [
+        (name, slice(a, b)) for name in uncertain for a, b in zip(edges, edges[1:], strict=False)
+    ]
+
+    def fill(piece: tuple[str, slice]) -> None:
+        name, part = piece
+        out[name][part] = specs[name].ppf(u[name][part])
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(fill, pieces))
+    return out
+
+
+#: Fewest draws worth a thread of their own.
+_MIN_SPLIT = 1 << 15

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from distributions import METHODS, DistributionError
+from distributions import METHODS
 
 from .catalog import CONFIG_DIR
 
@@ -19,12 +19,15 @@ __all__ = ["main"]
 
 DEFAULT_SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 EXIT_USAGE = 2
+#: Chunk size when --backend dask is asked for without --chunk-draws.
+DEFAULT_CHUNK_DRAWS = 1_000_000
 
 EPILOG = """examples:
   python -m simulate                                  run the default scenario
   python -m simulate run configs/llama-3.1-405b-article.toml
   python -m simulate run CONFIG --draws 1000000 --seed 7 --method sobol --out DIR \\
          --set n_gpus=24576 --set 'mfu=0.35 to 0.45'
+  python -m simulate run --draws 1000000000 --chunk-draws 1000000 --backend dask --workers 2
 """
 
 
@@ -71,6 +74,25 @@ def _parser() -> argparse.ArgumentParser:
         help="replace an existing report instead of keeping it aside",
     )
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    scale = run.add_argument_group("scale (see docs/performance.md)")
+    scale.add_argument(
+        "--chunk-draws",
+        type=int,
+        metavar="N",
+        help="run the draws in chunks of N, in bounded memory (exact percentiles in two "
+        "passes), e.g. 1000000",
+    )
+    scale.add_argument(
+        "--backend",
+        choices=("memory", "dask"),
+        default="memory",
+        help="where chunks run: threads in this process, or dask.distributed "
+        "(default: %(default)s)",
+    )
+    scale.add_argument("--scheduler", metavar="ADDRESS", help="dask scheduler to join")
+    scale.add_argument(
+        "--workers", type=int, metavar="N", help="threads or local dask workers (default: CPUs)"
+    )
     return parser
 
 
@@ -123,7 +145,24 @@ def _run(args: argparse.Namespace) -> int:
     out_dir = Path(args.out) if args.out else Path("reports") / scenario.name
     if out_dir.exists() and not out_dir.is_dir():
         raise _Refusal(f"--out {out_dir}: exists and is not a folder")
-    summary = build_summary(run(scenario), scenario)
+    if args.chunk_draws is None and (args.backend == "dask" or args.scheduler):
+        args.chunk_draws = min(scenario.draws, DEFAULT_CHUNK_DRAWS)
+    if args.scheduler and args.backend != "dask":
+        raise _Refusal(f"--scheduler {args.scheduler}: needs --backend dask")
+    if args.workers is not None and args.workers < 1:
+        raise _Refusal(f"--workers: must be a whole number >= 1; got {args.workers}")
+    if args.chunk_draws is None:
+        summary = build_summary(run(scenario, threads=args.workers), scenario)
+    else:
+        from .chunked import run_chunked
+
+        summary = run_chunked(
+            scenario,
+            chunk_draws=args.chunk_draws,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        ).summary
     out_dir, kept = write_report(summary, out_dir, force=args.force)
     if not args.quiet:
         print(_terminal_table(summary, out_dir, kept))
@@ -139,11 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv.insert(0, "run")
     args = _parser().parse_args(argv)
+    from distributions import DistributionError
+
+    from .chunked import ChunkError
     from .config import ConfigError
 
     try:
         return _run(args)
-    except (ConfigError, DistributionError, _Refusal) as error:
+    except (ConfigError, DistributionError, ChunkError, _Refusal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:

@@ -23,7 +23,14 @@ from .chain import KEY_OUTPUTS
 from .config import Scenario
 from .stats import percentile_key, risk, summarize
 
-__all__ = ["SCHEMA_VERSION", "build_summary", "render_csv", "render_markdown", "write_report"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "assemble_summary",
+    "build_summary",
+    "render_csv",
+    "render_markdown",
+    "write_report",
+]
 
 SCHEMA_VERSION = 1
 PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
@@ -31,10 +38,27 @@ PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "
 
 def build_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, Any]:
     """The machine-readable summary (schema in the README)."""
-    stats_by_name = summarize(ds, scenario.percentiles)
+    return assemble_summary(
+        summarize(ds, scenario.percentiles),
+        {name: ds[name].attrs for name in ds.data_vars},
+        ds.attrs,
+        risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        scenario,
+    )
+
+
+def assemble_summary(
+    stats_by_name: dict[str, dict[str, Any]],
+    attrs_by_name: dict[str, Any],
+    provenance: dict[str, Any],
+    risk_entries: dict[str, Any],
+    scenario: Scenario,
+) -> dict[str, Any]:
+    """The summary from statistics (:func:`simulate.stats.summarize`'s form), variable
+    attrs, provenance and risk: one structure, whether a run was in memory or chunked."""
     variables = {}
     for name, entry in stats_by_name.items():
-        attrs = ds[name].attrs
+        attrs = attrs_by_name[name]
         variables[name] = {
             "kind": attrs["kind"],
             "units": entry["units"],
@@ -48,10 +72,10 @@ def build_summary(ds: xr.Dataset, scenario: Scenario) -> dict[str, Any]:
         }
     return {
         "schema_version": SCHEMA_VERSION,
-        "provenance": {key: ds.attrs[key] for key in PROVENANCE_KEYS},
+        "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
         "variables": variables,
-        "risk": risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        "risk": risk_entries,
         "notes": list(scenario.notes),
     }
 

@@ -9,7 +9,13 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
-__all__ = ["exceedance", "percentile_key", "risk", "summarize"]
+__all__ = [
+    "exceedance",
+    "exceedance_from_counts",
+    "percentile_key",
+    "risk",
+    "summarize",
+]
 
 
 def percentile_key(q: float) -> str:
@@ -42,8 +48,18 @@ def summarize(ds: xr.Dataset, percentiles: Sequence[float]) -> dict[str, dict[st
 
 def exceedance(values: np.ndarray, threshold: float, *, confidence: float = 0.95) -> dict[str, Any]:
     """P(value > threshold) with its Wilson score interval (Wilson 1927, via scipy)."""
-    over = int(np.count_nonzero(values > threshold))
-    n = int(values.size)
+    return exceedance_from_counts(
+        int(np.count_nonzero(values > threshold)),
+        int(values.size),
+        threshold,
+        confidence=confidence,
+    )
+
+
+def exceedance_from_counts(
+    over: int, n: int, threshold: float, *, confidence: float = 0.95
+) -> dict[str, Any]:
+    """:func:`exceedance` from the counts: ``over`` of ``n`` draws above ``threshold``."""
     interval = stats.binomtest(over, n).proportion_ci(confidence_level=confidence, method="wilson")
     return {
         "threshold": float(threshold),
