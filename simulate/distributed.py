@@ -28,11 +28,13 @@ from .engine import default_threads
 
 __all__ = ["DaskRunner", "WORKER_ENVIRONMENT", "dask_runner"]
 
-#: Set in each local worker before it starts. The nanny sets ``MALLOC_TRIM_THRESHOLD_``,
-#: which turns off glibc's dynamic mmap threshold: every chunk-sized array is then
-#: mmap'ed and page-faulted afresh (tasks a quarter slower); a fixed mmap threshold
-#: above a chunk's arrays keeps them on the heap, where they are reused.
-WORKER_ENVIRONMENT = {"MALLOC_TRIM_THRESHOLD_": 65536, "MALLOC_MMAP_THRESHOLD_": 1 << 25}
+#: Set in each local worker before it starts. The nanny sets ``MALLOC_TRIM_THRESHOLD_``
+#: alone by default, which fixes glibc's otherwise dynamic mmap threshold; reported to
+#: slow chunk tasks by a quarter unless ``MALLOC_MMAP_THRESHOLD_`` is set too. Setting
+#: both to 64 KiB maps each chunk-sized array and returns it to the system when freed,
+#: so a worker's memory stays at a chunk's worth (on this chain, whose time is mostly
+#: the PERT ppf, the variants measured within 10% of each other: docs/performance.md).
+WORKER_ENVIRONMENT = {"MALLOC_TRIM_THRESHOLD_": 65536, "MALLOC_MMAP_THRESHOLD_": 65536}
 
 
 def _merge(a: Any, b: Any) -> Any:

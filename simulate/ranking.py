@@ -29,6 +29,7 @@ __all__ = [
     "correlation",
     "output_ranks",
     "rank_correlation",
+    "rank_run",
     "rank_sums",
     "ranked",
 ]
@@ -82,6 +83,17 @@ def rank_correlation(
         }
         result[output] = ranked(rhos)
     return result
+
+
+def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = RANK_OUTPUTS) -> dict:
+    """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset): the
+    uniforms are regenerated from the run's seed and method (a few ms per million)."""
+    from distributions import uniforms  # noqa: PLC0415
+
+    names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
+    u = uniforms(names, ds.attrs["draws"], method=ds.attrs["method"], seed=ds.attrs["seed"])
+    varying = {o: ds[o].values for o in outputs if o in ds and not ds[o].attrs["constant"]}
+    return rank_correlation(u, varying)
 
 
 def ranked(rhos: Mapping[str, float]) -> dict[str, float]:
