@@ -76,27 +76,50 @@ def measure(function, *args, **kwargs) -> tuple[float, int, object]:
     return seconds, _status("VmHWM:") - before, result
 
 
-def _child(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak resident bytes of a child process."""
+#: Runs a module as ``python -m`` would, then prints the process's own peak resident set
+#: (VmHWM: this process image only; ru_maxrss would also count the benchmark's memory,
+#: which a forked child holds until it execs).
+REPORT_PEAK = """
+import runpy, sys
+module, sys.argv = sys.argv[1], ["python -m " + sys.argv[1], *sys.argv[2:]]
+try:
+    if module != "-":
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    else:
+        import simulate.cli, simulate.config, simulate.engine, simulate.report
+except SystemExit as stop:
+    if stop.code:
+        raise
+finally:
+    peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+    print(int(peak[0].split()[1]) * 1024, file=sys.stderr)
+"""
+
+
+def _child(arguments: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident bytes of ``python -m MODULE ARGS`` (``-``: imports)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, cwd=ROOT)
-    _, status, usage = os.wait4(process.pid, 0)
+    done = subprocess.run(
+        [sys.executable, "-c", REPORT_PEAK, *arguments],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
     seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(f"{command} failed")
-    return seconds, usage.ru_maxrss * 1024
-
-
-IMPORTS = "import simulate.cli, simulate.config, simulate.engine, simulate.report"
+    return seconds, int(done.stderr.strip().splitlines()[-1])
 
 
 def cli(n: int, out: str) -> tuple[float, int]:
-    run = [sys.executable, "-m", "simulate", "run", str(CONFIG), "--draws", str(n)]
+    run = ["simulate", "run", str(CONFIG), "--draws", str(n)]
     return _child([*run, "--out", out, "--force", "--quiet"])
 
 
 def cli_imports() -> tuple[float, int]:
-    return _child([sys.executable, "-c", IMPORTS])
+    """The imports a run needs, and nothing else."""
+    return _child(["-"])
 
 
 def available(module: str) -> bool:
@@ -195,7 +218,17 @@ def benchmark(
 
 
 def startup(runs: int = 10) -> dict:
-    help_times = [_child([sys.executable, "-m", "simulate", "--help"])[0] for _ in range(runs)]
+    help_times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "simulate", "--help"],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+            check=True,
+        )
+        help_times.append(time.perf_counter() - start)
     trace = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "simulate", "--help"],
         env=ENV,

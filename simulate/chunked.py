@@ -8,7 +8,7 @@ chunks are independent tasks whose small summaries merge in any order:
 * **Pass 1** per chunk: the count, per node the sums of ``x − c`` and ``(x − c)²``
   (``c``: the node at the inputs' medians, which keeps the sums small), the draws over
   each risk threshold, and a log-spaced histogram of every varying node (bins: the
-  top 12 mantissa bits of the IEEE-754 value, relative width 2⁻¹², after the usual
+  top 14 mantissa bits of the IEEE-754 value, relative width 2⁻¹⁴, after the usual
   order-preserving map of doubles to integers). Counts are integers; each chunk's
   float sums are kept and added with :func:`math.fsum`, which is exactly rounded and
   so independent of order: means and variances are bit-identical for a chunk size
@@ -17,7 +17,7 @@ chunks are independent tasks whose small summaries merge in any order:
   the wanted order statistics (numpy's ``linear`` quantile needs ranks ``⌊h⌋`` and
   ``⌊h⌋ + 1``, ``h = (n − 1) q``), so percentiles equal ``np.quantile`` on all the
   draws bit for bit. It also sums each input's uniform against each output's rank
-  read from the pass-1 histogram's CDF (linear within a bin): a sketch of
+  read from a finer pass-1 histogram's CDF (bins 2⁻¹⁸ wide, linear within a bin): a sketch of
   :func:`simulate.ranking.rank_correlation`, off by at most :data:`RANK_ERROR_FACTOR`
   times the largest share of draws in one bin (``rank_error_bound``).
 """
@@ -53,8 +53,11 @@ __all__ = [
 
 Backend = Literal["memory", "dask"]
 
-#: Histogram bins: int64 keys shifted right by this many bits (12 mantissa bits kept).
-BIN_SHIFT = 40
+#: Histogram bins: int64 keys shifted right by this many bits (14 mantissa bits kept).
+BIN_SHIFT = 38
+#: The rank outputs' CDF histogram is finer (18 mantissa bits: bins 2⁻¹⁸ wide), which
+#: bounds the sketch's error by a few 1e-4 (the Monte Carlo standard error at ~1e7 draws).
+RANK_SHIFT = 34
 _FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 #: |chunked − in-memory rank correlation| <= this × the largest share of draws in a bin.
 #: With a = u − 1/2 (|a| <= 1/2, variance 1/12) and each G off by at most that share m:
@@ -74,19 +77,19 @@ def _keys(x: np.ndarray) -> np.ndarray:
     return np.where(bits < 0, bits ^ _FLIP, bits)
 
 
-def _bins(x: np.ndarray) -> np.ndarray:
-    return _keys(x) >> BIN_SHIFT
+def _bins(x: np.ndarray, shift: int = BIN_SHIFT) -> np.ndarray:
+    return _keys(x) >> shift
 
 
-def _bin_floor(bins: np.ndarray) -> np.ndarray:
+def _bin_floor(bins: np.ndarray, shift: int) -> np.ndarray:
     """The smallest value of each bin (inverse of :func:`_keys` at the bin's first key)."""
-    keys = np.asarray(bins, dtype=np.int64) << BIN_SHIFT
+    keys = np.asarray(bins, dtype=np.int64) << shift
     return np.where(keys < 0, keys ^ _FLIP, keys).view(float)
 
 
-def _histogram(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _histogram(x: np.ndarray, shift: int = BIN_SHIFT) -> tuple[np.ndarray, np.ndarray]:
     """Sparse histogram: occupied bins (sorted) and their counts."""
-    bins = _bins(x)
+    bins = _bins(x, shift)
     low, high = int(bins.min()), int(bins.max())
     if high - low < 1 << 22:
         counts = np.bincount(bins - low)
@@ -96,6 +99,13 @@ def _histogram(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _merge_histograms(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+    low, high = min(a[0][0], b[0][0]), max(a[0][-1], b[0][-1])
+    if high - low < 1 << 22:  # dense over the joint range: no sort, few temporaries
+        counts = np.zeros(high - low + 1, dtype=np.int64)
+        counts[a[0] - low] += a[1]  # occupied bins are unique: plain fancy indexing adds
+        counts[b[0] - low] += b[1]
+        occupied = np.flatnonzero(counts)
+        return occupied + low, counts[occupied]
     bins, where = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
     counts = np.bincount(where, weights=np.concatenate([a[1], b[1]]), minlength=bins.size)
     return bins, counts.astype(np.int64)
@@ -181,6 +191,7 @@ class FirstPass:
     squares: dict[str, list[float]]
     over: dict[str, int]
     histograms: dict[str, tuple[np.ndarray, np.ndarray]]
+    fine: dict[str, tuple[np.ndarray, np.ndarray]]
 
     def merge(self, other: FirstPass) -> FirstPass:
         return FirstPass(
@@ -191,6 +202,7 @@ class FirstPass:
             histograms={
                 k: _merge_histograms(v, other.histograms[k]) for k, v in self.histograms.items()
             },
+            fine={k: _merge_histograms(v, other.fine[k]) for k, v in self.fine.items()},
         )
 
 
@@ -220,7 +232,8 @@ def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
         key: int(np.count_nonzero(np.broadcast_to(values[RISK[key]], (draws,)) > limit))
         for key, limit in _thresholds(plan).items()
     }
-    return FirstPass(draws, sums, squares, over, histograms)
+    fine = {name: _histogram(values[name], RANK_SHIFT) for name in plan.rank_outputs}
+    return FirstPass(draws, sums, squares, over, histograms, fine)
 
 
 # --- between the passes: where the order statistics are, the outputs' CDF --------------------
@@ -270,16 +283,17 @@ def targets(plan: Plan, summary: FirstPass) -> Targets:
         bins[name] = occupied[where]
         below[name] = cumulative[where] - counts[where]
         if name in plan.rank_outputs:
-            cdf[name] = (occupied, cumulative - counts, counts)
+            occupied, counts = summary.fine[name]
+            cdf[name] = (occupied, np.cumsum(counts) - counts, counts)
     return Targets(summary.draws, ranks, bins, below, cdf)
 
 
 def _histogram_cdf(cdf: tuple[np.ndarray, np.ndarray, np.ndarray], y: np.ndarray, n: int):
     """The output's CDF from the pass-1 histogram, linear within each bin."""
     occupied, below, counts = cdf
-    bins = _bins(y)
+    bins = _bins(y, RANK_SHIFT)
     where = np.searchsorted(occupied, bins)
-    low, high = _bin_floor(bins), _bin_floor(bins + 1)
+    low, high = _bin_floor(bins, RANK_SHIFT), _bin_floor(bins + 1, RANK_SHIFT)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.clip((y - low) / (high - low), 0.0, 1.0)
     share = np.where(np.isfinite(share), share, 0.5)
@@ -432,7 +446,7 @@ def _rank_correlation(plan: Plan, one: FirstPass, two: SecondPass) -> tuple[dict
             a, aa, ab = (math.fsum(p["inputs"][name][i] for p in parts) for i in range(3))
             rhos[name] = correlation(n, a, aa, b, bb, ab)
         result[output] = ranked(rhos)
-        largest = max(largest, int(one.histograms[output][1].max()) / n)
+        largest = max(largest, int(one.fine[output][1].max()) / n)
     return result, RANK_ERROR_FACTOR * largest
 
 
