@@ -37,6 +37,10 @@ __all__ = ["DaskRunner", "WORKER_ENVIRONMENT", "dask_runner"]
 WORKER_ENVIRONMENT = {"MALLOC_TRIM_THRESHOLD_": 65536, "MALLOC_MMAP_THRESHOLD_": 65536}
 
 
+#: Seconds to wait for the scheduler given by --scheduler.
+CONNECT_TIMEOUT_S = 10
+
+
 def _merge(a: Any, b: Any) -> Any:
     return a.merge(b)
 
@@ -88,7 +92,11 @@ def dask_runner(*, workers: int | None = None, scheduler: str | None = None) -> 
             "pip install 'llm-cost-mc[dask]'"
         ) from None
     if scheduler is not None:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+        except OSError as error:
+            raise ChunkError(f"--scheduler {scheduler}: cannot connect ({error})") from None
+        with client:
             yield DaskRunner(client)
         return
     environment = {"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}

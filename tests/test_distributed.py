@@ -48,3 +48,18 @@ def test_local_cluster_from_run_chunked(in_memory):
     assert run.backend == "dask" and run.chunks == 3
     for name, variable in in_memory["variables"].items():
         assert run.summary["variables"][name]["percentiles"] == variable["percentiles"]
+
+
+def test_unreachable_scheduler_one_line_exit_2(tmp_path, capsys, monkeypatch):
+    import simulate.distributed
+    from simulate.cli import main
+
+    monkeypatch.setattr(simulate.distributed, "CONNECT_TIMEOUT_S", 2)
+    out = tmp_path / "report"
+    config = str(CONFIG_DIR / "llama-3.1-405b.toml")
+    argv = ["run", config, "--draws", "1000", "--out", str(out), "--backend", "dask"]
+    assert main([*argv, "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert error.startswith("error: --scheduler tcp://127.0.0.1:1: cannot connect (")
+    assert not out.exists()
