@@ -2,55 +2,116 @@
 fitting, truncation, rank correlation and sampling designs.
 
 This package never imports :mod:`simulate`. docs/distributions.md describes every
-family and table form.
+family and table form. Public names are imported on first use (PEP 562), so that
+``METHODS`` or ``uniforms`` do not pull in scipy.stats (half a second of start-up).
 """
 
-from .dependence import (
-    Correlations,
-    achieved_spearman,
-    apply_copula,
-    as_correlations,
-    nearest_correlation,
-    pearson_from_spearman,
-    spearman_from_pearson,
-)
-from .discrete import Discrete, Empirical, read_csv_column
-from .elicitation import (
-    FITTABLE,
-    fit_percentiles,
-    from_interval,
-    interval_percentiles,
-    percent_of,
-)
-from .families import (
-    PERT,
-    Beta,
-    Distribution,
-    DistributionError,
-    Fixed,
-    Gamma,
-    LogNormal,
-    LogUniform,
-    Normal,
-    Triangular,
-    TruncatedNormal,
-    Uniform,
-)
-from .metalog import Metalog
-from .mixture import Mixture
-from .parse import FAMILIES, parse
-from .sampling import (
-    METHODS,
-    U_MAX,
-    U_MIN,
-    Method,
-    reachable_range,
-    sample,
-    stable_key,
-    uniforms,
-)
-from .scipy_bridge import ScipyFamily, SpecDistribution
-from .truncation import Truncated, mass_outside, truncate
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .dependence import (
+        Correlations,
+        achieved_spearman,
+        apply_copula,
+        as_correlations,
+        nearest_correlation,
+        pearson_from_spearman,
+        spearman_from_pearson,
+    )
+    from .discrete import Discrete, Empirical, read_csv_column
+    from .elicitation import (
+        FITTABLE,
+        fit_percentiles,
+        from_interval,
+        interval_percentiles,
+        percent_of,
+    )
+    from .families import (
+        PERT,
+        Beta,
+        Distribution,
+        DistributionError,
+        Fixed,
+        Gamma,
+        LogNormal,
+        LogUniform,
+        Normal,
+        Triangular,
+        TruncatedNormal,
+        Uniform,
+    )
+    from .metalog import Metalog
+    from .mixture import Mixture
+    from .parse import FAMILIES, parse
+    from .sampling import (
+        METHODS,
+        U_MAX,
+        U_MIN,
+        Method,
+        reachable_range,
+        sample,
+        stable_key,
+        uniforms,
+    )
+    from .scipy_bridge import ScipyFamily, SpecDistribution
+    from .truncation import Truncated, mass_outside, truncate
+
+#: Public name -> the submodule that defines it.
+_WHERE = {
+    **dict.fromkeys(
+        (
+            "Correlations",
+            "achieved_spearman",
+            "apply_copula",
+            "as_correlations",
+            "nearest_correlation",
+            "pearson_from_spearman",
+            "spearman_from_pearson",
+        ),
+        "dependence",
+    ),
+    **dict.fromkeys(("Discrete", "Empirical", "read_csv_column"), "discrete"),
+    **dict.fromkeys(
+        ("FITTABLE", "fit_percentiles", "from_interval", "interval_percentiles", "percent_of"),
+        "elicitation",
+    ),
+    **dict.fromkeys(
+        (
+            "PERT",
+            "Beta",
+            "Distribution",
+            "DistributionError",
+            "Fixed",
+            "Gamma",
+            "LogNormal",
+            "LogUniform",
+            "Normal",
+            "Triangular",
+            "TruncatedNormal",
+            "Uniform",
+        ),
+        "families",
+    ),
+    "Metalog": "metalog",
+    "Mixture": "mixture",
+    **dict.fromkeys(("FAMILIES", "parse"), "parse"),
+    **dict.fromkeys(
+        (
+            "METHODS",
+            "U_MAX",
+            "U_MIN",
+            "Method",
+            "reachable_range",
+            "sample",
+            "stable_key",
+            "uniforms",
+        ),
+        "sampling",
+    ),
+    **dict.fromkeys(("ScipyFamily", "SpecDistribution"), "scipy_bridge"),
+    **dict.fromkeys(("Truncated", "mass_outside", "truncate"), "truncation"),
+}
 
 __all__ = [
     "FAMILIES",
@@ -98,3 +159,15 @@ __all__ = [
     "truncate",
     "uniforms",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_WHERE[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])

@@ -10,11 +10,16 @@ uniforms, and each input's ``ppf`` turns its column into values.
   of draws can be regenerated exactly with ``start=j``.
 * ``lhs``: :class:`scipy.stats.qmc.LatinHypercube`, scrambled (McKay et al. 1979).
 * ``sobol``: :class:`scipy.stats.qmc.Sobol`, scrambled (Owen 1998); the design's
-  columns follow the sorted input names.
+  columns follow the sorted input names; ``start`` fast-forwards the sequence, so
+  draws can be generated in chunks (an LHS of ``n`` draws is one design: ``start``
+  slices a design of ``start + n_draws`` draws).
 
 With ``correlations`` (Spearman, see :mod:`distributions.dependence`) the named
 columns of the design are then correlated through a Gaussian copula; without
 them the uniforms are exactly those of the independent design.
+
+``sample(..., threads=k)`` splits each ppf over ``k`` threads (scipy's ufuncs release
+the GIL); the ppf is elementwise, so the values are bit-identical to one thread's.
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ from __future__ import annotations
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy.stats import qmc
 
-from .dependence import Correlations, apply_copula, as_correlations
-from .families import Distribution
+if TYPE_CHECKING:  # scipy-heavy modules: imported where they are needed
+    from .dependence import Correlations
+    from .families import Distribution
 
 __all__ = [
     "METHODS",
@@ -90,9 +96,11 @@ def uniforms(
             out[name] = generator.random(n_draws)
     else:
         ordered = sorted(names)
-        design = _qmc_design(len(ordered), n_draws + start, method=method, seed=seed)[start:]
+        design = _qmc_design(len(ordered), n_draws, method=method, seed=seed, start=start)
         out = {name: np.ascontiguousarray(design[:, i]) for i, name in enumerate(ordered)}
     if correlations is not None:
+        from .dependence import apply_copula, as_correlations  # noqa: PLC0415
+
         out = apply_copula(out, as_correlations(correlations))
         for column in out.values():
             np.clip(column, U_MIN, U_MAX, out=column)
@@ -102,16 +110,24 @@ def uniforms(
     return out
 
 
-def _qmc_design(dimensions: int, n_draws: int, *, method: Method, seed: int) -> np.ndarray:
+def _qmc_design(
+    dimensions: int, n_draws: int, *, method: Method, seed: int, start: int = 0
+) -> np.ndarray:
+    from scipy.stats import qmc  # noqa: PLC0415 (heavy: imported when a design needs it)
+
     if dimensions == 0:
         return np.empty((n_draws, 0))
     rng = _stream(seed, f"design:{method}")
     if method == "lhs":
-        return qmc.LatinHypercube(d=dimensions, scramble=True, rng=rng).random(n_draws)
+        design = qmc.LatinHypercube(d=dimensions, scramble=True, rng=rng)
+        return design.random(n_draws + start)[start:]
     with warnings.catch_warnings():
         # Sobol' balance is best at powers of two; other sizes are still valid draws.
         warnings.filterwarnings("ignore", message=".*balance properties of Sobol.*")
-        return qmc.Sobol(d=dimensions, scramble=True, rng=rng).random(n_draws)
+        sobol = qmc.Sobol(d=dimensions, scramble=True, rng=rng)
+        if start:
+            sobol.fast_forward(start)
+        return sobol.random(n_draws)
 
 
 def reachable_range(spec: Distribution) -> tuple[float, float]:
@@ -128,16 +144,38 @@ def sample(
     seed: int = 0,
     start: int = 0,
     correlations: Correlations | Any | None = None,
+    threads: int = 1,
 ) -> dict[str, np.ndarray]:
     """Draw every uncertain spec by inverse transform; fixed specs are left out.
 
-    ``correlations`` (Spearman, between uncertain inputs only) as in :func:`uniforms`.
+    ``correlations`` (Spearman, between uncertain inputs only) as in :func:`uniforms`;
+    ``threads`` > 1 splits each ppf over that many threads (same values, bit for bit).
     """
     uncertain = [name for name, spec in specs.items() if not spec.is_fixed]
     if correlations is not None:
+        from .dependence import as_correlations  # noqa: PLC0415
+
         correlations = as_correlations(correlations)
         correlations.check_inputs(specs)
     u = uniforms(
         uncertain, n_draws, method=method, seed=seed, start=start, correlations=correlations
     )
-    return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
+    if threads <= 1 or n_draws < 2 * _MIN_SPLIT:
+        return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
+    out = {name: np.empty(n_draws) for name in uncertain}
+    edges = np.linspace(0, n_draws, min(threads, n_draws // _MIN_SPLIT) + 1).astype(int)
+    pieces = [
+        (name, slice(a, b)) for name in uncertain for a, b in zip(edges, edges[1:], strict=False)
+    ]
+
+    def fill(piece: tuple[str, slice]) -> None:
+        name, part = piece
+        out[name][part] = specs[name].ppf(u[name][part])
+
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(fill, pieces))
+    return out
+
+
+#: Fewest draws worth a thread of their own.
+_MIN_SPLIT = 1 << 15

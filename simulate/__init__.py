@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .chain import KEY_OUTPUTS, NODES, Node, evaluate
+    from .chunked import run_chunked
     from .config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
     from .engine import run
     from .report import build_summary, write_report
@@ -31,6 +32,7 @@ _EXPORTS = {
     "load_scenario": "config",
     "scenario_from_dict": "config",
     "run": "engine",
+    "run_chunked": "chunked",
     "build_summary": "report",
     "write_report": "report",
 }
@@ -46,6 +48,7 @@ __all__ = [
     "evaluate",
     "load_scenario",
     "run",
+    "run_chunked",
     "scenario_from_dict",
     "write_report",
 ]

@@ -20,6 +20,8 @@ __all__ = ["main"]
 
 DEFAULT_SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 EXIT_USAGE = 2
+#: Chunk size when --backend dask is asked for without --chunk-draws.
+DEFAULT_CHUNK_DRAWS = 1_000_000
 #: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
 #: does not import scipy; a test holds the two equal).
 METHODS = ("random", "lhs", "sobol")
@@ -36,6 +38,7 @@ EPILOG = """examples:
   python -m simulate compare configs/llama-3.1-405b.toml configs/llama-3.1-405b-article.toml
   python -m simulate sensitivity configs/llama-3.1-405b.toml --method sobol
   python -m simulate backtest
+  python -m simulate run --draws 1000000000 --chunk-draws 1000000 --backend dask --workers 2
 
 each command has its own help: python -m simulate COMMAND --help
 exit status: 0 done; 2 bad input (one line on stderr, no report touched); 1 cannot write
@@ -180,6 +183,32 @@ def _parser() -> argparse.ArgumentParser:
         default=2**24,
         help="cap for --precision (default: %(default)s), e.g. --max-draws 4000000",
     )
+    scale = run.add_argument_group("scale (see docs/performance.md)")
+    scale.add_argument(
+        "--chunk-draws",
+        type=int,
+        metavar="N",
+        help="run the draws in chunks of N in bounded memory (exact percentiles in two "
+        "passes; no plots, no draws.nc), e.g. --chunk-draws 1000000",
+    )
+    scale.add_argument(
+        "--backend",
+        choices=("memory", "dask"),
+        default="memory",
+        help="where chunks run: threads in this process, or dask.distributed "
+        "(default: %(default)s), e.g. --backend dask",
+    )
+    scale.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="dask scheduler to join (default: a local cluster), e.g. tcp://10.0.0.5:8786",
+    )
+    scale.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="threads, or local dask workers (default: the CPUs), e.g. --workers 2",
+    )
     sens = command(
         "sensitivity",
         "run a scenario and rank the inputs that drive days, cost and risk",
@@ -285,6 +314,8 @@ def _run(args: argparse.Namespace) -> int:
     ranking = args.command == "sensitivity"
     scenario = _load(args)
     out_dir = _out_dir(args, Path("reports") / scenario.name)
+    if not ranking and _chunked(args, scenario):
+        return _run_chunked(args, scenario, out_dir)
     with StageProgress(RUN_STAGES, enabled=not args.quiet) as progress:
         from .analysis import run_to_precision, sensitivity_section
         from .engine import run
@@ -298,7 +329,7 @@ def _run(args: argparse.Namespace) -> int:
                 scenario, precision=args.precision, max_draws=args.max_draws
             )
         else:
-            ds = run(scenario, on_stage=progress.stage)
+            ds = run(scenario, on_stage=progress.stage, threads=getattr(args, "workers", None))
         progress.stage("statistics")
         section = sensitivity_section(
             ds,
@@ -324,6 +355,51 @@ def _run(args: argparse.Namespace) -> int:
             from .sensitivity import markdown_section
 
             print(markdown_section(section, limit=10))
+        print(summary_table(summary, out_dir, kept))
+    return 0
+
+
+def _chunked(args: argparse.Namespace, scenario: Any) -> bool:
+    """Whether ``run`` goes chunked; refuses scale options that do not fit together."""
+    if args.chunk_draws is None and (args.backend == "dask" or args.scheduler):
+        args.chunk_draws = min(scenario.draws, DEFAULT_CHUNK_DRAWS)
+    if args.scheduler and args.backend != "dask":
+        raise _Refusal(f"--scheduler {args.scheduler}: needs --backend dask")
+    if args.workers is not None and args.workers < 1:
+        raise _Refusal(f"--workers: must be a whole number >= 1; got {args.workers}")
+    if args.chunk_draws is not None and (args.precision is not None or args.save_draws):
+        option = "--precision" if args.precision is not None else "--save-draws"
+        raise _Refusal(f"--chunk-draws: cannot go with {option} (a chunked run keeps no draws)")
+    return args.chunk_draws is not None
+
+
+def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
+    """``run --chunk-draws``: bounded memory, threads or dask; exact statistics, no plots."""
+    from .chunked import run_chunked
+    from .html import render_html
+    from .report import write_report
+    from .terminal import summary_table
+
+    result = run_chunked(
+        scenario,
+        chunk_draws=args.chunk_draws,
+        backend=args.backend,
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
+    summary = result.summary | {
+        "chunked": {
+            "chunk_draws": result.chunk_draws,
+            "chunks": result.chunks,
+            "backend": result.backend,
+            "workers": result.workers,
+            "rank_correlation": result.rank_correlation,
+            "rank_error_bound": result.rank_error_bound,
+        }
+    }
+    extra = {"report.html": render_html(summary, {})}
+    out_dir, kept = write_report(summary, out_dir, force=args.force, extra_files=extra)
+    if not args.quiet:
         print(summary_table(summary, out_dir, kept))
     return 0
 
@@ -468,11 +544,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from distributions import DistributionError
 
+    from .chunked import ChunkError
     from .config import ConfigError
 
     try:
         return _HANDLERS[args.command](args)
-    except (ConfigError, DistributionError, _Refusal) as error:
+    except (ConfigError, DistributionError, ChunkError, _Refusal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:

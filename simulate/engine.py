@@ -7,6 +7,7 @@ computed nodes) in its attrs; provenance in the Dataset's attrs.
 
 from __future__ import annotations
 
+import os
 import platform
 from collections.abc import Callable
 from importlib import metadata
@@ -21,7 +22,14 @@ from distributions import sample
 from .chain import NODES, evaluate
 from .config import Scenario
 
-__all__ = ["package_version", "run", "sample_inputs"]
+__all__ = [
+    "default_threads",
+    "node_attrs",
+    "package_version",
+    "provenance",
+    "run",
+    "sample_inputs",
+]
 
 
 def package_version() -> str:
@@ -31,8 +39,13 @@ def package_version() -> str:
         return "0+unknown"
 
 
+def default_threads() -> int:
+    """The CPUs this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def sample_inputs(
-    scenario: Scenario, *, draws: int, seed: int, method: str, start: int = 0
+    scenario: Scenario, *, draws: int, seed: int, method: str, start: int = 0, threads: int = 1
 ) -> dict[str, Any]:
     """Every given input: an array of draws if uncertain, a float if fixed."""
     specs = {name: spec.dist for name, spec in scenario.inputs.items()}
@@ -43,6 +56,7 @@ def sample_inputs(
         seed=seed,
         start=start,
         correlations=scenario.correlations,
+        threads=threads,
     )
     return {name: drawn.get(name, spec.expected()) for name, spec in specs.items()}
 
@@ -54,47 +68,27 @@ def _kind(is_input: bool, origin: str | None) -> str:
     return "pinned" if not is_input and origin == "scenario" else "input"
 
 
-def run(
-    scenario: Scenario,
-    *,
-    draws: int | None = None,
-    seed: int | None = None,
-    method: str | None = None,
-    on_stage: Callable[[str], None] | None = None,
-) -> xr.Dataset:
-    """Sample the scenario's inputs and evaluate the chain; one variable per node.
+def node_attrs(scenario: Scenario, name: str, *, constant: bool) -> dict[str, Any]:
+    """A variable's attrs: units, description, kind, constant, source, distribution or formula."""
+    node = NODES[name]
+    spec = scenario.inputs.get(name)
+    attrs: dict[str, Any] = {
+        "units": node.units,
+        "description": node.description,
+        "kind": _kind(node.is_input, spec.origin if spec else None),
+        "constant": int(constant),
+    }
+    if spec is not None:
+        attrs["source"] = spec.source or spec.origin
+        attrs["distribution"] = spec.dist.describe()
+    else:
+        attrs["source"] = node.source
+        attrs["formula"] = node.formula
+    return attrs
 
-    ``on_stage`` (e.g. a progress bar's) is called with ``"sampling"``, then ``"chain"``.
-    """
-    draws = scenario.draws if draws is None else draws
-    seed = scenario.seed if seed is None else seed
-    method = scenario.method if method is None else method
-    if on_stage is not None:
-        on_stage("sampling")
-    sampled = sample_inputs(scenario, draws=draws, seed=seed, method=method)
-    if on_stage is not None:
-        on_stage("chain")
-    values = evaluate(sampled)
 
-    data_vars = {}
-    for name, value in values.items():
-        node = NODES[name]
-        spec = scenario.inputs.get(name)
-        attrs = {
-            "units": node.units,
-            "description": node.description,
-            "kind": _kind(node.is_input, spec.origin if spec else None),
-            "constant": int(np.ndim(value) == 0),
-        }
-        if spec is not None:
-            attrs["source"] = spec.source or spec.origin
-            attrs["distribution"] = spec.dist.describe()
-        else:
-            attrs["source"] = node.source
-            attrs["formula"] = node.formula
-        array = np.broadcast_to(np.asarray(value, dtype=float), (draws,))
-        data_vars[name] = xr.Variable(("draw",), array, attrs)
-
+def provenance(scenario: Scenario, *, draws: int, seed: int, method: str) -> dict[str, Any]:
+    """A run's provenance (the Dataset's attrs): scenario, config hash, seed, versions, risk."""
     attrs: dict[str, Any] = {
         "scenario": scenario.name,
         "config_path": scenario.path,
@@ -111,4 +105,37 @@ def run(
         attrs["deadline_days"] = scenario.deadline_days
     if scenario.budget_usd is not None:
         attrs["budget_usd"] = scenario.budget_usd
-    return xr.Dataset(data_vars, attrs=attrs)
+    return attrs
+
+
+def run(
+    scenario: Scenario,
+    *,
+    draws: int | None = None,
+    seed: int | None = None,
+    method: str | None = None,
+    threads: int | None = None,
+    on_stage: Callable[[str], None] | None = None,
+) -> xr.Dataset:
+    """Sample the scenario's inputs and evaluate the chain; one variable per node.
+
+    ``threads`` (default: every CPU this process may use) share each input's ppf;
+    the draws are the same whatever their number. ``on_stage`` (e.g. a progress
+    bar's) is called with ``"sampling"``, then ``"chain"``.
+    """
+    draws = scenario.draws if draws is None else draws
+    seed = scenario.seed if seed is None else seed
+    method = scenario.method if method is None else method
+    threads = default_threads() if threads is None else threads
+    if on_stage is not None:
+        on_stage("sampling")
+    sampled = sample_inputs(scenario, draws=draws, seed=seed, method=method, threads=threads)
+    if on_stage is not None:
+        on_stage("chain")
+    values = evaluate(sampled)
+    data_vars = {}
+    for name, value in values.items():
+        attrs = node_attrs(scenario, name, constant=np.ndim(value) == 0)
+        array = np.broadcast_to(np.asarray(value, dtype=float), (draws,))
+        data_vars[name] = xr.Variable(("draw",), array, attrs)
+    return xr.Dataset(data_vars, attrs=provenance(scenario, draws=draws, seed=seed, method=method))

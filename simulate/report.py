@@ -32,6 +32,7 @@ from .views import compare_to, render_compare_to, render_views, view_summary
 
 __all__ = [
     "SCHEMA_VERSION",
+    "assemble_summary",
     "build_summary",
     "render_csv",
     "render_markdown",
@@ -51,11 +52,39 @@ def build_summary(
     sensitivity: dict[str, Any] | None = None,
     convergence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The machine-readable summary (schema in the README and docs/sensitivity.md)."""
-    stats_by_name = summarize(ds, scenario.percentiles)
+    """The machine-readable summary of an in-memory run (schema in the README)."""
+    return assemble_summary(
+        summarize(ds, scenario.percentiles),
+        {name: ds[name].attrs for name in ds.data_vars},
+        ds.attrs,
+        risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        scenario,
+        compare=compare_to(ds, scenario.compare_to, scenario.percentiles),
+        correlations=_correlation_rows(ds, scenario),
+        sensitivity=sensitivity,
+        convergence=convergence,
+    )
+
+
+def assemble_summary(
+    stats_by_name: dict[str, dict[str, Any]],
+    attrs_by_name: dict[str, Any],
+    provenance: dict[str, Any],
+    risk_entries: dict[str, Any],
+    scenario: Scenario,
+    *,
+    compare: list[dict[str, Any]] | None = None,
+    correlations: list[dict[str, Any]] | None = None,
+    sensitivity: dict[str, Any] | None = None,
+    convergence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The summary from statistics (:func:`simulate.stats.summarize`'s form), variable
+    attrs, provenance and risk: one structure, whether a run was in memory or chunked.
+    ``compare`` (published values placed in the run) needs the draws; without it each
+    reference is listed as not placed."""
     variables = {}
     for name, entry in stats_by_name.items():
-        attrs = ds[name].attrs
+        attrs = attrs_by_name[name]
         variables[name] = {
             "kind": attrs["kind"],
             "units": entry["units"],
@@ -69,19 +98,29 @@ def build_summary(
             "percentiles": entry["percentiles"],
             "percentiles_ci95": entry["percentiles_ci95"],
         }
+    if compare is None:
+        compare = [
+            {
+                "node": ref.node,
+                "value": ref.value,
+                "source": ref.source,
+                "status": "not placed: needs the draws in memory",
+            }
+            for ref in scenario.compare_to
+        ]
     optional = {
-        "correlations": _correlation_rows(ds, scenario),
+        "correlations": correlations,
         "sensitivity": sensitivity,
         "convergence": convergence,
     }
     return {
         "schema_version": SCHEMA_VERSION,
-        "provenance": {key: ds.attrs[key] for key in PROVENANCE_KEYS},
+        "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
         "variables": variables,
-        "risk": risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        "risk": risk_entries,
         "views": view_summary(stats_by_name, scenario.views),
-        "compare_to": compare_to(ds, scenario.compare_to, scenario.percentiles),
+        "compare_to": compare,
         "notes": list(scenario.notes) + list(scenario.warnings),
         **{key: value for key, value in optional.items() if value is not None},
     }

@@ -14,9 +14,15 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .uncertainty import exceedance_interval, mean_interval, percentile_key, quantile_intervals
+from .uncertainty import mean_interval, percentile_key, proportion_interval, quantile_intervals
 
-__all__ = ["exceedance", "percentile_key", "risk", "summarize"]
+__all__ = [
+    "exceedance",
+    "exceedance_from_counts",
+    "percentile_key",
+    "risk",
+    "summarize",
+]
 
 
 def summarize(ds: xr.Dataset, percentiles: Sequence[float]) -> dict[str, dict[str, Any]]:
@@ -57,13 +63,19 @@ def _finite_or_none(x: float) -> float | None:
 
 def exceedance(values: np.ndarray, threshold: float) -> dict[str, Any]:
     """P(value > threshold) with its 95% Wilson score interval (Wilson 1927, via scipy)."""
-    cell = exceedance_interval(values, threshold)
+    over = int(np.count_nonzero(np.asarray(values) > threshold))
+    return exceedance_from_counts(over, int(np.size(values)), threshold)
+
+
+def exceedance_from_counts(over: int, n: int, threshold: float) -> dict[str, Any]:
+    """:func:`exceedance` from the counts: ``over`` of ``n`` draws above ``threshold``."""
+    cell = proportion_interval(over, n)
     return {
         "threshold": float(threshold),
         "probability": cell["probability"],
         "ci95": [cell["low"], cell["high"]],
-        "draws_over": cell["count"],
-        "draws": int(np.size(values)),
+        "draws_over": over,
+        "draws": n,
     }
 
 

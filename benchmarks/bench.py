@@ -1,0 +1,374 @@
+"""Side by side, in one process and one sitting: the default scenario's job at 1e5, 1e6
+and 1e7 draws by the hand-written numpy floor, llm-cost-mc's API (every CPU, and one
+thread), its CLI end to end, squigglepy, monaco and OpenTURNS (each skipped with a note
+when not installed; monaco, one Python call per draw, only up to ``--monaco-max``).
+
+    nice python benchmarks/bench.py                 # writes benchmarks/results.json
+    nice python benchmarks/bench.py --billion       # 1e9 draws on dask: billion.json
+
+Each writes ``benchmarks/RESULTS.md`` from the JSON files present. Medians of
+``--repeats`` runs, the tools interleaved within each repeat (the machine is shared
+and noisy); ratios are to the floor's median in the same sitting. Peak memory is the
+rise of this process's peak resident set (Linux VmHWM, reset through
+``/proc/self/clear_refs`` before each run) above its resident set before the run; the
+CLI's is its child's peak less the peak of a child that only imports what a run needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+import numpy as np  # noqa: E402
+import tools  # noqa: E402
+
+import simulate  # noqa: E402
+from simulate.catalog import CONFIG_DIR  # noqa: E402
+
+CONFIG = CONFIG_DIR / "llama-3.1-405b.toml"
+SCENARIO = simulate.load_scenario(CONFIG)
+SEED = SCENARIO.seed
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+PACKAGES = ("numpy", "scipy", "xarray", "dask", "distributed", "squigglepy", "monaco", "openturns")
+
+
+def _status(key: str) -> int:
+    with open("/proc/self/status") as handle:
+        for line in handle:
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+    raise KeyError(key)
+
+
+def _trim() -> None:
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except OSError:
+        pass
+
+
+def measure(function, *args, **kwargs) -> tuple[float, int, object]:
+    """Wall seconds, peak bytes above the resident set before, and the result."""
+    _trim()
+    with open("/proc/self/clear_refs", "w") as handle:
+        handle.write("5")
+    before = _status("VmRSS:")
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    seconds = time.perf_counter() - start
+    return seconds, _status("VmHWM:") - before, result
+
+
+#: Runs a module as ``python -m`` would, then prints the process's own peak resident set
+#: (VmHWM: this process image only; ru_maxrss would also count the benchmark's memory,
+#: which a forked child holds until it execs).
+REPORT_PEAK = """
+import runpy, sys
+module, sys.argv = sys.argv[1], ["python -m " + sys.argv[1], *sys.argv[2:]]
+try:
+    if module != "-":
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    else:
+        import simulate.cli, simulate.config, simulate.engine, simulate.report
+except SystemExit as stop:
+    if stop.code:
+        raise
+finally:
+    peak = [line for line in open("/proc/self/status") if line.startswith("VmHWM:")]
+    print(int(peak[0].split()[1]) * 1024, file=sys.stderr)
+"""
+
+
+def _child(arguments: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak resident bytes of ``python -m MODULE ARGS`` (``-``: imports)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", REPORT_PEAK, *arguments],
+        env=ENV,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    seconds = time.perf_counter() - start
+    return seconds, int(done.stderr.strip().splitlines()[-1])
+
+
+def cli(n: int, out: str) -> tuple[float, int]:
+    run = ["simulate", "run", str(CONFIG), "--draws", str(n)]
+    return _child([*run, "--out", out, "--force", "--quiet"])
+
+
+def cli_imports() -> tuple[float, int]:
+    """The imports a run needs, and nothing else."""
+    return _child(["-"])
+
+
+def available(module: str) -> bool:
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    """Same means and percentiles bit for bit; rank correlations within 1e-12."""
+    (sa, ra), (sb, rb) = a, b
+    same = all(sa[k][0] == sb[k][0] and list(sa[k][1]) == list(sb[k][1]) for k in sa)
+    return same and all(abs(ra[o][i] - rb[o][i]) < 1e-12 for o in ra for i in ra[o])
+
+
+#: The default scenario with goodput triangular instead of PERT: the same chain without
+#: the one quantile function that costs ~1.3 µs a draw (boost's ibeta_inv).
+VARIANT = simulate.load_scenario(
+    CONFIG, ["goodput={dist='triangular', low=0.80, mode=0.90, high=0.97}"]
+)
+
+
+def benchmark(
+    sizes: list[int],
+    repeats: int,
+    monaco_max: int,
+    *,
+    scenario=SCENARIO,
+    others: tuple[str, ...] = ("squigglepy", "OpenTURNS", "monaco"),
+    with_cli: bool = True,
+) -> dict:
+    cases = {
+        "floor (numpy, 1 thread)": lambda n: tools.floor(scenario, n, SEED),
+        "llm-cost-mc API": lambda n: tools.api(scenario, n, SEED),
+        "llm-cost-mc API, 1 thread": lambda n: tools.api(scenario, n, SEED, threads=1),
+    }
+    notes = []
+    for label, module, function in (
+        ("squigglepy", "squigglepy", tools.squigglepy_job),
+        ("OpenTURNS", "openturns", tools.openturns_job),
+        ("monaco", "monaco", tools.monaco_job),
+    ):
+        if label not in others:
+            continue
+        if available(module):
+            cases[label] = lambda n, f=function: f(scenario, n, SEED)
+        else:
+            notes.append(f"{label}: not installed, skipped (pip install 'llm-cost-mc[bench]')")
+    tools.floor(scenario, 1000, SEED)  # warm imports and caches
+    tools.api(scenario, 1000, SEED)
+    rows: dict = {}
+    out = tempfile.mkdtemp(prefix="bench-report-")
+    for n in sizes:
+        times: dict[str, list] = {}
+        peaks: dict[str, list] = {}
+        agree = {}
+        for _ in range(repeats):
+            reference = None
+            for label, case in cases.items():
+                if label == "monaco" and n > monaco_max:
+                    continue
+                seconds, peak, result = measure(case, n)
+                times.setdefault(label, []).append(seconds)
+                peaks.setdefault(label, []).append(peak)
+                if label.startswith("floor"):
+                    reference = result
+                elif label.startswith("llm-cost-mc"):
+                    agree[label] = _same(reference, result)
+                del result
+            if with_cli:
+                seconds, peak = cli(n, out)
+                base_seconds, base_peak = cli_imports()
+                times.setdefault("llm-cost-mc CLI", []).append(seconds)
+                peaks.setdefault("llm-cost-mc CLI", []).append(peak - base_peak)
+                times.setdefault("CLI start-up (imports)", []).append(base_seconds)
+                times.setdefault("CLI less start-up", []).append(seconds - base_seconds)
+        floor_time = statistics.median(times["floor (numpy, 1 thread)"])
+        floor_peak = statistics.median(peaks["floor (numpy, 1 thread)"])
+        rows[str(n)] = {}
+        for label, values in times.items():
+            median = statistics.median(values)
+            entry = {"seconds": median, "runs": len(values), "draws_per_s": n / median}
+            entry["time_vs_floor"] = median / floor_time
+            if label in peaks:
+                entry["peak_bytes"] = statistics.median(peaks[label])
+                entry["peak_vs_floor"] = entry["peak_bytes"] / floor_peak
+            if label in agree:
+                entry["same_results_as_floor"] = agree[label]
+            rows[str(n)][label] = entry
+            print(f"{n:>10,} {label:28} {median:8.3f} s {n / median:12,.0f} draws/s", flush=True)
+    if max(sizes) > monaco_max and "monaco" in cases:
+        notes.append(f"monaco: one Python call per draw; run up to {monaco_max:,} draws only")
+    return {"sizes": sizes, "repeats": repeats, "rows": rows, "notes": notes}
+
+
+def startup(runs: int = 10) -> dict:
+    help_times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "simulate", "--help"],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+            check=True,
+        )
+        help_times.append(time.perf_counter() - start)
+    trace = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "simulate", "--help"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stderr.splitlines()
+    cumulative = {}
+    for line in trace:
+        parts = [p.strip() for p in line.removeprefix("import time:").split("|")]
+        if len(parts) == 3 and parts[1].isdigit():
+            cumulative[parts[2]] = int(parts[1])
+    top = sorted(cumulative.items(), key=lambda item: -item[1])[:6]
+    return {
+        "help_median_s": statistics.median(help_times),
+        "help_runs": runs,
+        "importtime_top_us": top,
+        "heavy_imported": [m for m in ("scipy", "xarray", "matplotlib") if m in cumulative],
+    }
+
+
+class _TreeMemory(threading.Thread):
+    """Samples the resident memory of this process and all its children (psutil)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        import psutil
+
+        self.process, self.peak, self.running = psutil.Process(), 0, True
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                procs = [self.process, *self.process.children(recursive=True)]
+                total = sum(p.memory_info().rss for p in procs)
+            except Exception:  # a child that just ended
+                continue
+            self.peak = max(self.peak, total)
+            time.sleep(0.5)
+
+
+def billion(draws: int, chunk_draws: int, workers: int) -> dict:
+    from simulate.chunked import run_chunked
+
+    watch = _TreeMemory()
+    watch.start()
+    start = time.perf_counter()
+    run = run_chunked(
+        SCENARIO, chunk_draws=chunk_draws, draws=draws, backend="dask", workers=workers
+    )
+    seconds = time.perf_counter() - start
+    watch.running = False
+    watch.join()
+    variables = run.summary["variables"]
+    return {
+        "draws": draws,
+        "chunk_draws": chunk_draws,
+        "workers": run.workers,
+        "chunks": run.chunks,
+        "seconds": seconds,
+        "peak_tree_rss_bytes": watch.peak,
+        "train_days": variables["train_days"]["percentiles"]
+        | {"mean": variables["train_days"]["mean"]},
+        "tco_usd": variables["tco_usd"]["percentiles"] | {"mean": variables["tco_usd"]["mean"]},
+        "risk": {k: v["probability"] for k, v in run.summary["risk"].items()},
+        "rank_correlation": run.rank_correlation,
+        "rank_error_bound": run.rank_error_bound,
+    }
+
+
+def machine() -> dict:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if "model name" in line),
+        platform.processor(),
+    )
+    memory = _status_file("/proc/meminfo", "MemTotal:")
+    versions = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {
+        "cpu": cpu,
+        "cpus": os.cpu_count(),
+        "memory_gib": round(memory / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": versions,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def _status_file(path: str, key: str) -> int:
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def render() -> str:
+    from render import render_results  # the Markdown lives in its own module
+
+    return render_results(HERE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1e5,1e6,1e7")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--monaco-max", type=float, default=1e5)
+    parser.add_argument("--billion", action="store_true", help="the 1e9-draw dask run only")
+    parser.add_argument("--draws", type=float, default=1e9)
+    parser.add_argument("--chunk-draws", type=float, default=1e6)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if args.billion:
+        result = {"machine": machine()} | billion(
+            int(args.draws), int(args.chunk_draws), args.workers
+        )
+        (HERE / "billion.json").write_text(json.dumps(result, indent=2) + "\n")
+    else:
+        sizes = [int(float(s)) for s in args.sizes.split(",")]
+        result = {"machine": machine(), "startup": startup()}
+        result |= benchmark(sizes, args.repeats, int(args.monaco_max))
+        variant_sizes = [n for n in sizes if n >= 1_000_000] or sizes[-1:]
+        result["variant"] = benchmark(
+            variant_sizes,
+            args.repeats,
+            0,
+            scenario=VARIANT,
+            others=("OpenTURNS",),
+            with_cli=False,
+        )
+        (HERE / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    (HERE / "RESULTS.md").write_text(render())
+    print(f"wrote {HERE / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

@@ -1,0 +1,521 @@
+"""Chunked runs in bounded memory: mergeable chunk summaries, exact two-pass percentiles.
+
+Draws ``[j, j + n)`` are regenerated anywhere from the seed alone
+(:func:`distributions.uniforms` with ``start=j``: per-input PCG64 streams advanced by
+the draw index; Sobol' fast-forwards; an LHS is one design and cannot be chunked), so
+chunks are independent tasks whose small summaries merge in any order:
+
+* **Pass 1** per chunk: the count, per node the sums of ``x − c`` and ``(x − c)²``
+  (``c``: the node at the inputs' medians, which keeps the sums small), the draws over
+  each risk threshold, and a log-spaced histogram of every varying node (bins: the
+  top 14 mantissa bits of the IEEE-754 value, relative width 2⁻¹⁴, after the usual
+  order-preserving map of doubles to integers). Counts are integers; each chunk's
+  float sums are kept and added with :func:`math.fsum`, which is exactly rounded and
+  so independent of order: means and variances are bit-identical for a chunk size
+  whatever the backend or worker count, and within a few ulps across chunk sizes.
+* **Pass 2** regenerates each chunk and keeps only the values in the bins that hold
+  the wanted order statistics (numpy's ``linear`` quantile needs ranks ``⌊h⌋`` and
+  ``⌊h⌋ + 1``, ``h = (n − 1) q``), so percentiles equal ``np.quantile`` on all the
+  draws bit for bit. It also sums each input's uniform against each output's rank
+  read from a finer pass-1 histogram's CDF (bins 2⁻¹⁸ wide, linear within a bin): a sketch of
+  :func:`simulate.ranking.rank_correlation`, off by at most :data:`RANK_ERROR_FACTOR`
+  times the largest share of draws in one bin (``rank_error_bound``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from .chain import NODES, evaluate
+from .config import Scenario
+from .engine import default_threads, node_attrs, provenance, sample_inputs
+from .ranking import RANK_OUTPUTS, correlation, rank_sums, ranked
+from .stats import exceedance_from_counts, percentile_key
+from .uncertainty import interval_bounds, order_statistic_indices
+
+__all__ = [
+    "RANK_ERROR_FACTOR",
+    "ChunkError",
+    "ChunkedRun",
+    "Plan",
+    "Runner",
+    "ThreadRunner",
+    "first_pass",
+    "run_chunked",
+    "second_pass",
+]
+
+Backend = Literal["memory", "dask"]
+
+#: Histogram bins: int64 keys shifted right by this many bits (14 mantissa bits kept).
+BIN_SHIFT = 38
+#: The rank outputs' CDF histogram is finer (18 mantissa bits: bins 2⁻¹⁸ wide), which
+#: bounds the sketch's error by a few 1e-4 (the Monte Carlo standard error at ~1e7 draws).
+RANK_SHIFT = 34
+_FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+#: |chunked − in-memory rank correlation| <= this × the largest share of draws in a bin.
+#: With a = u − 1/2 (|a| <= 1/2, variance 1/12) and each G off by at most that share m:
+#: the covariance moves by at most m, the rank spread by at most m, so rho by at most
+#: 12 m + sqrt(12) m < 16 m.
+RANK_ERROR_FACTOR = 16.0
+RISK = {"train_days_over_deadline": "train_days", "tco_usd_over_budget": "tco_usd"}
+
+
+class ChunkError(ValueError):
+    """A chunked run cannot be carried out as asked (e.g. chunks of a Latin hypercube)."""
+
+
+def _keys(x: np.ndarray) -> np.ndarray:
+    """Order-preserving map of doubles to int64 (negatives: flip all but the sign bit)."""
+    bits = np.ascontiguousarray(x, dtype=float).view(np.int64)
+    return np.where(bits < 0, bits ^ _FLIP, bits)
+
+
+def _bins(x: np.ndarray, shift: int = BIN_SHIFT) -> np.ndarray:
+    return _keys(x) >> shift
+
+
+def _bin_floor(bins: np.ndarray, shift: int) -> np.ndarray:
+    """The smallest value of each bin (inverse of :func:`_keys` at the bin's first key)."""
+    keys = np.asarray(bins, dtype=np.int64) << shift
+    return np.where(keys < 0, keys ^ _FLIP, keys).view(float)
+
+
+def _histogram(x: np.ndarray, shift: int = BIN_SHIFT) -> tuple[np.ndarray, np.ndarray]:
+    """Sparse histogram: occupied bins (sorted) and their counts."""
+    bins = _bins(x, shift)
+    low, high = int(bins.min()), int(bins.max())
+    if high - low < 1 << 22:
+        counts = np.bincount(bins - low)
+        occupied = np.flatnonzero(counts)
+        return occupied + low, counts[occupied]
+    return np.unique(bins, return_counts=True)
+
+
+def _merge_histograms(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+    low, high = min(a[0][0], b[0][0]), max(a[0][-1], b[0][-1])
+    if high - low < 1 << 22:  # dense over the joint range: no sort, few temporaries
+        counts = np.zeros(high - low + 1, dtype=np.int64)
+        counts[a[0] - low] += a[1]  # occupied bins are unique: plain fancy indexing adds
+        counts[b[0] - low] += b[1]
+        occupied = np.flatnonzero(counts)
+        return occupied + low, counts[occupied]
+    bins, where = np.unique(np.concatenate([a[0], b[0]]), return_inverse=True)
+    counts = np.bincount(where, weights=np.concatenate([a[1], b[1]]), minlength=bins.size)
+    return bins, counts.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What every chunk needs: the scenario, the draw range, what varies, the shifts."""
+
+    scenario: Scenario
+    draws: int
+    seed: int
+    method: str
+    chunk_draws: int
+    varying: tuple[str, ...]
+    constants: dict[str, float]
+    shifts: dict[str, float]
+    rank_outputs: tuple[str, ...]
+    rank_inputs: tuple[str, ...]
+
+    def chunks(self) -> list[tuple[int, int]]:
+        """``(start, draws)`` of every chunk."""
+        starts = range(0, self.draws, self.chunk_draws)
+        return [(j, min(self.chunk_draws, self.draws - j)) for j in starts]
+
+    def values(self, start: int, draws: int) -> dict[str, Any]:
+        """Every node for draws ``[start, start + draws)``, exactly as the in-memory run."""
+        inputs = sample_inputs(
+            self.scenario, draws=draws, seed=self.seed, method=self.method, start=start
+        )
+        return evaluate(inputs)
+
+
+def make_plan(
+    scenario: Scenario,
+    *,
+    chunk_draws: int,
+    draws: int | None = None,
+    seed: int | None = None,
+    method: str | None = None,
+    rank_outputs: Iterable[str] = RANK_OUTPUTS,
+) -> Plan:
+    """Check the request and find what varies (a one-draw run) and each node's shift."""
+    draws = scenario.draws if draws is None else draws
+    seed = scenario.seed if seed is None else seed
+    method = scenario.method if method is None else method
+    if chunk_draws < 1:
+        raise ChunkError(f"--chunk-draws: must be a whole number >= 1; got {chunk_draws}")
+    if method == "lhs" and chunk_draws < draws:
+        raise ChunkError(
+            f"--chunk-draws {chunk_draws}: a Latin hypercube of {draws:,} draws is one design "
+            "and cannot be made in chunks; use --method random or sobol, or no --chunk-draws"
+        )
+    centre = {
+        name: (spec.dist.expected() if spec.dist.is_fixed else np.asarray([spec.dist.ppf(0.5)]))
+        for name, spec in scenario.inputs.items()
+    }
+    at_centre = evaluate(centre)
+    varying = tuple(name for name, value in at_centre.items() if np.ndim(value))
+    return Plan(
+        scenario=scenario,
+        draws=draws,
+        seed=seed,
+        method=method,
+        chunk_draws=min(chunk_draws, draws),
+        varying=varying,
+        constants={k: float(v) for k, v in at_centre.items() if not np.ndim(v)},
+        shifts={name: float(at_centre[name][0]) for name in varying},
+        rank_outputs=tuple(name for name in rank_outputs if name in varying),
+        rank_inputs=tuple(name for name in varying if name in scenario.inputs),
+    )
+
+
+# --- pass 1: moments, exceedance counts, histograms ---------------------------------------
+
+
+@dataclass
+class FirstPass:
+    """Pass-1 summary of some chunks; :meth:`merge` is associative and commutative."""
+
+    draws: int
+    sums: dict[str, list[float]]
+    squares: dict[str, list[float]]
+    over: dict[str, int]
+    histograms: dict[str, tuple[np.ndarray, np.ndarray]]
+    fine: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def merge(self, other: FirstPass) -> FirstPass:
+        return FirstPass(
+            draws=self.draws + other.draws,
+            sums={k: v + other.sums[k] for k, v in self.sums.items()},
+            squares={k: v + other.squares[k] for k, v in self.squares.items()},
+            over={k: v + other.over[k] for k, v in self.over.items()},
+            histograms={
+                k: _merge_histograms(v, other.histograms[k]) for k, v in self.histograms.items()
+            },
+            fine={k: _merge_histograms(v, other.fine[k]) for k, v in self.fine.items()},
+        )
+
+
+def _thresholds(plan: Plan) -> dict[str, float]:
+    limits = {
+        "train_days_over_deadline": plan.scenario.deadline_days,
+        "tco_usd_over_budget": plan.scenario.budget_usd,
+    }
+    return {
+        key: limit
+        for key, limit in limits.items()
+        if limit is not None and RISK[key] in plan.varying + tuple(plan.constants)
+    }
+
+
+def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
+    """Pass 1 over one chunk ``(start, draws)``."""
+    start, draws = chunk
+    values = plan.values(start, draws)
+    sums, squares, histograms = {}, {}, {}
+    for name in plan.varying:
+        centred = values[name] - plan.shifts[name]
+        sums[name] = [float(np.sum(centred))]
+        squares[name] = [float(np.sum(centred * centred))]
+        histograms[name] = _histogram(values[name])
+    over = {
+        key: int(np.count_nonzero(np.broadcast_to(values[RISK[key]], (draws,)) > limit))
+        for key, limit in _thresholds(plan).items()
+    }
+    fine = {name: _histogram(values[name], RANK_SHIFT) for name in plan.rank_outputs}
+    return FirstPass(draws, sums, squares, over, histograms, fine)
+
+
+# --- between the passes: where the order statistics are, the outputs' CDF --------------------
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Per varying node: the wanted ranks, the bins holding them and the draws below them."""
+
+    draws: int
+    ranks: dict[str, np.ndarray]
+    bins: dict[str, np.ndarray]
+    below: dict[str, np.ndarray]
+    cdf: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """numpy's quantile interpolation, operation for operation (bit-identical)."""
+    difference = b - a
+    result = np.add(a, difference * t)
+    np.subtract(b, difference * (1 - t), out=result, where=t >= 0.5)
+    return result
+
+
+def targets(plan: Plan, summary: FirstPass) -> Targets:
+    """Locate each wanted order statistic in the merged pass-1 histograms."""
+    quantiles = np.asarray(plan.scenario.percentiles) / 100
+    previous, following, _, low, high = order_statistic_indices(summary.draws, quantiles)
+    n = summary.draws
+    wanted = np.unique(
+        np.concatenate([previous, following, low.clip(0, n - 1), high.clip(0, n - 1)])
+    )
+    ranks, bins, below, cdf = {}, {}, {}, {}
+    for name in plan.varying:
+        occupied, counts = summary.histograms[name]
+        cumulative = np.cumsum(counts)
+        where = np.searchsorted(cumulative, wanted, side="right")
+        ranks[name] = wanted
+        bins[name] = occupied[where]
+        below[name] = cumulative[where] - counts[where]
+        if name in plan.rank_outputs:
+            occupied, counts = summary.fine[name]
+            cdf[name] = (occupied, np.cumsum(counts) - counts, counts)
+    return Targets(summary.draws, ranks, bins, below, cdf)
+
+
+def _histogram_cdf(cdf: tuple[np.ndarray, np.ndarray, np.ndarray], y: np.ndarray, n: int):
+    """The output's CDF from the pass-1 histogram, linear within each bin."""
+    occupied, below, counts = cdf
+    bins = _bins(y, RANK_SHIFT)
+    where = np.searchsorted(occupied, bins)
+    low, high = _bin_floor(bins, RANK_SHIFT), _bin_floor(bins + 1, RANK_SHIFT)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.clip((y - low) / (high - low), 0.0, 1.0)
+    share = np.where(np.isfinite(share), share, 0.5)
+    return (below[where] + share * counts[where]) / n
+
+
+# --- pass 2: the values in the target bins, rank sums ---------------------------------------
+
+
+@dataclass
+class SecondPass:
+    """Pass-2 summary of some chunks; :meth:`merge` is associative and commutative."""
+
+    kept: dict[str, list[np.ndarray]]
+    ranks: dict[str, list[dict[str, Any]]]
+
+    def merge(self, other: SecondPass) -> SecondPass:
+        return SecondPass(
+            kept={k: v + other.kept[k] for k, v in self.kept.items()},
+            ranks={k: v + other.ranks[k] for k, v in self.ranks.items()},
+        )
+
+
+def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPass:
+    """Pass 2 over one chunk: keep the values in the target bins; sum the ranks."""
+    from distributions import uniforms  # noqa: PLC0415
+
+    start, draws = chunk
+    values = plan.values(start, draws)
+    kept = {}
+    for name in plan.varying:
+        x = values[name]
+        kept[name] = [x[np.isin(_bins(x), where.bins[name])]]
+    ranks = {}
+    if plan.rank_outputs:
+        u = uniforms(plan.rank_inputs, draws, method=plan.method, seed=plan.seed, start=start)
+        for output in plan.rank_outputs:
+            g = _histogram_cdf(where.cdf[output], values[output], where.draws)
+            ranks[output] = [rank_sums(u, g)]
+    return SecondPass(kept, ranks)
+
+
+# --- running the chunks ---------------------------------------------------------------------
+
+
+class Runner(Protocol):
+    """Maps a function over chunks and merges the results (in any order)."""
+
+    workers: int
+
+    def map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
+        """Merge of ``function(*args, chunk)`` over ``chunks``."""
+        ...
+
+
+class ThreadRunner:
+    """Chunks on a pool of threads in this process (numpy and scipy release the GIL).
+
+    At most ``2 × workers`` chunks are in flight, so memory does not grow with the draws.
+    """
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_threads() if workers is None else workers
+
+    def map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
+        result = None
+        with ThreadPoolExecutor(self.workers) as pool:
+            running: set = set()
+            for chunk in chunks:
+                running.add(pool.submit(function, *args, chunk))
+                if len(running) >= 2 * self.workers:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        part = future.result()
+                        result = part if result is None else result.merge(part)
+            for future in running:
+                part = future.result()
+                result = part if result is None else result.merge(part)
+        return result
+
+
+@dataclass(frozen=True)
+class ChunkedRun:
+    """A chunked run: the report summary, rank correlations and how it ran."""
+
+    summary: dict[str, Any]
+    rank_correlation: dict[str, dict[str, float]]
+    rank_error_bound: float
+    chunk_draws: int
+    chunks: int
+    backend: str
+    workers: int
+
+
+def _statistics(plan: Plan, one: FirstPass, two: SecondPass, where: Targets) -> dict[str, Any]:
+    n = one.draws
+    quantiles = np.asarray(plan.scenario.percentiles) / 100
+    previous, following, gamma, low_index, high_index = order_statistic_indices(n, quantiles)
+    keys = [percentile_key(q) for q in plan.scenario.percentiles]
+    out = {}
+    for name, node in NODES.items():
+        if name in plan.constants:
+            value = plan.constants[name]
+            mean, std, qs = value, 0.0, [value] * len(quantiles)
+            ci = [[value, value]] * len(quantiles)
+        elif name in plan.varying:
+            total = math.fsum(one.sums[name])
+            mean = plan.shifts[name] + total / n
+            spread = math.fsum(one.squares[name]) - total * total / n
+            std = math.sqrt(max(spread, 0.0) / (n - 1)) if n > 1 else 0.0
+            kept = np.sort(np.concatenate(two.kept[name]))
+            kept_bins = _bins(kept)
+            order = {}
+            for rank, bin_, below in zip(
+                where.ranks[name], where.bins[name], where.below[name], strict=True
+            ):
+                first = np.searchsorted(kept_bins, bin_)
+                if np.count_nonzero(kept_bins == bin_) != _count(one.histograms[name], bin_):
+                    raise RuntimeError(f"{name}: pass 2 did not regenerate pass 1's draws")
+                order[int(rank)] = kept[first + rank - below]
+            low = np.array([order[int(k)] for k in previous])
+            high = np.array([order[int(k)] for k in following])
+            estimate = _lerp(low, high, gamma)
+            qs = estimate.tolist()
+            bounds = interval_bounds(
+                estimate,
+                np.array([order[int(k)] for k in low_index.clip(0, n - 1)]),
+                np.array([order[int(k)] for k in high_index.clip(0, n - 1)]),
+                low_index,
+                high_index,
+                n,
+            )
+            ci = [[_finite(a), _finite(b)] for a, b in zip(*bounds, strict=True)]
+        else:
+            continue
+        out[name] = {
+            "units": node.units,
+            "mean": float(mean),
+            "mean_standard_error": float(std) / math.sqrt(n),
+            "std": float(std),
+            "percentiles": {k: float(v) for k, v in zip(keys, qs, strict=True)},
+            "percentiles_ci95": dict(zip(keys, ci, strict=True)),
+        }
+    return out
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def _count(histogram: tuple[np.ndarray, np.ndarray], bin_: int) -> int:
+    occupied, counts = histogram
+    where = np.searchsorted(occupied, bin_)
+    return int(counts[where]) if where < occupied.size and occupied[where] == bin_ else 0
+
+
+def _rank_correlation(plan: Plan, one: FirstPass, two: SecondPass) -> tuple[dict, float]:
+    n, result, largest = one.draws, {}, 0.0
+    for output in plan.rank_outputs:
+        parts = two.ranks[output]
+        b = math.fsum(p["b"] for p in parts)
+        bb = math.fsum(p["bb"] for p in parts)
+        rhos = {}
+        for name in plan.rank_inputs:
+            a, aa, ab = (math.fsum(p["inputs"][name][i] for p in parts) for i in range(3))
+            rhos[name] = correlation(n, a, aa, b, bb, ab)
+        result[output] = ranked(rhos)
+        largest = max(largest, int(one.fine[output][1].max()) / n)
+    return result, RANK_ERROR_FACTOR * largest
+
+
+def run_chunked(
+    scenario: Scenario,
+    *,
+    chunk_draws: int,
+    draws: int | None = None,
+    seed: int | None = None,
+    method: str | None = None,
+    backend: Backend = "memory",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    rank_outputs: Iterable[str] = RANK_OUTPUTS,
+) -> ChunkedRun:
+    """Run ``scenario`` in chunks of ``chunk_draws`` draws, in two passes.
+
+    ``backend="memory"`` runs the chunks on ``workers`` threads (default: every CPU);
+    ``"dask"`` on dask.distributed: a local cluster of ``workers`` processes, or the
+    cluster at ``scheduler``. The summary has :func:`simulate.report.build_summary`'s
+    schema, with the same draws, counts and percentiles as :func:`simulate.run`.
+    """
+    from .report import assemble_summary  # noqa: PLC0415
+
+    plan = make_plan(
+        scenario,
+        chunk_draws=chunk_draws,
+        draws=draws,
+        seed=seed,
+        method=method,
+        rank_outputs=rank_outputs,
+    )
+    if backend == "dask":
+        from .distributed import dask_runner  # noqa: PLC0415
+
+        context = dask_runner(workers=workers, scheduler=scheduler)
+    elif backend == "memory":
+        context = nullcontext(ThreadRunner(workers))
+    else:
+        raise ChunkError(f"--backend: must be memory or dask; got {backend!r}")
+    chunks = plan.chunks()
+    with context as runner:
+        one = runner.map_reduce(first_pass, chunks, plan)
+        where = targets(plan, one)
+        two = runner.map_reduce(second_pass, chunks, plan, where)
+        used = runner.workers
+    attrs = {
+        name: node_attrs(scenario, name, constant=name in plan.constants)
+        for name in NODES
+        if name in plan.constants or name in plan.varying
+    }
+    risk_entries = {
+        key: exceedance_from_counts(one.over[key], one.draws, limit)
+        for key, limit in _thresholds(plan).items()
+    }
+    summary = assemble_summary(
+        _statistics(plan, one, two, where),
+        attrs,
+        provenance(scenario, draws=plan.draws, seed=plan.seed, method=plan.method),
+        risk_entries,
+        scenario,
+    )
+    rhos, bound = _rank_correlation(plan, one, two)
+    return ChunkedRun(summary, rhos, bound, plan.chunk_draws, len(chunks), backend, used)

@@ -1,0 +1,163 @@
+"""Chunked runs equal the in-memory run: same draws, counts and percentiles bit for bit,
+sums within a few ulps across chunk sizes, rank correlations within their stated bound."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import simulate
+from distributions import sample, uniforms
+from simulate.catalog import CONFIG_DIR
+from simulate.chunked import ChunkError, _keys, _lerp, run_chunked
+from simulate.ranking import rank_correlation
+from simulate.uncertainty import order_statistic_indices
+
+SCENARIO = simulate.load_scenario(CONFIG_DIR / "llama-3.1-405b.toml")
+DRAWS = 60_000
+
+
+@pytest.fixture(scope="module")
+def in_memory():
+    ds = simulate.run(SCENARIO, draws=DRAWS)
+    return ds, simulate.build_summary(ds, SCENARIO)
+
+
+@pytest.fixture(scope="module")
+def chunked():
+    return {
+        (size, workers): run_chunked(SCENARIO, chunk_draws=size, draws=DRAWS, workers=workers)
+        for size in (7_000, 25_000)
+        for workers in (1, 2)
+    }
+
+
+def test_same_schema_counts_and_percentiles_bit_for_bit(in_memory, chunked):
+    _, expected = in_memory
+    for run in chunked.values():
+        got = run.summary
+        assert got.keys() == expected.keys()
+        assert got["provenance"] == expected["provenance"]
+        assert got["risk"] == expected["risk"]
+        assert list(got["variables"]) == list(expected["variables"])
+        for name, variable in expected["variables"].items():
+            assert got["variables"][name]["percentiles"] == variable["percentiles"], name
+            sums = ("mean", "std", "mean_standard_error")
+            rest = {k: v for k, v in variable.items() if k not in sums}
+            assert {k: got["variables"][name][k] for k in rest} == rest
+
+
+def test_sums_within_ulps_across_chunk_sizes(in_memory, chunked):
+    # Each chunk's sums are added with math.fsum (exactly rounded), so the only
+    # difference between chunk sizes is the rounding inside each chunk's np.sum.
+    _, expected = in_memory
+    for run in chunked.values():
+        for name, variable in expected["variables"].items():
+            got = run.summary["variables"][name]
+            for key in ("mean", "std", "mean_standard_error"):
+                assert got[key] == pytest.approx(variable[key], rel=8 * 2.0**-52, abs=1e-300)
+
+
+def test_bit_identical_across_workers_for_a_chunk_size(chunked):
+    for size in (7_000, 25_000):
+        one, two = chunked[(size, 1)], chunked[(size, 2)]
+        assert one.summary == two.summary
+        assert one.rank_correlation == two.rank_correlation
+
+
+def test_rank_correlation_within_stated_bound(in_memory, chunked):
+    ds, _ = in_memory
+    names = [n for n, spec in SCENARIO.inputs.items() if not spec.dist.is_fixed]
+    u = uniforms(names, DRAWS, seed=SCENARIO.seed)
+    exact = rank_correlation(u, {o: ds[o].values for o in ("train_days", "tco_usd")})
+    for run in chunked.values():
+        assert run.rank_correlation.keys() == exact.keys()
+        for output, rhos in exact.items():
+            for name, rho in rhos.items():
+                assert abs(run.rank_correlation[output][name] - rho) <= run.rank_error_bound
+
+
+def test_rank_correlation_agrees_with_scipy_spearman(in_memory):
+    # Inputs' ranks taken as their uniforms estimate the same coefficient as the sample
+    # Spearman; on one sample the two differ by far less than the standard error of
+    # either, ~(1 - rho^2) / sqrt(n) (Fieller et al. 1957 give 1.03 / sqrt(n - 3) at most).
+    ds, _ = in_memory
+    names = [n for n, spec in SCENARIO.inputs.items() if not spec.dist.is_fixed]
+    u = uniforms(names, DRAWS, seed=SCENARIO.seed)
+    ours = rank_correlation(u, {"train_days": ds["train_days"].values})["train_days"]
+    standard_error = 1.03 / math.sqrt(DRAWS - 3)
+    for name in names:
+        reference = stats.spearmanr(ds[name].values, ds["train_days"].values).statistic
+        assert abs(ours[name] - reference) < standard_error / 4, name
+    # mfu and goodput drive train_days (train_days ∝ 1 / (mfu · goodput)); prices do not.
+    assert list(ours)[:2] == ["mfu", "goodput"] or list(ours)[:2] == ["goodput", "mfu"]
+    assert ours["mfu"] < -0.5 and ours["goodput"] < -0.5
+
+
+def test_sobol_chunks_fast_forward():
+    whole = simulate.build_summary(simulate.run(SCENARIO, draws=4_096, method="sobol"), SCENARIO)
+    run = run_chunked(SCENARIO, chunk_draws=1_000, draws=4_096, method="sobol", workers=1)
+    for name, variable in whole["variables"].items():
+        assert run.summary["variables"][name]["percentiles"] == variable["percentiles"]
+
+
+def test_latin_hypercube_cannot_be_chunked():
+    with pytest.raises(ChunkError, match="Latin hypercube of 1,000 draws is one design"):
+        run_chunked(SCENARIO, chunk_draws=100, draws=1_000, method="lhs")
+
+
+def test_chunk_draws_must_be_positive():
+    with pytest.raises(ChunkError, match="--chunk-draws: must be a whole number >= 1; got 0"):
+        run_chunked(SCENARIO, chunk_draws=0, draws=1_000)
+
+
+def test_unknown_backend():
+    with pytest.raises(ChunkError, match="--backend: must be memory or dask; got 'spark'"):
+        run_chunked(SCENARIO, chunk_draws=100, draws=1_000, backend="spark")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.lists(
+        st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=60
+    ),
+    q=st.lists(st.floats(0, 1), min_size=1, max_size=4),
+)
+def test_order_statistics_and_lerp_reproduce_np_quantile(values, q):
+    x = np.asarray(values)
+    quantiles = np.asarray(q)
+    previous, following, gamma, _, _ = order_statistic_indices(x.size, quantiles)
+    ordered = np.sort(x)
+    with np.errstate(all="ignore"):
+        ours = _lerp(ordered[previous], ordered[following], gamma)
+        expected = np.quantile(x, quantiles)
+    np.testing.assert_array_equal(ours, expected)
+
+
+@given(st.lists(st.floats(allow_nan=False, width=64), min_size=2, max_size=50))
+def test_keys_preserve_order(values):
+    x = np.asarray(values)
+    keys = _keys(x)
+    for i in range(x.size - 1):
+        if x[i] < x[i + 1]:
+            assert keys[i] < keys[i + 1]
+        elif x[i] > x[i + 1]:
+            assert keys[i] > keys[i + 1]
+
+
+def test_threaded_ppf_is_bit_identical():
+    specs = {name: spec.dist for name, spec in SCENARIO.inputs.items()}
+    one = sample(specs, 100_003, seed=5, threads=1)
+    three = sample(specs, 100_003, seed=5, threads=3)
+    for name in one:
+        np.testing.assert_array_equal(one[name], three[name])
+
+
+def test_sobol_fast_forward_matches_slice():
+    whole = uniforms(["a", "b", "c"], 3_000, method="sobol", seed=9)
+    part = uniforms(["a", "b", "c"], 1_000, method="sobol", seed=9, start=1_234)
+    for name in whole:
+        np.testing.assert_array_equal(part[name], whole[name][1_234:2_234])
