@@ -133,10 +133,16 @@ def render_results(folder: Path) -> str:
             "passes (pass 2 regenerates every draw).",
             f"- Peak resident memory of the client, scheduler and workers together (sampled "
             f"every 0.5 s): **{_mib(b['peak_tree_rss_bytes'])} MiB**.",
-            f"- train_days: {b['train_days']}; tco_usd: {b['tco_usd']}",
-            f"- Risk: {b['risk']}",
-            f"- Rank correlation (bound on its sketch error {b['rank_error_bound']:.2g}): "
-            f"{json.dumps(b['rank_correlation'])}",
+            *(
+                f"- {name}: " + ", ".join(f"{k} {v:,.6g}" for k, v in b[name].items())
+                for name in ("train_days", "tco_usd")
+            ),
+            "- Risk: " + ", ".join(f"P({k}) = {v:.6g}" for k, v in b["risk"].items()),
+            f"- Rank correlation (sketch; bound on its error {b['rank_error_bound']:.2g}):",
+            *(
+                f"  - {output}: " + ", ".join(f"{k} {v:+.4f}" for k, v in rhos.items())
+                for output, rhos in b["rank_correlation"].items()
+            ),
             "",
         ]
     return "\n".join(lines)
