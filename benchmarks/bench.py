@@ -39,9 +39,8 @@ import numpy as np  # noqa: E402
 import tools  # noqa: E402
 
 import simulate  # noqa: E402
-from simulate.catalog import CONFIG_DIR  # noqa: E402
 
-CONFIG = CONFIG_DIR / "llama-3.1-405b.toml"
+CONFIG = Path(__file__).resolve().parent / "job.toml"
 SCENARIO = simulate.load_scenario(CONFIG)
 SEED = SCENARIO.seed
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -114,7 +113,7 @@ def _child(arguments: list[str]) -> tuple[float, int]:
 
 def cli(n: int, out: str) -> tuple[float, int]:
     run = ["simulate", "run", str(CONFIG), "--draws", str(n)]
-    return _child([*run, "--out", out, "--force", "--quiet"])
+    return _child([*run, "--out", out, "--force", "--quiet", "--no-plots"])
 
 
 def cli_imports() -> tuple[float, int]:

@@ -1,6 +1,6 @@
 """The benchmark's job, written once per tool.
 
-The job (the default scenario, ``configs/llama-3.1-405b.toml``): draw every input,
+The job (``benchmarks/job.toml``, the default scenario as the issue set it): draw every input,
 compute every node, the P5/P50/P95 and mean of every node, and the rank correlation of
 every uncertain input against ``train_days`` and ``tco_usd``. Each function takes the
 scenario, the number of draws and a seed, and returns ``{node: (mean, [p5, p50, p95])}``
