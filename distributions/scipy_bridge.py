@@ -36,29 +36,69 @@ def invert_increasing(
     bracket_low: np.ndarray,
     bracket_high: np.ndarray,
 ) -> np.ndarray:
-    """Solve ``function(x) = target`` for each element, with ``x`` in the bracket.
+    """The smallest double ``x`` in the bracket with ``function(x) >= target``, elementwise.
 
-    ``function`` must be increasing, with ``function(bracket_low) <= target <=
-    function(bracket_high)``; where an end already hits the target it is returned.
-    Uses Chandrupatla's bracketing method (scipy.optimize.elementwise.find_root).
+    ``function`` must be non-decreasing (a cdf: this is the generalized inverse, so a
+    larger target never gets a smaller ``x``). Chandrupatla's method
+    (scipy.optimize.elementwise.find_root) comes within a few ulps; bisection over the
+    doubles between its neighbours then settles on the smallest such double.
     """
     target, low, high = np.broadcast_arrays(
         np.asarray(target, float), np.asarray(bracket_low, float), np.asarray(bracket_high, float)
     )
-    out = np.empty(target.shape)
-    at_low = function(low) >= target
-    at_high = ~at_low & (function(high) <= target)
-    out[at_low], out[at_high] = low[at_low], high[at_high]
-    todo = ~(at_low | at_high)
+    low, high = low.copy(), high.copy()
+    todo = (function(low) < target) & (function(high) > target)
     if todo.any():
-        result = elementwise.find_root(
+        near = elementwise.find_root(
             lambda x, t: function(x) - t,
             (low[todo], high[todo]),
             args=(target[todo],),
             tolerances={"xrtol": 4 * np.finfo(float).eps, "xatol": 1e-300},
-        )
-        out[todo] = result.x
-    return out
+        ).x
+        slack = 64 * np.finfo(float).eps * np.abs(near) + 1e-300
+        a = np.clip(near - slack, low[todo], high[todo])
+        b = np.clip(near + slack, low[todo], high[todo])
+        t = target[todo]
+        below, above = function(a) < t, function(b) >= t  # else keep the whole bracket
+        low[todo] = np.where(below, a, low[todo])
+        high[todo] = np.where(above, b, high[todo])
+    return _bisect_doubles(function, target, low, high)
+
+
+def _flip(bits: np.ndarray) -> np.ndarray:
+    """int64 bit patterns of doubles <-> keys in the doubles' order (its own inverse)."""
+    return np.where(bits < 0, ~bits ^ np.int64(-(2**63)), bits)
+
+
+def _order_key(x: np.ndarray) -> np.ndarray:
+    """Doubles to int64 keys in the same order."""
+    return _flip(np.ascontiguousarray(x, float).view(np.int64))
+
+
+def _from_key(key: np.ndarray) -> np.ndarray:
+    """int64 keys back to the doubles they stand for."""
+    return _flip(np.asarray(key, np.int64)).view(float)
+
+
+def _bisect_doubles(
+    function: Callable[..., np.ndarray], target: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """Smallest double in [low, high] with function >= target (high where none is)."""
+    out = high.copy()
+    at_low = function(low) >= target
+    out[at_low] = low[at_low]
+    lo, hi = _order_key(low), _order_key(high)
+    active = ~at_low & (hi - lo > 1)
+    # invariant: function(lo) < target; the answer lies in (lo, hi]
+    while active.any():
+        a, b, t = lo[active], hi[active], target[active]
+        mid = (a >> 1) + (b >> 1) + (a & b & 1)
+        ok = function(_from_key(mid)) >= t
+        lo[active] = np.where(ok, a, mid)
+        hi[active] = np.where(ok, mid, b)
+        active &= hi - lo > 1
+    result = _from_key(hi)
+    return np.where(at_low, out, result)
 
 
 class SpecDistribution(stats.rv_continuous):
