@@ -88,7 +88,7 @@ def _bisect_doubles(
     at_low = function(low) >= target
     out[at_low] = low[at_low]
     lo, hi = _order_key(low), _order_key(high)
-    active = ~at_low & (hi - lo > 1)
+    active = ~at_low & (hi > lo + 1)  # (hi - lo can overflow int64)
     # invariant: function(lo) < target; the answer lies in (lo, hi]
     while active.any():
         a, b, t = lo[active], hi[active], target[active]
@@ -96,7 +96,7 @@ def _bisect_doubles(
         ok = function(_from_key(mid)) >= t
         lo[active] = np.where(ok, a, mid)
         hi[active] = np.where(ok, mid, b)
-        active &= hi - lo > 1
+        active &= hi > lo + 1
     result = _from_key(hi)
     return np.where(at_low, out, result)
 
