@@ -1,8 +1,9 @@
-"""Where a run's time goes: sampling + chain, statistics, plots, HTML, draws.nc, and --help.
+"""Where a run's time goes, stage by stage, as ``python -m simulate run`` does them.
 
     PYTHONPATH=. python benchmarks/report_stages.py [DRAWS ...]
 
-Prints seconds per stage for each draw count (default 100,000 and 1,000,000) and the
+Prints seconds per stage (import, sampling, chain, statistics, sensitivity, plots,
+html, writing, draws.nc) for each draw count (default 100,000 and 1,000,000) and the
 wall time of ``python -m simulate --help`` (best of 5). Not a test: numbers depend on
 the machine.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,39 +31,58 @@ def _help_seconds(repeats: int = 5) -> float:
     return best
 
 
+def _timer(times: dict[str, float]):
+    """``stage(name, work, *args, **kwargs)``: run ``work`` and record its seconds."""
+
+    def stage(name: str, work, *args, **kwargs):
+        start = time.perf_counter()
+        result = work(*args, **kwargs)
+        times[name] = time.perf_counter() - start
+        return result
+
+    return stage
+
+
 def main(draw_counts: list[int]) -> None:
     print(f"python -m simulate --help: {_help_seconds():.3f} s (best of 5)")
+    start = time.perf_counter()
+    from simulate.analysis import sensitivity_section
     from simulate.catalog import CONFIG_DIR
+    from simulate.chain import evaluate
     from simulate.config import load_scenario
     from simulate.draws import draws_to_netcdf
-    from simulate.engine import run
+    from simulate.engine import default_threads, run, sample_inputs
     from simulate.figures import report_figures
     from simulate.html import render_html
-    from simulate.report import build_summary
+    from simulate.report import build_summary, write_report
 
+    print(f"import: {time.perf_counter() - start:.2f} s")
     for draws in draw_counts:
         scenario = load_scenario(CONFIG_DIR / "llama-3.1-405b.toml", draws=draws)
-        times = {}
-        start = time.perf_counter()
-        ds = run(scenario)
-        times["sampling+chain"] = time.perf_counter() - start
-        start = time.perf_counter()
-        summary = build_summary(ds, scenario)
-        times["statistics"] = time.perf_counter() - start
-        start = time.perf_counter()
-        images = report_figures(ds)
-        times["plots"] = time.perf_counter() - start
-        start = time.perf_counter()
-        page = render_html(summary, images)
-        times["html"] = time.perf_counter() - start
-        start = time.perf_counter()
-        netcdf = draws_to_netcdf(ds)
-        times["draws.nc"] = time.perf_counter() - start
-        cells = ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
-        print(
-            f"{draws:>10,} draws: {cells}; html {len(page) / 1e6:.2f} MB, "
-            f"draws.nc {len(netcdf) / 1e6:.1f} MB"
+        times: dict[str, float] = {}
+        stage = _timer(times)
+        inputs = stage(
+            "sampling",
+            sample_inputs,
+            scenario,
+            draws=draws,
+            seed=scenario.seed,
+            method=scenario.method,
+            threads=default_threads(),
         )
+        stage("chain", evaluate, inputs)
+        ds = run(scenario)  # the Dataset the rest works on (same draws)
+        stage("statistics", build_summary, ds, scenario)
+        section = stage("sensitivity", sensitivity_section, ds, scenario)
+        summary = build_summary(ds, scenario, sensitivity=section)
+        images = stage("plots", report_figures, ds, sensitivity=section)
+        page = stage("html", render_html, summary, images)
+        with tempfile.TemporaryDirectory() as folder:
+            extra = {**images, "report.html": page}
+            stage("writing", write_report, summary, Path(folder) / "r", extra_files=extra)
+        netcdf = stage("draws.nc", draws_to_netcdf, ds)
+        cells = ", ".join(f"{k} {v:.2f} s" for k, v in times.items())
+        print(f"{draws:>10,} draws: {cells}; draws.nc {len(netcdf) / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
