@@ -19,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 from .config import ConfigError, Scenario, load_scenario
+from .units import format_percent, format_quantity
 
 __all__ = [
     "COMPARED_OUTPUTS",
@@ -103,10 +104,15 @@ def compare_summary(
     }
 
 
+def describe_difference(difference: Mapping[str, float], units: str) -> str:
+    """One paired difference in words: its P50, 90% interval and P(scenario > baseline)."""
+    p50, p5, p95 = (format_quantity(difference[k], units) for k in ("p50", "p5", "p95"))
+    higher = format_percent(difference["probability_higher"], decimals=1)
+    return f"P50 {p50} (90% interval {p5} to {p95}); higher in {higher} of paired draws"
+
+
 def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
     """Side-by-side table of the key outputs' percentiles and risks, then paired differences."""
-    from .units import format_quantity
-
     scenarios = summary["scenarios"]
     names = list(scenarios)
     common = summary["common"]
@@ -129,7 +135,7 @@ def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str]
     risk_keys = sorted({key for s in scenarios.values() for key in s["risk"]})
     for key in risk_keys:
         cells = [
-            f"{100 * s['risk'][key]['probability']:.2f}%" if key in s["risk"] else "n/a"
+            format_percent(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"
             for s in scenarios.values()
         ]
         lines.append(f"| P({key.replace('_over_', ' > ')}) | " + " | ".join(cells) + " |")
@@ -138,11 +144,7 @@ def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str]
         for name, entry in summary["differences"].items():
             for output, d in entry.items():
                 units = scenarios[name]["variables"][output]["units"]
-                lines.append(
-                    f"- {name}, {output}: P50 {format_quantity(d['p50'], units)} (90% interval "
-                    f"{format_quantity(d['p5'], units)} to {format_quantity(d['p95'], units)}); "
-                    f"higher in {100 * d['probability_higher']:.1f}% of paired draws"
-                )
+                lines.append(f"- {name}, {output}: {describe_difference(d, units)}")
     if images:
         lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images]
     lines += ["", "## Scenarios", ""]

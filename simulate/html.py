@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from .compare import describe_difference
 from .units import format_percent, format_quantity
 
 __all__ = ["SECTION_IDS", "render_compare_html", "render_html"]
@@ -280,10 +281,7 @@ def render_compare_html(
             units = scenarios[name]["variables"][output]["units"]
             differences.append(
                 f"<li><code>{_e(name)}</code> − <code>{_e(summary['baseline'])}</code>, "
-                f"{_e(output)}: P50 {_e(format_quantity(d['p50'], units))} (90% interval "
-                f"{_e(format_quantity(d['p5'], units))} to {_e(format_quantity(d['p95'], units))});"
-                f" higher in {format_percent(d['probability_higher'], decimals=1)}"
-                " of paired draws</li>"
+                f"{_e(output)}: {_e(describe_difference(d, units))}</li>"
             )
     diff_html = f"<h3>Paired differences</h3><ul>{''.join(differences)}</ul>" if differences else ""
     lede = (

@@ -88,6 +88,8 @@ def summary_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
 
 def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path | None) -> str:
     """Scenarios side by side: P5/P50/P95 of each key output, the risks, paired differences."""
+    from .compare import describe_difference  # compare pulls in xarray: imported only here
+
     scenarios = summary["scenarios"]
     names = list(scenarios)
     first = scenarios[names[0]]
@@ -122,10 +124,7 @@ def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
         for output, d in entry.items():
             units = scenarios[name]["variables"][output]["units"]
             lines.append(
-                f"{name} - {summary['baseline']}, {output}: P50 "
-                f"{format_quantity(d['p50'], units)} (90% {format_quantity(d['p5'], units)} to "
-                f"{format_quantity(d['p95'], units)}), higher in "
-                f"{100 * d['probability_higher']:.1f}% of paired draws"
+                f"{name} - {summary['baseline']}, {output}: {describe_difference(d, units)}"
             )
     if kept is not None:
         lines.append(f"earlier report kept at {kept}")
