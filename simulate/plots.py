@@ -92,6 +92,17 @@ def _density_line(axes: Any, shown: np.ndarray) -> None:
     axes.plot(grid, gaussian_kde(sample)(grid), color=_PALETTE[0], linewidth=1.5, gid="kde")
 
 
+def _threshold_line(axes: Any, threshold: float, label: str, scale: Any) -> None:
+    """The deadline or budget: a solid vertical line, labelled with its value."""
+    axes.axvline(
+        threshold / scale.factor,
+        color=_THRESHOLD_COLOR,
+        linewidth=2,
+        label=f"{label} {format_number(threshold / scale.factor)}",
+        gid=label,
+    )
+
+
 def plot_distribution(
     values: Any,
     *,
@@ -144,13 +155,7 @@ def plot_distribution(
             gid=key,
         )
     if threshold is not None:
-        axes.axvline(
-            threshold / scale.factor,
-            color=_THRESHOLD_COLOR,
-            linewidth=2,
-            label=f"{threshold_label} {format_number(threshold / scale.factor)}",
-            gid=threshold_label,
-        )
+        _threshold_line(axes, threshold, threshold_label, scale)
     axes.set_xlabel(_axis_label(name, scale))
     if spread:
         axes.set_ylabel(f"density [1/{scale.label}]" if scale.label else "density")
@@ -196,13 +201,7 @@ def plot_exceedance(
         )
     if threshold is not None and data.size:
         share_over = float(np.count_nonzero(data > threshold)) / data.size
-        axes.axvline(
-            threshold / scale.factor,
-            color=_THRESHOLD_COLOR,
-            linewidth=2,
-            label=f"{threshold_label} {format_number(threshold / scale.factor)}",
-            gid=threshold_label,
-        )
+        _threshold_line(axes, threshold, threshold_label, scale)
         axes.axhline(
             share_over,
             color=_PALETTE[3],
