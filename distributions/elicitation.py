@@ -181,7 +181,7 @@ def _least_squares(
 
     def residuals(theta: np.ndarray) -> np.ndarray:
         try:
-            quantiles = build(theta).ppf(probabilities)
+            quantiles = build(theta).to_scipy().ppf(probabilities)  # exact, no table per trial
         except (DistributionError, OverflowError):
             return np.full(len(pairs), 1e6)
         return (quantiles - values) / span

@@ -17,6 +17,8 @@ from typing import Any, ClassVar, Self, cast
 import numpy as np
 from scipy import stats
 
+from .fast_quantile import beta_ppf
+
 __all__ = [
     "Beta",
     "Distribution",
@@ -258,11 +260,20 @@ class PERT(Triangular):
         super().validate()
         _positive(self.name, lamb=self.lamb)
 
-    def to_scipy(self) -> Any:
+    def shapes(self) -> tuple[float, float]:
+        """The Beta shapes (α, β) = (1 + λ(m−a)/(b−a), 1 + λ(b−m)/(b−a))."""
         width = self.high - self.low
-        alpha = 1 + self.lamb * (self.mode - self.low) / width
-        beta = 1 + self.lamb * (self.high - self.mode) / width
-        return stats.beta(alpha, beta, loc=self.low, scale=width)
+        return (
+            1 + self.lamb * (self.mode - self.low) / width,
+            1 + self.lamb * (self.high - self.mode) / width,
+        )
+
+    def to_scipy(self) -> Any:
+        return stats.beta(*self.shapes(), loc=self.low, scale=self.high - self.low)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse transform through :func:`~distributions.fast_quantile.beta_ppf` (HINV table)."""
+        return beta_ppf(*self.shapes(), u) * (self.high - self.low) + self.low
 
 
 @dataclass(frozen=True)
@@ -356,6 +367,10 @@ class Beta(Distribution):
 
     def to_scipy(self) -> Any:
         return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse transform through :func:`~distributions.fast_quantile.beta_ppf` (HINV table)."""
+        return beta_ppf(self.a, self.b, u) * (self.high - self.low) + self.low
 
 
 @dataclass(frozen=True)
