@@ -136,26 +136,11 @@ def _same(a: tuple, b: tuple) -> bool:
     return same and all(abs(ra[o][i] - rb[o][i]) < 1e-12 for o in ra for i in ra[o])
 
 
-#: The default scenario with goodput triangular instead of PERT: the same chain without
-#: the one quantile function that costs ~1.3 µs a draw (boost's ibeta_inv).
-VARIANT = simulate.load_scenario(
-    CONFIG, ["goodput={dist='triangular', low=0.80, mode=0.90, high=0.97}"]
-)
-
-
-def benchmark(
-    sizes: list[int],
-    repeats: int,
-    monaco_max: int,
-    *,
-    scenario=SCENARIO,
-    others: tuple[str, ...] = ("squigglepy", "OpenTURNS", "monaco"),
-    with_cli: bool = True,
-) -> dict:
+def benchmark(sizes: list[int], repeats: int, monaco_max: int) -> dict:
     cases = {
-        "floor (numpy, 1 thread)": lambda n: tools.floor(scenario, n, SEED),
-        "llm-cost-mc API": lambda n: tools.api(scenario, n, SEED),
-        "llm-cost-mc API, 1 thread": lambda n: tools.api(scenario, n, SEED, threads=1),
+        "floor (numpy, 1 thread)": lambda n: tools.floor(SCENARIO, n, SEED),
+        "llm-cost-mc API": lambda n: tools.api(SCENARIO, n, SEED),
+        "llm-cost-mc API, 1 thread": lambda n: tools.api(SCENARIO, n, SEED, threads=1),
     }
     notes = []
     for label, module, function in (
@@ -163,14 +148,12 @@ def benchmark(
         ("OpenTURNS", "openturns", tools.openturns_job),
         ("monaco", "monaco", tools.monaco_job),
     ):
-        if label not in others:
-            continue
         if available(module):
-            cases[label] = lambda n, f=function: f(scenario, n, SEED)
+            cases[label] = lambda n, f=function: f(SCENARIO, n, SEED)
         else:
             notes.append(f"{label}: not installed, skipped (pip install 'llm-cost-mc[bench]')")
-    tools.floor(scenario, 1000, SEED)  # warm imports and caches
-    tools.api(scenario, 1000, SEED)
+    tools.floor(SCENARIO, 1000, SEED)  # warm imports and caches
+    tools.api(SCENARIO, 1000, SEED)
     rows: dict = {}
     out = tempfile.mkdtemp(prefix="bench-report-")
     for n in sizes:
@@ -190,13 +173,12 @@ def benchmark(
                 elif label.startswith("llm-cost-mc"):
                     agree[label] = _same(reference, result)
                 del result
-            if with_cli:
-                seconds, peak = cli(n, out)
-                base_seconds, base_peak = cli_imports()
-                times.setdefault("llm-cost-mc CLI", []).append(seconds)
-                peaks.setdefault("llm-cost-mc CLI", []).append(peak - base_peak)
-                times.setdefault("CLI start-up (imports)", []).append(base_seconds)
-                times.setdefault("CLI less start-up", []).append(seconds - base_seconds)
+            seconds, peak = cli(n, out)
+            base_seconds, base_peak = cli_imports()
+            times.setdefault("llm-cost-mc CLI", []).append(seconds)
+            peaks.setdefault("llm-cost-mc CLI", []).append(peak - base_peak)
+            times.setdefault("CLI start-up (imports)", []).append(base_seconds)
+            times.setdefault("CLI less start-up", []).append(seconds - base_seconds)
         floor_time = statistics.median(times["floor (numpy, 1 thread)"])
         floor_peak = statistics.median(peaks["floor (numpy, 1 thread)"])
         rows[str(n)] = {}
@@ -354,15 +336,6 @@ def main() -> None:
         sizes = [int(float(s)) for s in args.sizes.split(",")]
         result = {"machine": machine(), "startup": startup()}
         result |= benchmark(sizes, args.repeats, int(args.monaco_max))
-        variant_sizes = [n for n in sizes if n >= 1_000_000] or sizes[-1:]
-        result["variant"] = benchmark(
-            variant_sizes,
-            args.repeats,
-            0,
-            scenario=VARIANT,
-            others=("OpenTURNS",),
-            with_cli=False,
-        )
         (HERE / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     (HERE / "RESULTS.md").write_text(render())
     print(f"wrote {HERE / 'RESULTS.md'}")

@@ -96,18 +96,6 @@ def render_results(folder: Path) -> str:
         lines.append("")
         lines += _table(data["rows"])
         lines += ["", "### Targets", ""] + _targets(data["rows"]) + [""]
-        if "variant" in data:
-            lines += [
-                "### The same chain without the PERT input",
-                "",
-                "goodput triangular(0.80, 0.90, 0.97) instead of PERT(0.80, 0.90, 0.97): "
-                "where the time goes when no input needs boost's beta quantile function.",
-                "",
-                *_table(data["variant"]["rows"]),
-                "",
-                *_targets(data["variant"]["rows"]),
-                "",
-            ]
         s = data["startup"]
         lines += [
             "## Start-up",

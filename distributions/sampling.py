@@ -145,11 +145,13 @@ def sample(
     start: int = 0,
     correlations: Correlations | Any | None = None,
     threads: int = 1,
+    uniforms_out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Draw every uncertain spec by inverse transform; fixed specs are left out.
 
     ``correlations`` (Spearman, between uncertain inputs only) as in :func:`uniforms`;
-    ``threads`` > 1 splits each ppf over that many threads (same values, bit for bit).
+    ``threads`` > 1 splits each ppf over that many threads (same values, bit for bit);
+    ``uniforms_out``, a dict, receives the uniforms the values came from.
     """
     uncertain = [name for name, spec in specs.items() if not spec.is_fixed]
     if correlations is not None:
@@ -160,6 +162,8 @@ def sample(
     u = uniforms(
         uncertain, n_draws, method=method, seed=seed, start=start, correlations=correlations
     )
+    if uniforms_out is not None:
+        uniforms_out.update(u)
     if threads <= 1 or n_draws < 2 * _MIN_SPLIT:
         return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
     out = {name: np.empty(n_draws) for name in uncertain}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import weakref
 from collections.abc import Callable
 from importlib import metadata
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "package_version",
     "provenance",
     "run",
+    "run_uniforms",
     "sample_inputs",
 ]
 
@@ -45,9 +47,17 @@ def default_threads() -> int:
 
 
 def sample_inputs(
-    scenario: Scenario, *, draws: int, seed: int, method: str, start: int = 0, threads: int = 1
+    scenario: Scenario,
+    *,
+    draws: int,
+    seed: int,
+    method: str,
+    start: int = 0,
+    threads: int = 1,
+    uniforms_out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
-    """Every given input: an array of draws if uncertain, a float if fixed."""
+    """Every given input: an array of draws if uncertain, a float if fixed (``uniforms_out``
+    as in :func:`distributions.sample`)."""
     specs = {name: spec.dist for name, spec in scenario.inputs.items()}
     drawn = sample(
         specs,
@@ -57,6 +67,7 @@ def sample_inputs(
         start=start,
         correlations=scenario.correlations,
         threads=threads,
+        uniforms_out=uniforms_out,
     )
     return {name: drawn.get(name, spec.expected()) for name, spec in specs.items()}
 
@@ -129,7 +140,10 @@ def run(
     threads = default_threads() if threads is None else threads
     if on_stage is not None:
         on_stage("sampling")
-    sampled = sample_inputs(scenario, draws=draws, seed=seed, method=method, threads=threads)
+    u: dict[str, np.ndarray] = {}
+    sampled = sample_inputs(
+        scenario, draws=draws, seed=seed, method=method, threads=threads, uniforms_out=u
+    )
     if on_stage is not None:
         on_stage("chain")
     values = evaluate(sampled)
@@ -138,4 +152,18 @@ def run(
         attrs = node_attrs(scenario, name, constant=np.ndim(value) == 0)
         array = np.broadcast_to(np.asarray(value, dtype=float), (draws,))
         data_vars[name] = xr.Variable(("draw",), array, attrs)
-    return xr.Dataset(data_vars, attrs=provenance(scenario, draws=draws, seed=seed, method=method))
+    ds = xr.Dataset(data_vars, attrs=provenance(scenario, draws=draws, seed=seed, method=method))
+    _UNIFORMS[id(ds)] = u
+    weakref.finalize(ds, _UNIFORMS.pop, id(ds), None)
+    return ds
+
+
+#: Each live run's uniforms by ``id`` of its Dataset, kept beside it rather than in it (so
+#: reports and draws.nc never see them) and dropped with it: an input's rank is its
+#: uniform's (simulate.ranking), so rank statistics need no sort of the inputs.
+_UNIFORMS: dict[int, dict[str, np.ndarray]] = {}
+
+
+def run_uniforms(ds: xr.Dataset) -> dict[str, np.ndarray] | None:
+    """The uniforms behind each uncertain input of ``ds``, if this process ran it and it lives."""
+    return _UNIFORMS.get(id(ds))

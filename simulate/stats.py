@@ -9,11 +9,13 @@ estimators and their sources live in :mod:`simulate.uncertainty`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from .engine import default_threads
 from .uncertainty import mean_interval, percentile_key, proportion_interval, quantile_intervals
 
 __all__ = [
@@ -26,35 +28,50 @@ __all__ = [
 
 
 def summarize(ds: xr.Dataset, percentiles: Sequence[float]) -> dict[str, dict[str, Any]]:
-    """Per variable: units, mean (and its standard error), std (ddof=1), percentiles (and CIs)."""
+    """Per variable: units, mean (and its standard error), std (ddof=1), percentiles (and CIs).
+
+    Variables are summarized side by side on every CPU (numpy's sort releases the GIL);
+    each one's numbers do not depend on the others', so they are the same on any count.
+    """
     keys = [percentile_key(q) for q in percentiles]
-    out = {}
-    for name, variable in ds.data_vars.items():
+    probabilities = np.asarray(percentiles) / 100
+
+    def one(variable: xr.DataArray) -> dict[str, Any]:
         values = variable.values
         if variable.attrs.get("constant"):
             value = float(values[0])
-            entry = {
+            return {
                 "mean": value,
                 "mean_standard_error": 0.0,
                 "std": 0.0,
                 "percentiles": dict.fromkeys(keys, value),
                 "percentiles_ci95": {k: [value, value] for k in keys},
             }
-        else:
-            mean = mean_interval(values)
-            estimate, low, high = quantile_intervals(values, np.asarray(percentiles) / 100)
-            entry = {
-                "mean": mean["value"],
-                "mean_standard_error": mean["standard_error"],
-                "std": float(values.std(ddof=1)) if values.size > 1 else 0.0,
-                "percentiles": {k: float(v) for k, v in zip(keys, estimate, strict=True)},
-                "percentiles_ci95": {
-                    k: [_finite_or_none(lo), _finite_or_none(hi)]
-                    for k, lo, hi in zip(keys, low, high, strict=True)
-                },
-            }
-        out[str(name)] = {"units": variable.attrs.get("units", ""), **entry}
-    return out
+        mean = mean_interval(values)
+        estimate, low, high = quantile_intervals(values, probabilities)
+        return {
+            "mean": mean["value"],
+            "mean_standard_error": mean["standard_error"],
+            "std": mean["std"] if values.size > 1 else 0.0,
+            "percentiles": {k: float(v) for k, v in zip(keys, estimate, strict=True)},
+            "percentiles_ci95": {
+                k: [_finite_or_none(lo), _finite_or_none(hi)]
+                for k, lo, hi in zip(keys, low, high, strict=True)
+            },
+        }
+
+    variables = list(ds.data_vars.items())
+    parallel = ds.sizes.get("draw", 0) >= _PARALLEL_DRAWS and len(variables) > 1
+    with ThreadPoolExecutor(default_threads() if parallel else 1) as pool:
+        entries = list(pool.map(one, [variable for _, variable in variables]))
+    return {
+        str(name): {"units": variable.attrs.get("units", ""), **entry}
+        for (name, variable), entry in zip(variables, entries, strict=True)
+    }
+
+
+#: Below this many draws a variable's summary takes less than a thread costs to start.
+_PARALLEL_DRAWS = 20_000
 
 
 def _finite_or_none(x: float) -> float | None:

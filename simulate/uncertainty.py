@@ -25,6 +25,7 @@ The schemas are documented in ``docs/sensitivity.md``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ def _num(x: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+@functools.lru_cache(maxsize=16)
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}")
@@ -141,16 +143,28 @@ def order_statistic_indices(
     Returns (below, above, weight) of numpy's "linear" estimate (Hyndman & Fan 1996,
     type 7) and (low, high) of the distribution-free interval [X_(r), X_(s)]:
     r − 1 = F⁻¹(α/2) − 1 and s − 1 = F⁻¹(1 − α/2), F the Binomial(n, p) cdf; an index
-    outside [0, n − 1] means that bound lies beyond the sample.
+    outside [0, n − 1] means that bound lies beyond the sample. Read-only arrays, cached:
+    a run asks the same question for every node.
     """
     p = np.asarray(p, dtype=float)
+    return _order_statistic_indices(int(n), tuple(p.ravel().tolist()), p.shape, float(confidence))
+
+
+@functools.lru_cache(maxsize=64)
+def _order_statistic_indices(
+    n: int, p_values: tuple[float, ...], shape: tuple[int, ...], confidence: float
+) -> tuple[np.ndarray, ...]:
+    p = np.array(p_values, dtype=float).reshape(shape)
     position = (n - 1) * p
     below = np.floor(position).astype(np.intp)
     above = np.minimum(below + 1, n - 1)
     alpha = 1 - confidence
     low_index = stats.binom.ppf(alpha / 2, n, p).astype(np.intp) - 1
     high_index = stats.binom.ppf(1 - alpha / 2, n, p).astype(np.intp)
-    return below, above, position - below, low_index, high_index
+    result = (below, above, position - below, low_index, high_index)
+    for array in result:
+        array.setflags(write=False)
+    return result
 
 
 def interval_bounds(
@@ -187,13 +201,16 @@ def proportion_interval(count: int, n: int, *, confidence: float = 0.95) -> dict
 
 
 def mean_interval(values: np.ndarray, *, confidence: float = 0.95) -> dict[str, float | None]:
-    """Sample mean, its standard error s/√n, and the normal interval."""
+    """Sample mean, standard deviation (ddof=1), the mean's standard error s/√n, and the
+    normal interval."""
     values = np.asarray(values, dtype=float)
     mean = float(values.mean())
-    se = float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.inf
+    std = float(values.std(ddof=1)) if values.size > 1 else math.nan
+    se = std / math.sqrt(values.size) if values.size > 1 else math.inf
     half = _z(confidence) * se
     return {
         "value": _num(mean),
+        "std": _num(std),
         "standard_error": _num(se),
         "low": _num(mean - half),
         "high": _num(mean + half),

@@ -111,6 +111,7 @@ def test_exceedance_interval_is_wilson():
 def test_mean_interval():
     x = np.random.default_rng(3).normal(10.0, 2.0, size=10_000)
     cell = mean_interval(x)
+    assert cell["std"] == x.std(ddof=1)
     assert cell["standard_error"] == pytest.approx(x.std(ddof=1) / 100)
     assert cell["high"] - cell["value"] == pytest.approx(1.959964 * cell["standard_error"])
     # true mean 10, SE 0.02: within 4 SE
