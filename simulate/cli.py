@@ -329,7 +329,12 @@ def _run(args: argparse.Namespace) -> int:
                 scenario, precision=args.precision, max_draws=args.max_draws
             )
         else:
-            ds = run(scenario, on_stage=progress.stage, threads=getattr(args, "workers", None))
+            ds = run(
+                scenario,
+                on_stage=progress.stage,
+                threads=getattr(args, "workers", None),
+                keep_uniforms=False,
+            )
         progress.stage("statistics")
         section = sensitivity_section(
             ds,

@@ -119,6 +119,17 @@ def provenance(scenario: Scenario, *, draws: int, seed: int, method: str) -> dic
     return attrs
 
 
+#: Each live run's uniforms by ``id`` of its Dataset, kept beside it rather than in it (so
+#: reports and draws.nc never see them) and dropped with it: an input's rank is its
+#: uniform's (simulate.ranking), so rank statistics need no sort of the inputs.
+_UNIFORMS: dict[int, dict[str, np.ndarray]] = {}
+
+
+def run_uniforms(ds: xr.Dataset) -> dict[str, np.ndarray] | None:
+    """The uniforms behind each uncertain input of ``ds``, if this process ran it and it lives."""
+    return _UNIFORMS.get(id(ds))
+
+
 def run(
     scenario: Scenario,
     *,
@@ -127,12 +138,15 @@ def run(
     method: str | None = None,
     threads: int | None = None,
     on_stage: Callable[[str], None] | None = None,
+    keep_uniforms: bool = True,
 ) -> xr.Dataset:
     """Sample the scenario's inputs and evaluate the chain; one variable per node.
 
     ``threads`` (default: every CPU this process may use) share each input's ppf;
     the draws are the same whatever their number. ``on_stage`` (e.g. a progress
-    bar's) is called with ``"sampling"``, then ``"chain"``.
+    bar's) is called with ``"sampling"``, then ``"chain"``. ``keep_uniforms``: keep the
+    inputs' uniforms for :func:`run_uniforms` while the Dataset lives (8 bytes a draw an
+    input; the CLI, which does not use them, passes False).
     """
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
@@ -153,17 +167,7 @@ def run(
         array = np.broadcast_to(np.asarray(value, dtype=float), (draws,))
         data_vars[name] = xr.Variable(("draw",), array, attrs)
     ds = xr.Dataset(data_vars, attrs=provenance(scenario, draws=draws, seed=seed, method=method))
-    _UNIFORMS[id(ds)] = u
-    weakref.finalize(ds, _UNIFORMS.pop, id(ds), None)
+    if keep_uniforms:
+        _UNIFORMS[id(ds)] = u
+        weakref.finalize(ds, _UNIFORMS.pop, id(ds), None)
     return ds
-
-
-#: Each live run's uniforms by ``id`` of its Dataset, kept beside it rather than in it (so
-#: reports and draws.nc never see them) and dropped with it: an input's rank is its
-#: uniform's (simulate.ranking), so rank statistics need no sort of the inputs.
-_UNIFORMS: dict[int, dict[str, np.ndarray]] = {}
-
-
-def run_uniforms(ds: xr.Dataset) -> dict[str, np.ndarray] | None:
-    """The uniforms behind each uncertain input of ``ds``, if this process ran it and it lives."""
-    return _UNIFORMS.get(id(ds))

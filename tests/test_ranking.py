@@ -38,6 +38,7 @@ def test_uniforms_go_with_the_run():
     del ds
     gc.collect()
     assert key not in simulate.engine._UNIFORMS
+    assert run_uniforms(simulate.run(SCENARIO, draws=1_000, keep_uniforms=False)) is None
 
 
 def _correlated(tmp_path):
