@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -42,6 +43,7 @@ from scipy.stats import qmc
 
 from distributions import Distribution
 
+from .engine import default_threads
 from .uncertainty import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
 
 __all__ = [
@@ -59,8 +61,9 @@ __all__ = [
 def _ranks(values: Any) -> np.ndarray:
     """Ranks 1..n by one argsort; average ranks (``scipy.stats.rankdata``) if there are ties."""
     x = np.asarray(values, dtype=float).ravel()
-    order = np.argsort(x, kind="stable")
-    if np.any(x[order[1:]] == x[order[:-1]]):
+    order = np.argsort(x)  # numpy's SIMD sort: 6x the stable one; without ties, same ranks
+    ordered = x[order]
+    if np.any(ordered[1:] == ordered[:-1]):
         return stats.rankdata(x)
     ranks = np.empty(x.size)
     ranks[order] = np.arange(1, x.size + 1)
@@ -167,7 +170,8 @@ def rank_correlations(
     """
     inputs = uncertain_names(specs)
     columns = _columns(draws, inputs, "input") + _columns(draws, outputs, "output")
-    ranks = np.column_stack([_ranks(column) for column in columns])
+    with ThreadPoolExecutor(default_threads()) as pool:  # argsort releases the GIL
+        ranks = np.column_stack(list(pool.map(_ranks, columns)))
     full, left_out = _grouped_covariances(ranks, groups)
     k = len(inputs)
     point = _rank_statistics(_correlation(full), k)
