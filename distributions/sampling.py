@@ -166,6 +166,8 @@ def sample(
         uniforms_out.update(u)
     if threads <= 1 or n_draws < 2 * _MIN_SPLIT:
         return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
+    for name in uncertain:  # first calls here, on one thread: a PERT builds its quantile
+        specs[name].ppf(u[name][:1])  # table with warnings as errors, process-wide
     out = {name: np.empty(n_draws) for name in uncertain}
     edges = np.linspace(0, n_draws, min(threads, n_draws // _MIN_SPLIT) + 1).astype(int)
     pieces = [
