@@ -77,7 +77,7 @@ class Mixture(Distribution):
         out = np.zeros(x.shape)
         for weight, component in zip(self._weights, self.components, strict=True):
             if not component.is_discrete:
-                out = out + weight * np.asarray(component.to_scipy().pdf(x), float)
+                out = out + weight * np.asarray(component.frozen().pdf(x), float)
         return out
 
     @property

@@ -81,7 +81,7 @@ class Truncated(Distribution):
         u = np.asarray(u, float)
         below, upto, from_low, above = self._ends
         if self._upper_tail:
-            x = np.asarray(self.base.to_scipy().isf(above + (1 - u) * (from_low - above)), float)
+            x = np.asarray(self.base.frozen().isf(above + (1 - u) * (from_low - above)), float)
         else:
             x = np.asarray(self.base.ppf(below + u * (upto - below)), float)
         # Round-off only: the probability lies in the kept range, so x is within a few
@@ -112,7 +112,7 @@ class Truncated(Distribution):
         if self.base.is_discrete:
             return np.zeros(x.shape)
         inside = (x >= self.low) & (x <= self.high)
-        return np.where(inside, self.base.to_scipy().pdf(x) / self._kept_mass, 0.0)
+        return np.where(inside, self.base.frozen().pdf(x) / self._kept_mass, 0.0)
 
     @property
     def is_discrete(self) -> bool:
