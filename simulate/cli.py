@@ -300,9 +300,12 @@ def _load(args: argparse.Namespace) -> Any:
 
 
 def _out_dir(args: argparse.Namespace, default: Path) -> Path:
-    out_dir = Path(args.out) if args.out else default
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _Refusal(f"--out {out_dir}: exists and is not a folder")
+    """``--out`` (or ``default``), checked before any work: a report may be written there."""
+    from .folders import check_destination
+
+    out_dir = Path(args.out) if args.out is not None else default
+    label = f"--out {args.out}" if args.out is not None else f"report folder {out_dir}"
+    check_destination(out_dir, label=label)
     return out_dir
 
 
@@ -482,14 +485,14 @@ def _compare(args: argparse.Namespace) -> int:
 
 def _backtest(args: argparse.Namespace) -> int:
     from .backtest import DEFAULT_PRIORS, DEFAULT_RUNS, backtest, load_priors  # noqa: PLC0415
+    from .config import safe_name
     from .report import write_backtest_report
     from .units import format_number
 
     runs = Path(args.runs) if args.runs else DEFAULT_RUNS
-    result = backtest(runs, load_priors(Path(args.priors) if args.priors else DEFAULT_PRIORS))
-    out_dir = Path(args.out) if args.out else Path("reports") / f"backtest-{runs.stem}"
-    if out_dir.exists() and not out_dir.is_dir():
-        raise _Refusal(f"--out {out_dir}: exists and is not a folder")
+    priors = load_priors(Path(args.priors) if args.priors else DEFAULT_PRIORS)
+    out_dir = _out_dir(args, Path("reports") / safe_name(f"backtest-{runs.stem}"))
+    result = backtest(runs, priors)
     out_dir, kept = write_backtest_report(result, out_dir, force=args.force)
     if args.quiet:
         return 0
@@ -551,10 +554,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .chunked import ChunkError
     from .config import ConfigError
+    from .folders import ReportFolderError
 
     try:
         return _HANDLERS[args.command](args)
-    except (ConfigError, DistributionError, ChunkError, _Refusal) as error:
+    except (ConfigError, DistributionError, ChunkError, ReportFolderError, _Refusal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:

@@ -11,14 +11,13 @@ inputs, so they share draws only between scenarios with the same uncertain input
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from .config import ConfigError, Scenario, load_scenario
+from .config import ConfigError, Scenario, load_scenario, safe_name
 from .units import format_percent, format_quantity
 
 __all__ = [
@@ -60,8 +59,9 @@ def load_compared(
 
 
 def compare_folder_name(names: Sequence[str]) -> str:
-    """``compare-<a>-vs-<b>``, with characters unsafe in a folder name replaced by ``_``."""
-    return "compare-" + "-vs-".join(re.sub(r"[^A-Za-z0-9._-]", "_", n) for n in names)
+    """``compare-<a>-vs-<b>``, made a safe folder name by :func:`simulate.config.safe_name`
+    (unsafe characters become ``_``; over the length limit, cut and ended with a hash)."""
+    return safe_name("compare-" + "-vs-".join(names))
 
 
 def _paired(base: np.ndarray, other: np.ndarray) -> dict[str, float]:

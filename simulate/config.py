@@ -11,6 +11,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
@@ -40,7 +41,9 @@ __all__ = [
     "Reference",
     "Scenario",
     "apply_override",
+    "check_name",
     "load_scenario",
+    "safe_name",
 ]
 
 DEFAULT_PERCENTILES = (5.0, 50.0, 95.0)
@@ -59,6 +62,14 @@ REFERENCE_KEYS = ("node", "value", "source")
 CLUSTER_KEYS = ("accelerator", "precision")
 RISK_KEYS = ("deadline_days", "budget_usd")
 CORRELATION_KEYS = ("pairs", "names", "matrix")
+#: The longest scenario name (it names the report folder).
+NAME_MAX_CHARS = 100
+#: A scenario name: letters, digits, ``.``, ``-``, ``_``, not starting with ``.``.
+_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+_NAME_RULE = (
+    f"must be a folder name: 1 to {NAME_MAX_CHARS} letters, digits, '.', '-' or '_', "
+    "not starting with '.'"
+)
 TABLES = {
     "scenario": SCENARIO_KEYS,
     "cluster": CLUSTER_KEYS,
@@ -226,7 +237,7 @@ def scenario_from_dict(
     correlations, repairs = _correlations(raw.get("correlations"), inputs, file)
 
     return Scenario(
-        name=_text(head, "name", file, Path(file).stem),
+        name=_name(head, file),
         path=file,
         draws=_whole(head, "draws", file, 100_000, minimum=1),
         seed=_whole(head, "seed", file, 0, minimum=0),
@@ -250,11 +261,47 @@ def scenario_from_dict(
 # --- [scenario] fields -------------------------------------------------------------------
 
 
+def check_name(name: Any, *, field: str, file: str) -> str:
+    """``name`` if it is a safe report folder name (the one rule for names), else ConfigError.
+
+    A name is a name, not a path: no ``/``, no ``..``, no leading dot, no NUL, bounded length.
+    """
+    if (
+        not isinstance(name, str)
+        or len(name) > NAME_MAX_CHARS
+        or _NAME_PATTERN.fullmatch(name) is None
+    ):
+        shown = repr(name)
+        if len(shown) > 2 * NAME_MAX_CHARS:
+            shown = f"{shown[:NAME_MAX_CHARS]}... ({len(name)} characters)"
+        raise ConfigError(f"{file}: {field}: {_NAME_RULE}; got {shown}")
+    return name
+
+
+def safe_name(text: str, *, fallback: str = "scenario") -> str:
+    """A name that passes :func:`check_name` made from ``text``: characters outside the rule
+    become ``_``, a leading dot becomes ``_``, and a name over the limit is cut and ends with
+    a hash of the whole text (so distinct long texts stay distinct)."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", text)
+    name = "_" + name[1:] if name.startswith(".") else name
+    if len(name) > NAME_MAX_CHARS:
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        name = f"{name[: NAME_MAX_CHARS - 17]}-{digest}"
+    return name or fallback
+
+
 def _text(table: Mapping[str, Any], key: str, file: str, default: str) -> str:
     value = table.get(key, default)
     if not isinstance(value, str):
         raise ConfigError(f"{file}: scenario.{key}: must be a string; got {value!r}")
     return value
+
+
+def _name(head: Mapping[str, Any], file: str) -> str:
+    """scenario.name, checked; without one, the file's stem made safe."""
+    if "name" not in head:
+        return safe_name(Path(file).stem)
+    return check_name(_text(head, "name", file, ""), field="scenario.name", file=file)
 
 
 def _strings(table: Mapping[str, Any], key: str, file: str) -> list[str]:

@@ -3,7 +3,7 @@
 The only module that writes files. A report is rendered into a fresh sibling folder
 and moved into place in one rename, so a folder is never left half-written; an
 earlier report at the destination is kept aside (renamed with a timestamp) unless
-``force`` replaces it.
+``force`` replaces it. What may be replaced at all is :mod:`simulate.folders`' rule.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,15 @@ from distributions import achieved_spearman
 
 from .chain import KEY_OUTPUTS
 from .config import Scenario
+from .folders import (
+    MARKER_NAME,
+    SignalGuard,
+    check_destination,
+    marker_text,
+    move_into_place,
+    remove_leftovers,
+    staging_prefix,
+)
 from .sensitivity import markdown_section
 from .stats import percentile_key, risk, summarize
 from .units import format_number, format_percent
@@ -250,16 +258,6 @@ def render_csv(summary: dict[str, Any]) -> str:
     return buffer.getvalue()
 
 
-def _aside(out_dir: Path) -> Path:
-    """A free name beside ``out_dir`` for keeping an earlier report: ``NAME.<UTC time>``."""
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    aside, counter = out_dir.with_name(f"{out_dir.name}.{stamp}"), 1
-    while aside.exists():
-        counter += 1
-        aside = out_dir.with_name(f"{out_dir.name}.{stamp}-{counter}")
-    return aside
-
-
 def write_report(
     summary: dict[str, Any],
     out_dir: str | Path,
@@ -313,42 +311,39 @@ def write_backtest_report(
 def write_files(
     files: Mapping[str, bytes | str], out_dir: str | Path, *, force: bool = False
 ) -> tuple[Path, Path | None]:
-    """Write ``files`` (plain names -> bytes or UTF-8 text) as one folder, atomically.
+    """Write ``files`` (plain names -> bytes or UTF-8 text) as one report folder, atomically.
 
-    Rendered into a fresh sibling folder and moved into place with one rename; an
-    earlier folder at ``out_dir`` is kept aside (``NAME.<UTC time>``) unless ``force``.
+    Rendered with the marker file (:data:`simulate.folders.MARKER_NAME`) into a staging folder
+    beside ``out_dir`` and moved into place with one rename. An earlier report (or an empty
+    folder) at ``out_dir`` is kept aside (``NAME.<UTC time>``), or replaced with ``force``;
+    any other destination is refused (:func:`simulate.folders.check_destination`). Staging
+    leftovers of dead runs are removed first; SIGTERM/SIGINT remove this run's staging folder.
     Returns (folder, where an earlier one was kept).
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise FileExistsError(f"{out_dir}: exists and is not a folder")
     for name in files:
         if not name or Path(name).name != name or name.startswith("."):
             raise ValueError(f"report file name {name!r}: must be a plain file name")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        umask = os.umask(0o022)  # mkdtemp makes the folder private (0700); a report is not
-        os.umask(umask)
-        staging.chmod(0o777 & ~umask)
-        for name, content in files.items():
-            if isinstance(content, str):
-                (staging / name).write_text(content, encoding="utf-8")
-            else:
-                (staging / name).write_bytes(content)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    if not out_dir.exists():
-        staging.rename(out_dir)
-        return out_dir, None
-    if force:
-        trash = staging.with_name(staging.name + ".old")
-        out_dir.rename(trash)
-        staging.rename(out_dir)
-        shutil.rmtree(trash)
-        return out_dir, None
-    kept = _aside(out_dir)
-    out_dir.rename(kept)
-    staging.rename(out_dir)
-    return out_dir, kept
+    given = Path(out_dir)
+    real = check_destination(given)
+    real.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(real)
+    umask = os.umask(0o022)  # mkdtemp makes the folder private (0700); a report is not
+    os.umask(umask)
+    staging = None
+    with SignalGuard() as guard:
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=staging_prefix(real), dir=real.parent))
+            staging.chmod(0o777 & ~umask)
+            for name, content in {**files, MARKER_NAME: marker_text(SCHEMA_VERSION)}.items():
+                if isinstance(content, str):
+                    (staging / name).write_text(content, encoding="utf-8")
+                else:
+                    (staging / name).write_bytes(content)
+            kept = move_into_place(staging, real, force=force, guard=guard)
+        except BaseException:
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            raise
+    if kept is not None and given.name == real.name:
+        kept = given.with_name(kept.name)  # shown beside the folder as the caller named it
+    return given, kept

@@ -159,7 +159,7 @@ def test_cli_writes_the_backtest_folder(files, tmp_path, capsys):
     assert "GPU-hours coverage of the P5-P95 interval: 1 of 2 = 50%" in printed
     assert "not used: line 4 no hardware: no hardware named" in printed
     assert sorted(p.name for p in out.iterdir()) == [
-        "calibration.png", "report.md", "runs.csv", "summary.json"
+        ".llm-cost-mc-report", "calibration.png", "report.md", "runs.csv", "summary.json"
     ]  # fmt: skip
     assert (out / "calibration.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = json.loads((out / "summary.json").read_text())

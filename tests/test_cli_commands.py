@@ -162,6 +162,7 @@ def test_compare_writes_side_by_side_report(capsys, tmp_path):
     assert code == 0 and err == ""
     names = {p.name for p in out_dir.iterdir()}
     assert names == {
+        ".llm-cost-mc-report",
         "summary.json",
         "report.md",
         "report.html",

@@ -46,7 +46,8 @@ def test_wilson_interval_against_closed_form(summary):
 def test_files_written(summary, tmp_path):
     out, kept = write_report(summary, tmp_path / "r")
     assert kept is None
-    assert sorted(p.name for p in out.iterdir()) == ["percentiles.csv", "report.md", "summary.json"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".llm-cost-mc-report", "percentiles.csv", "report.md", "summary.json"]
     assert json.loads((out / "summary.json").read_text()) == summary
     rows = list(csv.DictReader((out / "percentiles.csv").open()))
     assert [r["name"] for r in rows] == list(summary["variables"])

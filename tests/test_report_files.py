@@ -25,7 +25,7 @@ def test_extra_files_join_the_report_and_markdown_links_the_pngs(summary, tmp_pa
     out, kept = write_report(summary, tmp_path / "r", extra_files=extra)
     assert kept is None
     names = {p.name for p in out.iterdir()}
-    assert names == {"summary.json", "report.md", "percentiles.csv", *extra}
+    assert names == {"summary.json", "report.md", "percentiles.csv", ".llm-cost-mc-report", *extra}
     assert (out / "a_plot.png").read_bytes() == b"\x89PNG-a"
     assert (out / "report.html").read_text(encoding="utf-8") == "<!DOCTYPE html>é"
     assert "![a_plot.png](a_plot.png)" in (out / "report.md").read_text()
