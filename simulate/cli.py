@@ -52,7 +52,8 @@ RUN_EPILOG = """examples:
 The report folder (default reports/<scenario name>) holds summary.json, report.md,
 percentiles.csv, report.html (one self-contained page), the plots as PNG, and with
 --save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")). An earlier report
-at the same place is kept aside as <folder>.<UTC time> unless --force.
+at the same place is kept aside as <folder>.<UTC time> unless --force; a folder that is
+not a report of this tool (no .llm-cost-mc-report marker) is never replaced or moved.
 """
 SENSITIVITY_EPILOG = """examples:
   python -m simulate sensitivity                      rank the default scenario's inputs
@@ -123,7 +124,8 @@ def _add_scenario_options(
     parser.add_argument(
         "--force",
         action="store_true",
-        help="replace an existing report instead of keeping it aside, e.g. --force",
+        help="replace an existing report (never a folder this tool did not write) instead of "
+        "keeping it aside, e.g. --force",
     )
     parser.add_argument(
         "--no-plots",

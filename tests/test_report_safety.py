@@ -491,3 +491,37 @@ def test_concurrent_cli_runs_of_one_new_out(write_config, tmp_path):
     assert [p.returncode for p in procs] == [0, 0] and errors == ["", ""]
     assert (tmp_path / "out" / MARKER).is_file()
     assert _staging(tmp_path) == []
+
+
+def test_concurrent_writer_threads_of_one_new_out(tmp_path, monkeypatch):
+    """The same race between threads of one process (no signal handlers off the main thread)."""
+    import threading
+
+    import simulate.report as report
+
+    writers = 4
+    barrier = threading.Barrier(writers)
+    real = report.move_into_place
+
+    def racing(*args, **kwargs):
+        barrier.wait(timeout=60)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report, "move_into_place", racing)
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        try:
+            report.write_files({"who.txt": str(i)}, tmp_path / "out")
+        except BaseException as error:  # noqa: BLE001 (collected, asserted below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    folders = [p for p in tmp_path.iterdir() if p.name == "out" or p.name.startswith("out.")]
+    assert sorted((p / "who.txt").read_text() for p in folders) == [str(i) for i in range(writers)]
+    assert _staging(tmp_path) == []
