@@ -30,6 +30,8 @@ from distributions import (
     parse,
     reachable_range,
 )
+from distributions.files import MissingFileError, decode_text, read_regular_file
+from distributions.mixture import MAX_NESTING
 
 from .catalog import load_catalog
 from .chain import NODES, VIEWS, Domain, fallback_defaults, needed_inputs, view_sinks
@@ -44,6 +46,8 @@ __all__ = [
 ]
 
 DEFAULT_PERCENTILES = (5.0, 50.0, 95.0)
+#: Deepest nesting of tables and arrays in a scenario (a mixture level takes two).
+MAX_RAW_NESTING = 4 * MAX_NESTING
 SCENARIO_KEYS = (
     "name",
     "draws",
@@ -123,8 +127,8 @@ def _parse_value(text: str) -> Any:
     """A ``--set`` value in the file's syntax; a bare word stands for a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return text  # too deep for the parser: a string, refused as a value later
 
 
 def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
@@ -158,17 +162,38 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """The TOML of a regular file of at most 64 MiB (a UTF-8 byte-order mark is dropped)."""
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
+        text = decode_text(path, read_regular_file(path))
+    except MissingFileError:
         raise ConfigError(f"{path}: no such scenario file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a scenario file") from None
+    except DistributionError as error:
+        raise ConfigError(str(error)) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: TOML syntax error: {error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 text ({error.reason})") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: TOML nests too deep for the parser (tables and arrays nest at most "
+            f"{MAX_RAW_NESTING} levels deep)"
+        ) from None
+
+
+def _check_nesting(raw: Any, file: str) -> None:
+    """Refuse tables and arrays nested deeper than :data:`MAX_RAW_NESTING` (iteratively)."""
+    todo = [(raw, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_RAW_NESTING:
+            raise ConfigError(
+                f"{file}: tables and arrays nest at most {MAX_RAW_NESTING} levels deep "
+                f"(distributions at most {MAX_NESTING}); got more"
+            )
+        if isinstance(value, Mapping):
+            todo.extend((inner, depth + 1) for inner in value.values())
+        elif isinstance(value, list | tuple):
+            todo.extend((inner, depth + 1) for inner in value)
 
 
 def load_scenario(
@@ -197,9 +222,13 @@ def scenario_from_dict(
     method: str | None = None,
 ) -> Scenario:
     """Validate a scenario given as a dict (the parsed TOML)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{file}: a scenario must be a table (a dict); got {raw!r:.80}")
+    _check_nesting(raw, file)
     raw = copy.deepcopy(dict(raw))
     for item in overrides:
         apply_override(raw, item, file=file)
+    _check_nesting(raw, file)
     for key, value in (("draws", draws), ("seed", seed), ("method", method)):
         if value is not None:
             raw.setdefault("scenario", {})[key] = value
