@@ -14,7 +14,7 @@ import math
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from distributions import (
 )
 from distributions.files import MissingFileError, decode_text, read_regular_file
 from distributions.mixture import MAX_NESTING
+from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
 from .catalog import load_catalog
 from .chain import NODES, VIEWS, Domain, fallback_defaults, needed_inputs, view_sinks
@@ -46,6 +47,8 @@ __all__ = [
 ]
 
 DEFAULT_PERCENTILES = (5.0, 50.0, 95.0)
+#: A run whose scipy-family inputs would take longer than this is warned about, in seconds.
+SLOW_RUN_S = 60.0
 #: Deepest nesting of tables and arrays in a scenario (a mixture level takes two).
 MAX_RAW_NESTING = 4 * MAX_NESTING
 SCENARIO_KEYS = (
@@ -254,7 +257,7 @@ def scenario_from_dict(
     _fill_defaults_and_check(inputs, file, sinks=view_sinks(views))
     correlations, repairs = _correlations(raw.get("correlations"), inputs, file)
 
-    return Scenario(
+    scenario = Scenario(
         name=_text(head, "name", file, Path(file).stem),
         path=file,
         draws=_whole(head, "draws", file, 100_000, minimum=1),
@@ -274,6 +277,8 @@ def scenario_from_dict(
         correlations=correlations,
         warnings=repairs,
     )
+    slow = _slow_inputs(scenario, file)
+    return replace(scenario, warnings=scenario.warnings + slow) if slow else scenario
 
 
 # --- [scenario] fields -------------------------------------------------------------------
@@ -462,6 +467,34 @@ def check_domain(name: str, dist: Distribution, *, file: str) -> None:
             f"[{low:.6g}, {high:.6g}] and puts probability {outside:.3g} outside; use a bounded "
             f"family or truncate it (truncate = [low, high])"
         )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _slow_inputs(scenario: Scenario, file: str) -> tuple[str, ...]:
+    """A warning line for each input built from a ``scipy.<name>`` family whose quantile
+    is slow enough that the scenario's draws of it would take more than SLOW_RUN_S
+    (timed on up to 64 uniforms, about a quarter of a second)."""
+    lines = []
+    for name, spec in scenario.inputs.items():
+        if spec.dist.is_fixed or not uses_scipy_family(spec.dist):
+            continue
+        per_draw_s, timed = seconds_per_draw(spec.dist)
+        total_s = per_draw_s * scenario.draws
+        if total_s > SLOW_RUN_S:
+            lines.append(
+                f"{file}: inputs.{name}: {spec.dist.describe()} takes about "
+                f"{per_draw_s * 1e3:.3g} ms a draw (timed on {timed}), so {scenario.draws:,} "
+                f"draws would take about {_duration(total_s)} on one thread; use fewer draws "
+                f"or a family with a closed-form quantile"
+            )
+    return tuple(lines)
 
 
 def _correlations(
