@@ -90,9 +90,9 @@ def parse(value: Any, *, base_dir: str | Path | None = None, _depth: int = 1) ->
 
     ``base_dir`` is where relative ``file`` paths of empirical inputs start (the
     scenario file's folder; default: the current directory). Tables nest (mixture
-    components) at most :data:`MAX_NESTING` levels deep.
+    components) at most :data:`MAX_NESTING` mixtures deep.
     """
-    if _depth > MAX_NESTING:
+    if _depth > MAX_NESTING + 1:  # a leaf inside MAX_NESTING mixtures is at MAX_NESTING + 1
         raise DistributionError(
             f"distributions nest at most {MAX_NESTING} levels deep (a mixture of mixtures ...); "
             f"got more"
