@@ -38,6 +38,11 @@ class Mixture(Distribution):
     name: ClassVar[str] = "mixture"
 
     def __post_init__(self) -> None:
+        if isinstance(self.components, str) or not hasattr(self.components, "__iter__"):
+            raise DistributionError(
+                f"{self.name} needs components to be a list of distributions; got "
+                f"{self.components!r}"
+            )
         object.__setattr__(self, "components", tuple(self.components))
         object.__setattr__(self, "weights", _numbers(self.name, "weights", self.weights))
         self.validate()

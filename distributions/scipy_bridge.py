@@ -168,7 +168,22 @@ class ScipyFamily(Distribution):
     name: ClassVar[str] = "scipy"
 
     def __post_init__(self) -> None:
-        params = dict(self.parameters)
+        if not isinstance(self.family, str):
+            raise DistributionError(
+                f"scipy needs the family's name (a string); got {self.family!r}"
+            )
+        if not isinstance(self.parameters, Mapping | tuple | list):
+            raise DistributionError(
+                f"{SCIPY_PREFIX}{self.family} needs parameters as a dict of name: number; got "
+                f"{self.parameters!r}"
+            )
+        try:
+            params = dict(self.parameters)
+        except (TypeError, ValueError):
+            raise DistributionError(
+                f"{SCIPY_PREFIX}{self.family} needs parameters as a dict of name: number; got "
+                f"{self.parameters!r}"
+            ) from None
         object.__setattr__(self, "parameters", tuple(sorted(params.items())))
         _finite(f"{SCIPY_PREFIX}{self.family}", **params)
         self.validate()

@@ -208,6 +208,8 @@ def load_scenario(
     method: str | None = None,
 ) -> Scenario:
     """Read, override and validate a scenario file."""
+    if not isinstance(path, str | Path):
+        raise ConfigError(f"load_scenario needs a path (a string); got {path!r}")
     path = Path(path)
     raw = _read(path)
     return scenario_from_dict(
