@@ -402,3 +402,18 @@ def test_seconds_per_draw_is_bounded_and_measures():
     assert 1 <= timed < 64 and per_draw_s > 1e-3
     fast_s, fast_timed = seconds_per_draw(ScipyFamily("weibull_min", {"c": 1.5}))
     assert fast_timed == 64 and fast_s < 1e-3
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_fifo_swapped_in_after_the_check_does_not_block(tmp_path, monkeypatch):
+    import stat
+
+    import distributions.files
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    regular = os.stat_result((stat.S_IFREG | 0o644, 0, 0, 1, 0, 0, 10, 0, 0, 0))
+    monkeypatch.setattr(distributions.files.os, "stat", lambda path: regular)  # stale check
+    start = time.monotonic()
+    with pytest.raises(DistributionError, match=r"pipe\.csv: is a FIFO \(named pipe\)"):
+        read_regular_file(tmp_path / "pipe.csv")
+    assert time.monotonic() - start < 5
