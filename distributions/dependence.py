@@ -90,8 +90,7 @@ class Correlations:
     spearman: tuple[tuple[float, ...], ...]
 
     def __post_init__(self) -> None:
-        matrix = np.array(self.spearman, float)
-        _check_matrix(self.names, matrix.reshape(0, 0) if matrix.size == 0 else matrix)
+        _check_matrix(self.names, _square(self.names, self.spearman))
 
     @classmethod
     def from_pairs(
@@ -133,13 +132,14 @@ class Correlations:
     @classmethod
     def from_matrix(cls, names: Sequence[str], matrix: Any) -> Correlations:
         """From a Spearman matrix over ``names`` (rows and columns in that order)."""
+        if isinstance(names, str) or not isinstance(names, Sequence):
+            raise DistributionError(f"a correlation matrix needs a list of names; got {names!r}")
         names = [str(name) for name in names]
-        array = np.array(matrix, float)
-        if array.shape != (len(names), len(names)) or len(set(names)) != len(names):
+        if len(set(names)) != len(names):
             raise DistributionError(
-                f"a correlation matrix needs one row and one column per distinct name; got "
-                f"{len(names)} names ({', '.join(names)}) and a matrix of shape {array.shape}"
+                f"a correlation matrix needs distinct names; got {', '.join(names)}"
             )
+        array = _square(names, matrix)
         _check_matrix(tuple(names), array)
         order = np.argsort(names)
         reordered = array[np.ix_(order, order)]
@@ -203,6 +203,35 @@ class Correlations:
                 f"{'is a constant' if len(fixed) == 1 else 'are constants'} "
                 f"({specs[fixed[0]].describe()})"
             )
+
+
+def _square(names: Sequence[str], matrix: Any) -> np.ndarray:
+    """``matrix`` as an n-by-n float array (n names): one row of n numbers per name."""
+    size = len(names)
+    if isinstance(matrix, np.ndarray):
+        matrix = matrix.tolist()
+    if isinstance(matrix, str) or not isinstance(matrix, Sequence) or len(matrix) != size:
+        rows = len(matrix) if isinstance(matrix, Sequence) and not isinstance(matrix, str) else 0
+        raise DistributionError(
+            f"a correlation matrix needs one row per name ({size}: {', '.join(names)}); "
+            f"got {rows} rows"
+        )
+    out = np.empty((size, size))
+    for i, row in enumerate(matrix):
+        if isinstance(row, str) or not isinstance(row, Sequence) or len(row) != size:
+            got = f"with {len(row)} entries" if isinstance(row, Sequence) else f"= {row!r}"
+            raise DistributionError(
+                f"a correlation matrix needs {size} numbers in each row; got row {i + 1} "
+                f"({names[i]}) {got}"
+            )
+        for j, value in enumerate(row):
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise DistributionError(
+                    f"a correlation matrix needs numbers; got matrix[{names[i]}, {names[j]}]="
+                    f"{value!r}"
+                )
+            out[i, j] = value
+    return out
 
 
 def _rows(matrix: np.ndarray) -> tuple[tuple[float, ...], ...]:

@@ -12,6 +12,7 @@ thousands of draws.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import numpy as np
 from scipy import stats
 
 from .families import Distribution, DistributionError, _fmt
+from .files import decode_text, read_regular_file
 
 __all__ = ["Discrete", "Empirical", "read_csv_column"]
 
@@ -199,31 +201,46 @@ class Empirical(_StepDistribution):
 
 
 def read_csv_column(path: str | Path, column: str) -> tuple[float, ...]:
-    """The numbers in ``column`` of a CSV file with a header row; blank cells are skipped."""
+    """The numbers in ``column`` of a CSV file with a header row; blank cells are skipped.
+
+    The file is read with :func:`~distributions.files.read_regular_file` (a regular
+    file of at most 64 MiB, UTF-8 text); errors name the line and column, never the
+    file's content.
+    """
+    if not isinstance(path, str | Path):
+        raise DistributionError(f"empirical needs file to be a path (a string); got {path!r}")
+    if not isinstance(column, str):
+        raise DistributionError(
+            f"empirical needs column to be a column name (a string); got {column!r}"
+        )
     path = Path(path)
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            if column not in header:
+        text = decode_text(path, read_regular_file(path))
+    except DistributionError as error:
+        raise DistributionError(f"empirical cannot read {error}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    values = []
+    try:
+        header = next(reader, [])
+        if column not in header:
+            raise DistributionError(
+                f"empirical needs column {column!r} in {path}; its header (line 1) has "
+                f"{len(header)} columns and none of that name"
+            )
+        index = header.index(column)
+        for row in reader:
+            cell = row[index].strip() if index < len(row) else ""
+            if not cell:
+                continue
+            try:
+                values.append(float(cell.replace("_", "")))
+            except ValueError:
                 raise DistributionError(
-                    f"empirical needs column {column!r} in {path}; its columns are "
-                    f"{', '.join(header) or 'none'}"
-                )
-            values = []
-            for row_number, row in enumerate(reader, start=2):
-                cell = (row.get(column) or "").strip()
-                if not cell:
-                    continue
-                try:
-                    values.append(float(cell.replace("_", "")))
-                except ValueError:
-                    raise DistributionError(
-                        f"empirical needs numbers in column {column!r} of {path}; got "
-                        f"{cell!r} on line {row_number}"
-                    ) from None
-    except OSError as error:
+                    f"empirical needs numbers in column {column!r} of {path}; line "
+                    f"{reader.line_num} holds something else there"
+                ) from None
+    except csv.Error:
         raise DistributionError(
-            f"empirical cannot read {path}: {error.strerror or error}"
+            f"empirical cannot read {path}: not valid CSV on line {reader.line_num}"
         ) from None
     return tuple(values)

@@ -23,7 +23,10 @@ from .discrete import _numbers, check_weights
 from .families import Distribution, DistributionError
 from .scipy_bridge import SpecDistribution, invert_increasing
 
-__all__ = ["Mixture"]
+__all__ = ["MAX_NESTING", "Mixture"]
+
+#: Deepest nesting of distributions (a mixture of mixtures ..., or nested value tables).
+MAX_NESTING = 8
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class Mixture(Distribution):
     name: ClassVar[str] = "mixture"
 
     def __post_init__(self) -> None:
+        if isinstance(self.components, str) or not hasattr(self.components, "__iter__"):
+            raise DistributionError(
+                f"{self.name} needs components to be a list of distributions; got "
+                f"{self.components!r}"
+            )
         object.__setattr__(self, "components", tuple(self.components))
         object.__setattr__(self, "weights", _numbers(self.name, "weights", self.weights))
         self.validate()
@@ -50,6 +58,17 @@ class Mixture(Distribution):
                     f"{self.name} needs distribution specs as components; got {component!r}"
                 )
         check_weights(self.name, self.weights, len(self.components), "component")
+        if self.nesting > MAX_NESTING:
+            raise DistributionError(
+                f"{self.name}s nest at most {MAX_NESTING} levels deep (a mixture of mixtures "
+                f"...); got {self.nesting}"
+            )
+
+    @cached_property
+    def nesting(self) -> int:
+        """Levels of mixtures, this one included (1 for a mixture of plain families)."""
+        inner = (c.nesting for c in self.components if isinstance(c, Mixture))
+        return 1 + max(inner, default=0)
 
     @cached_property
     def _weights(self) -> np.ndarray:

@@ -15,7 +15,8 @@ has an example of each:
   triangular take ``mode`` beside two percentiles; without ``dist`` an interval is
   lognormal;
 * ``discrete``: ``values`` and optional ``weights``; ``empirical``: ``values`` or
-  ``file`` and ``column`` (a CSV file, relative to ``base_dir``); ``mixture``:
+  ``file`` and ``column`` (a CSV file, relative to ``base_dir`` unless absolute;
+  a regular file of at most 64 MiB); ``mixture``:
   ``components`` (any of these forms, parsed recursively) and ``weights``;
 * any table may add ``truncate = [low, high]`` (``inf``/``-inf`` for an open side):
   the distribution conditioned on that interval, never clipped.
@@ -47,11 +48,11 @@ from .families import (
     Uniform,
 )
 from .metalog import Metalog
-from .mixture import Mixture
+from .mixture import MAX_NESTING, Mixture
 from .scipy_bridge import SCIPY_PREFIX, ScipyFamily
 from .truncation import truncate
 
-__all__ = ["FAMILIES", "parse"]
+__all__ = ["FAMILIES", "MAX_NESTING", "parse"]
 
 #: Family name (as written in scenario files) -> class. ``scipy.<name>`` comes on top.
 FAMILIES: dict[str, type[Distribution]] = {
@@ -84,12 +85,18 @@ def _number(text: str) -> float:
     return float(text.replace("_", ""))
 
 
-def parse(value: Any, *, base_dir: str | Path | None = None) -> Distribution:
+def parse(value: Any, *, base_dir: str | Path | None = None, _depth: int = 1) -> Distribution:
     """Build a distribution spec from a number, an ``"a to b"`` string or a table.
 
     ``base_dir`` is where relative ``file`` paths of empirical inputs start (the
-    scenario file's folder; default: the current directory).
+    scenario file's folder; default: the current directory). Tables nest (mixture
+    components) at most :data:`MAX_NESTING` mixtures deep.
     """
+    if _depth > MAX_NESTING + 1:  # a leaf inside MAX_NESTING mixtures is at MAX_NESTING + 1
+        raise DistributionError(
+            f"distributions nest at most {MAX_NESTING} levels deep (a mixture of mixtures ...); "
+            f"got more"
+        )
     if isinstance(value, Distribution):
         return value
     if isinstance(value, bool):
@@ -99,7 +106,7 @@ def parse(value: Any, *, base_dir: str | Path | None = None) -> Distribution:
     if isinstance(value, str):
         return _parse_string(value)
     if isinstance(value, dict):
-        spec = _parse_table(_join_split_percentiles(value), Path(base_dir or "."))
+        spec = _parse_table(_join_split_percentiles(value), Path(base_dir or "."), _depth)
         if "truncate" in value:
             spec = _truncated(spec, value["truncate"])
         return spec
@@ -150,7 +157,7 @@ def _interval(value: Any, credibility: Any) -> dict[float, float]:
     return interval_percentiles(low, high, credibility=credibility)
 
 
-def _parse_table(table: dict[str, Any], base_dir: Path) -> Distribution:
+def _parse_table(table: dict[str, Any], base_dir: Path, depth: int) -> Distribution:
     params = {k: v for k, v in table.items() if k not in _META_KEYS}
     percentiles: dict[Any, Any] = {k: v for k, v in params.items() if percent_of(k) is not None}
     if "interval" in params:
@@ -159,7 +166,7 @@ def _parse_table(table: dict[str, Any], base_dir: Path) -> Distribution:
     family = table.get("dist", "lognormal" if percentiles and not others else None)
     if family is None:
         if set(params) == {"value"}:
-            return parse(params["value"], base_dir=base_dir)
+            return parse(params["value"], base_dir=base_dir, _depth=depth + 1)
         raise DistributionError(
             f"a distribution table needs dist = one of {', '.join(FAMILIES)}, or "
             f"scipy.<name>; got keys {', '.join(sorted(table)) or 'none'}"
@@ -183,13 +190,13 @@ def _parse_table(table: dict[str, Any], base_dir: Path) -> Distribution:
     if percentiles:
         return fit_percentiles(cls, percentiles, **others)
     if cls is Mixture:
-        return _mixture(params, base_dir)
+        return _mixture(params, base_dir, depth)
     if cls is Empirical and "file" in params:
         return _empirical_file(params, base_dir)
     return _construct(cls, params)
 
 
-def _mixture(params: dict[str, Any], base_dir: Path) -> Distribution:
+def _mixture(params: dict[str, Any], base_dir: Path, depth: int) -> Distribution:
     components = params.get("components")
     if not isinstance(components, list | tuple) or set(params) - {"components", "weights"}:
         raise DistributionError(
@@ -198,7 +205,7 @@ def _mixture(params: dict[str, Any], base_dir: Path) -> Distribution:
         )
     if "weights" not in params:
         raise DistributionError("mixture needs weights, one per component; got none")
-    parsed = tuple(parse(component, base_dir=base_dir) for component in components)
+    parsed = tuple(parse(c, base_dir=base_dir, _depth=depth + 1) for c in components)
     return Mixture(components=parsed, weights=params["weights"])
 
 
@@ -207,6 +214,9 @@ def _empirical_file(params: dict[str, Any], base_dir: Path) -> Distribution:
         raise DistributionError(
             f"empirical takes values, or file and column; got {', '.join(sorted(params))}"
         )
+    for key in ("file", "column"):
+        if not isinstance(params[key], str):
+            raise DistributionError(f"empirical needs {key} to be a string; got {params[key]!r}")
     path = Path(params["file"])
     return Empirical.from_csv(path if path.is_absolute() else base_dir / path, params["column"])
 

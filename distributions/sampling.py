@@ -68,6 +68,18 @@ def _stream(seed: int, name: str) -> np.random.Generator:
     )
 
 
+def _error(message: str) -> ValueError:
+    from .families import DistributionError  # noqa: PLC0415 (scipy-heavy)
+
+    return DistributionError(message)
+
+
+def check_whole(function: str, name: str, value: Any, minimum: int) -> None:
+    """Refuse ``value`` unless it is a whole number (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise _error(f"{function} needs {name} to be a whole number >= {minimum}; got {value!r}")
+
+
 def uniforms(
     names: Sequence[str],
     n_draws: int,
@@ -85,7 +97,12 @@ def uniforms(
     Gaussian copula after the design is drawn.
     """
     if method not in METHODS:
-        raise ValueError(f"unknown sampling method {method!r}; known: {', '.join(METHODS)}")
+        raise _error(f"unknown sampling method {method!r}; known: {', '.join(METHODS)}")
+    if isinstance(names, str | bytes) or not hasattr(names, "__iter__"):
+        raise _error(f"uniforms needs names to be a list of names; got {names!r}")
+    check_whole("uniforms", "n_draws", n_draws, 0)
+    check_whole("uniforms", "seed", seed, 0)
+    check_whole("uniforms", "start", start, 0)
     names = list(names)
     if method == "random":
         out = {}
@@ -153,6 +170,18 @@ def sample(
     ``threads`` > 1 splits each ppf over that many threads (same values, bit for bit);
     ``uniforms_out``, a dict, receives the uniforms the values came from.
     """
+    if not isinstance(specs, Mapping):
+        raise _error(f"sample needs specs to be a dict of name: spec; got {specs!r}")
+    from .families import Distribution  # noqa: PLC0415 (scipy-heavy)
+
+    for name, spec in specs.items():
+        if not isinstance(spec, Distribution):
+            raise _error(
+                f"sample needs specs of distributions (distributions.parse makes one from a "
+                f"number or table); got {name}={spec!r}"
+            )
+    check_whole("sample", "n_draws", n_draws, 0)
+    check_whole("sample", "threads", threads, 1)
     uncertain = [name for name, spec in specs.items() if not spec.is_fixed]
     if correlations is not None:
         from .dependence import as_correlations  # noqa: PLC0415

@@ -14,8 +14,9 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,7 +25,15 @@ from scipy.optimize import elementwise
 
 from .families import Distribution, DistributionError, _finite, _fmt
 
-__all__ = ["SCIPY_PREFIX", "ScipyFamily", "SpecDistribution", "invert_increasing", "shape_names"]
+__all__ = [
+    "SCIPY_PREFIX",
+    "ScipyFamily",
+    "SpecDistribution",
+    "invert_increasing",
+    "seconds_per_draw",
+    "shape_names",
+    "uses_scipy_family",
+]
 
 #: Prefix of scipy families in scenario files: ``dist = "scipy.weibull_min"``.
 SCIPY_PREFIX = "scipy."
@@ -159,7 +168,22 @@ class ScipyFamily(Distribution):
     name: ClassVar[str] = "scipy"
 
     def __post_init__(self) -> None:
-        params = dict(self.parameters)
+        if not isinstance(self.family, str):
+            raise DistributionError(
+                f"scipy needs the family's name (a string); got {self.family!r}"
+            )
+        if not isinstance(self.parameters, Mapping | tuple | list):
+            raise DistributionError(
+                f"{SCIPY_PREFIX}{self.family} needs parameters as a dict of name: number; got "
+                f"{self.parameters!r}"
+            )
+        try:
+            params = dict(self.parameters)
+        except (TypeError, ValueError):
+            raise DistributionError(
+                f"{SCIPY_PREFIX}{self.family} needs parameters as a dict of name: number; got "
+                f"{self.parameters!r}"
+            ) from None
         object.__setattr__(self, "parameters", tuple(sorted(params.items())))
         _finite(f"{SCIPY_PREFIX}{self.family}", **params)
         self.validate()
@@ -198,3 +222,38 @@ class ScipyFamily(Distribution):
     def describe(self) -> str:
         args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params().items())
         return f"{SCIPY_PREFIX}{self.family}({args})"
+
+
+def uses_scipy_family(spec: Distribution) -> bool:
+    """Whether ``spec`` is, or is built from (mixture, truncation), a :class:`ScipyFamily`."""
+    todo = [spec]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, ScipyFamily):
+            return True
+        for field in fields(item) if isinstance(item, Distribution) else ():
+            value = getattr(item, field.name, None)
+            if isinstance(value, Distribution):
+                todo.append(value)
+            elif isinstance(value, tuple):
+                todo.extend(v for v in value if isinstance(v, Distribution))
+    return False
+
+
+def seconds_per_draw(
+    spec: Distribution, *, budget_s: float = 0.25, max_draws: int = 64
+) -> tuple[float, int]:
+    """Time ``spec.ppf`` on 1, 4, 16, ... evenly spread uniforms, stopping at
+    ``max_draws`` or once ``budget_s`` seconds are spent; return the last batch's
+    seconds per draw and its size. A family that costs seconds a draw is timed on
+    one draw only."""
+    size, spent = 1, 0.0
+    while True:
+        u = (np.arange(size) + 0.5) / size
+        start = time.perf_counter()
+        spec.ppf(u)
+        elapsed = time.perf_counter() - start
+        spent += elapsed
+        if spent >= budget_s or size >= max_draws:
+            return elapsed / size, size
+        size = min(4 * size, max_draws)

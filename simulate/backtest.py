@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import math
 import re
 import tomllib
@@ -26,6 +27,7 @@ import numpy as np
 from scipy import stats
 
 from distributions import METHODS, Distribution, DistributionError, Fixed, parse, sample
+from distributions.files import MissingFileError, decode_text, read_regular_file
 
 from .catalog import CONFIG_DIR, load_catalog
 from .chain import NODES, evaluate, fallback_defaults, needed_inputs
@@ -94,11 +96,11 @@ def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
     path = Path(path)
     file = str(path)
     try:
-        raw = tomllib.loads(path.read_text())
-    except FileNotFoundError:
+        raw = tomllib.loads(decode_text(path, read_regular_file(path)))
+    except MissingFileError:
         raise ConfigError(f"{file}: no such priors file") from None
-    except (IsADirectoryError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{file}: cannot read the priors file ({error})") from None
+    except DistributionError as error:  # not a regular file, over 64 MiB, not UTF-8 text
+        raise ConfigError(f"{error} (the priors file)") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{file}: TOML syntax error: {error}") from None
     for table in raw:
@@ -267,12 +269,14 @@ def read_runs(path: str | Path, priors: Priors) -> tuple[list[RunData], list[dic
     """Usable runs, and the unusable rows each with its reason."""
     file = str(path)
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-            columns = rows[0].keys() if rows else ()
-    except FileNotFoundError:
+        text = decode_text(path, read_regular_file(path))
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        columns = rows[0].keys() if rows else ()
+    except MissingFileError:
         raise ConfigError(f"{file}: no such runs file") from None
-    except (IsADirectoryError, UnicodeDecodeError, csv.Error) as error:
+    except DistributionError as error:  # not a regular file, over 64 MiB, not UTF-8 text
+        raise ConfigError(f"{error} (the runs file)") from None
+    except csv.Error as error:
         raise ConfigError(f"{file}: cannot read the runs file ({error})") from None
     if not rows:
         raise ConfigError(f"{file}: no runs; needs a header row and at least one run")

@@ -161,7 +161,7 @@ def make_plan(
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
     method = scenario.method if method is None else method
-    if chunk_draws < 1:
+    if isinstance(chunk_draws, bool) or not isinstance(chunk_draws, int) or chunk_draws < 1:
         raise ChunkError(f"--chunk-draws: must be a whole number >= 1; got {chunk_draws}")
     if method == "lhs" and chunk_draws < draws:
         raise ChunkError(

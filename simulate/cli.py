@@ -92,6 +92,50 @@ holds summary.json, report.md, report.html and the side-by-side plots.
 """
 
 
+def _whole_at_least(minimum: int) -> Any:
+    """An argparse ``type=``: a whole number >= ``minimum`` (else one line naming the rule)."""
+
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"needs a whole number >= {minimum}; got {text!r}"
+            ) from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"needs a whole number >= {minimum}; got {value}")
+        return value
+
+    convert.__name__ = f"whole number >= {minimum}"
+    return convert
+
+
+def _fraction(text: str) -> float:
+    """An argparse ``type=``: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a number in (0, 1); got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"needs a number in (0, 1); got {text}")
+    return value
+
+
+def _power_of_two(text: str) -> int:
+    """An argparse ``type=``: a power of 2 >= 2 (Sobol' base draws)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or value < 2 or value & (value - 1):
+        raise argparse.ArgumentTypeError(f"needs a power of 2 >= 2 (e.g. 8192); got {text!r}")
+    return value
+
+
+_COUNT = _whole_at_least(1)
+_SEED = _whole_at_least(0)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
@@ -101,9 +145,9 @@ def _add_scenario_options(
     parser: argparse.ArgumentParser, *, report: bool = True, sampling_flag: str = "--method"
 ) -> None:
     parser.add_argument(
-        "--draws", type=int, help="number of Monte Carlo draws, e.g. --draws 1000000"
+        "--draws", type=_COUNT, help="number of Monte Carlo draws, e.g. --draws 1000000"
     )
-    parser.add_argument("--seed", type=int, help="random seed, e.g. --seed 7")
+    parser.add_argument("--seed", type=_SEED, help="random seed >= 0, e.g. --seed 7")
     parser.add_argument(
         sampling_flag,
         dest="sampling",
@@ -173,7 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--precision",
-        type=float,
+        type=_fraction,
         metavar="R",
         help="keep drawing (doubling batches, method random) until every reported percentile's "
         "95%% interval half-width is within R of its value and every risk probability's "
@@ -181,14 +225,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--max-draws",
-        type=int,
+        type=_COUNT,
         default=2**24,
         help="cap for --precision (default: %(default)s), e.g. --max-draws 4000000",
     )
     scale = run.add_argument_group("scale (see docs/performance.md)")
     scale.add_argument(
         "--chunk-draws",
-        type=int,
+        type=_COUNT,
         metavar="N",
         help="run the draws in chunks of N in bounded memory (exact percentiles in two "
         "passes; no plots, no draws.nc), e.g. --chunk-draws 1000000",
@@ -207,7 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     scale.add_argument(
         "--workers",
-        type=int,
+        type=_COUNT,
         metavar="N",
         help="threads, or local dask workers (default: the CPUs), e.g. --workers 2",
     )
@@ -233,10 +277,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sens.add_argument(
         "--sobol-draws",
-        type=int,
+        type=_power_of_two,
         default=2**14,
         metavar="N",
-        help="Sobol' base draws N, N·(inputs + 2) model runs (default: %(default)s), "
+        help="Sobol' base draws N (a power of 2), N·(inputs + 2) model runs "
+        "(default: %(default)s), "
         "e.g. --sobol-draws 8192",
     )
     sens.add_argument(

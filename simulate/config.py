@@ -15,7 +15,7 @@ import re
 import tomllib
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ from distributions import (
     parse,
     reachable_range,
 )
+from distributions.files import MissingFileError, decode_text, read_regular_file
+from distributions.mixture import MAX_NESTING
+from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
 from .catalog import load_catalog
 from .chain import NODES, VIEWS, Domain, fallback_defaults, needed_inputs, view_sinks
@@ -47,6 +50,10 @@ __all__ = [
 ]
 
 DEFAULT_PERCENTILES = (5.0, 50.0, 95.0)
+#: A run whose scipy-family inputs would take longer than this is warned about, in seconds.
+SLOW_RUN_S = 60.0
+#: Deepest nesting of tables and arrays in a scenario (a mixture level takes two).
+MAX_RAW_NESTING = 4 * MAX_NESTING
 SCENARIO_KEYS = (
     "name",
     "draws",
@@ -134,8 +141,8 @@ def _parse_value(text: str) -> Any:
     """A ``--set`` value in the file's syntax; a bare word stands for a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+    except (tomllib.TOMLDecodeError, RecursionError):
+        return text  # too deep for the parser: a string, refused as a value later
 
 
 def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
@@ -169,17 +176,38 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """The TOML of a regular file of at most 64 MiB (a UTF-8 byte-order mark is dropped)."""
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
+        text = decode_text(path, read_regular_file(path))
+    except MissingFileError:
         raise ConfigError(f"{path}: no such scenario file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a scenario file") from None
+    except DistributionError as error:
+        raise ConfigError(str(error)) from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: TOML syntax error: {error}") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 text ({error.reason})") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: TOML nests too deep for the parser (tables and arrays nest at most "
+            f"{MAX_RAW_NESTING} levels deep)"
+        ) from None
+
+
+def _check_nesting(raw: Any, file: str) -> None:
+    """Refuse tables and arrays nested deeper than :data:`MAX_RAW_NESTING` (iteratively)."""
+    todo = [(raw, 0)]
+    while todo:
+        value, depth = todo.pop()
+        if depth > MAX_RAW_NESTING:
+            raise ConfigError(
+                f"{file}: tables and arrays nest at most {MAX_RAW_NESTING} levels deep "
+                f"(distributions at most {MAX_NESTING}); got more"
+            )
+        if isinstance(value, Mapping):
+            todo.extend((inner, depth + 1) for inner in value.values())
+        elif isinstance(value, list | tuple):
+            todo.extend((inner, depth + 1) for inner in value)
 
 
 def load_scenario(
@@ -191,6 +219,8 @@ def load_scenario(
     method: str | None = None,
 ) -> Scenario:
     """Read, override and validate a scenario file."""
+    if not isinstance(path, str | Path):
+        raise ConfigError(f"load_scenario needs a path (a string); got {path!r}")
     path = Path(path)
     raw = _read(path)
     return scenario_from_dict(
@@ -208,9 +238,13 @@ def scenario_from_dict(
     method: str | None = None,
 ) -> Scenario:
     """Validate a scenario given as a dict (the parsed TOML)."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{file}: a scenario must be a table (a dict); got {raw!r:.80}")
+    _check_nesting(raw, file)
     raw = copy.deepcopy(dict(raw))
     for item in overrides:
         apply_override(raw, item, file=file)
+    _check_nesting(raw, file)
     for key, value in (("draws", draws), ("seed", seed), ("method", method)):
         if value is not None:
             raw.setdefault("scenario", {})[key] = value
@@ -236,7 +270,7 @@ def scenario_from_dict(
     _fill_defaults_and_check(inputs, file, sinks=view_sinks(views))
     correlations, repairs = _correlations(raw.get("correlations"), inputs, file)
 
-    return Scenario(
+    scenario = Scenario(
         name=_name(head, file),
         path=file,
         draws=_whole(head, "draws", file, 100_000, minimum=1),
@@ -256,6 +290,8 @@ def scenario_from_dict(
         correlations=correlations,
         warnings=repairs,
     )
+    slow = _slow_inputs(scenario, file)
+    return replace(scenario, warnings=scenario.warnings + slow) if slow else scenario
 
 
 # --- [scenario] fields -------------------------------------------------------------------
@@ -480,6 +516,34 @@ def check_domain(name: str, dist: Distribution, *, file: str) -> None:
             f"[{low:.6g}, {high:.6g}] and puts probability {outside:.3g} outside; use a bounded "
             f"family or truncate it (truncate = [low, high])"
         )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _slow_inputs(scenario: Scenario, file: str) -> tuple[str, ...]:
+    """A warning line for each input built from a ``scipy.<name>`` family whose quantile
+    is slow enough that the scenario's draws of it would take more than SLOW_RUN_S
+    (timed on up to 64 uniforms, about a quarter of a second)."""
+    lines = []
+    for name, spec in scenario.inputs.items():
+        if spec.dist.is_fixed or not uses_scipy_family(spec.dist):
+            continue
+        per_draw_s, timed = seconds_per_draw(spec.dist)
+        total_s = per_draw_s * scenario.draws
+        if total_s > SLOW_RUN_S:
+            lines.append(
+                f"{file}: inputs.{name}: {spec.dist.describe()} takes about "
+                f"{per_draw_s * 1e3:.3g} ms a draw (timed on {timed}), so {scenario.draws:,} "
+                f"draws would take about {_duration(total_s)} on one thread; use fewer draws "
+                f"or a family with a closed-form quantile"
+            )
+    return tuple(lines)
 
 
 def _correlations(

@@ -19,6 +19,7 @@ import scipy
 import xarray as xr
 
 from distributions import sample
+from distributions.sampling import check_whole
 
 from .chain import NODES, evaluate
 from .config import Scenario
@@ -148,10 +149,16 @@ def run(
     inputs' uniforms for :func:`run_uniforms` while the Dataset lives (8 bytes a draw an
     input; the CLI, which does not use them, passes False).
     """
+    if not isinstance(scenario, Scenario):
+        raise TypeError(
+            f"run needs a Scenario (simulate.load_scenario makes one); got {scenario!r}"
+        )
     draws = scenario.draws if draws is None else draws
     seed = scenario.seed if seed is None else seed
     method = scenario.method if method is None else method
     threads = default_threads() if threads is None else threads
+    check_whole("run", "draws", draws, 1)
+    check_whole("run", "seed", seed, 0)
     if on_stage is not None:
         on_stage("sampling")
     u: dict[str, np.ndarray] = {}

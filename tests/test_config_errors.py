@@ -164,4 +164,4 @@ def test_cli_unknown_option_exits_2(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["run", "--draws", "many"])
     assert stop.value.code == 2
-    assert "invalid int value: 'many'" in capsys.readouterr().err
+    assert "argument --draws: needs a whole number >= 1; got 'many'" in capsys.readouterr().err

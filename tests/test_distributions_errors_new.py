@@ -311,13 +311,11 @@ CASES = {
     ),
     "corr_shape": (
         lambda: Correlations.from_matrix(["a", "b"], [[1, 0.5, 0], [0.5, 1, 0]]),
-        r"a correlation matrix needs one row and one column per distinct name; "
-        r"got 2 names \(a, b\) and a matrix of shape \(2, 3\)",
+        r"a correlation matrix needs 2 numbers in each row; got row 1 \(a\) with 3 entries",
     ),
     "corr_direct_shape": (
         lambda: Correlations(("a", "b"), ((1.0,),)),
-        r"a correlation matrix needs one row and one column per name; got 2 names and shape "
-        r"\(1, 1\)",
+        r"a correlation matrix needs one row per name \(2: a, b\); got 1 rows",
     ),
     "corr_diagonal": (
         lambda: Correlations.from_matrix(["a", "b"], [[1, 0.5], [0.5, 0.9]]),
@@ -362,7 +360,7 @@ def test_csv_missing_column(tmp_path: Path) -> None:
     with pytest.raises(
         DistributionError,
         match=r"empirical needs column 'goodput' in .*x\.csv; "
-        r"its columns are run, mfu",
+        r"its header \(line 1\) has 2 columns and none of that name$",
     ):
         Empirical.from_csv(tmp_path / "x.csv", "goodput")
 
@@ -372,7 +370,7 @@ def test_csv_not_a_number(tmp_path: Path) -> None:
     with pytest.raises(
         DistributionError,
         match=r"empirical needs numbers in column 'mfu' of "
-        r".*x\.csv; got '41%' on line 3",
+        r".*x\.csv; line 3 holds something else there$",
     ):
         parse({"dist": "empirical", "file": "x.csv", "column": "mfu"}, base_dir=tmp_path)
 
