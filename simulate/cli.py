@@ -380,18 +380,24 @@ def _chunked(args: argparse.Namespace, scenario: Any) -> bool:
 
 def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
     """``run --chunk-draws``: bounded memory, threads or dask; exact statistics, no plots."""
+    import shlex
+
     from .chunked import run_chunked
+    from .distributed import SchedulerError
     from .html import render_html
     from .report import write_report
     from .terminal import summary_table
 
-    result = run_chunked(
-        scenario,
-        chunk_draws=args.chunk_draws,
-        backend=args.backend,
-        workers=args.workers,
-        scheduler=args.scheduler,
-    )
+    try:
+        result = run_chunked(
+            scenario,
+            chunk_draws=args.chunk_draws,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+    except SchedulerError as error:  # the library names its parameter; here, the option
+        raise _Refusal(f"--scheduler {shlex.quote(error.address)}: {error.reason}") from None
     summary = result.summary | {
         "chunked": {
             "chunk_draws": result.chunk_draws,
