@@ -182,8 +182,12 @@ class DaskRunner:
         try:
             with self.client.as_current():
                 return self._map_reduce(function, chunks, *args)
-        except (OSError, CancelledError, KilledWorker) as error:  # TimeoutError is an OSError
-            reason = str(error) or type(error).__name__
+        except CancelledError:  # the workers that held the scattered plan are gone
+            raise _failure(
+                self.address, "the run failed: the cluster lost its tasks (workers gone)"
+            ) from None
+        except (OSError, KilledWorker) as error:  # TimeoutError is an OSError
+            reason = " ".join(str(error).split())[:200] or type(error).__name__
             raise _failure(self.address, f"the run failed on the cluster ({reason})") from None
 
     def _map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
