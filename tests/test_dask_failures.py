@@ -34,7 +34,7 @@ SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 ARGS = ["run", str(SCENARIO), "--chunk-draws", "100000", "--draws", "200000"]
 ARGS += ["--backend", "dask", "--quiet"]
 #: Shortened timeouts (seconds) for the CLI subprocesses.
-CONNECT_S = 3
+CONNECT_S = 2
 WORKER_WAIT_S = 1
 #: Seconds a CLI subprocess may take beyond its timeouts (start-up: imports, scenario).
 STARTUP_S = 25
@@ -46,42 +46,80 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _session(pid: int) -> list[psutil.Process]:
-    """The processes still alive in the session led by ``pid``."""
-    alive = []
-    for process in psutil.process_iter():
-        try:
-            if os.getsid(process.pid) == pid and process.status() != psutil.STATUS_ZOMBIE:
-                alive.append(process)
-        except (OSError, psutil.Error):
-            continue
-    return alive
+def _session(pid: int, grace_s: float = 5.0) -> list[psutil.Process]:
+    """The processes still alive in the session led by ``pid`` after ``grace_s``
+    (multiprocessing's resource tracker exits a moment after its parent)."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        alive = []
+        for process in psutil.process_iter():
+            try:
+                if os.getsid(process.pid) == pid and process.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(process)
+            except (OSError, psutil.Error):
+                continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
 
 
-def _cli(args: list[str], out: Path, limit_s: float) -> tuple[int, str, float]:
+def _cli(args: list[str], out: Path) -> subprocess.Popen:
     """``python -m simulate ARGS --out OUT`` with the short timeouts, in a session of
-    its own: exit status, stderr, seconds; fails if it runs past ``limit_s`` or leaves
-    a process behind."""
+    its own (so that any process it leaves behind can be found)."""
     code = (
         "import sys, simulate.distributed as d; "
         f"d.CONNECT_TIMEOUT_S = {CONNECT_S}; d.WORKER_WAIT_S = {WORKER_WAIT_S}; "
         "from simulate.cli import main; sys.exit(main(sys.argv[1:]))"
     )
     argv = [sys.executable, "-c", code, *args, "--out", str(out)]
-    start = time.monotonic()
-    process = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _finish(cli: subprocess.Popen, limit_s: float) -> str:
+    """``cli``'s stderr once it exits; fails if it runs past ``limit_s`` or leaves a
+    process behind."""
     try:
-        _, err = process.communicate(timeout=limit_s)
+        _, err = cli.communicate(timeout=limit_s)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        pytest.fail(f"{args} ran past {limit_s} s")
-    elapsed = time.monotonic() - start
-    left = _session(process.pid)
+        os.killpg(cli.pid, signal.SIGKILL)
+        cli.communicate()
+        pytest.fail(f"{cli.args} ran past {limit_s} s")
+    left = _session(cli.pid)
     for orphan in left:
         orphan.kill()
     assert not left, f"processes left behind: {[p.cmdline() for p in left]}"
-    return process.returncode, err, elapsed
+    return err
+
+
+def _children() -> set[int]:
+    """This process's descendants, but multiprocessing's resource tracker (one for the
+    life of the process, started by the first local cluster)."""
+    pids = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "multiprocessing.resource_tracker" not in " ".join(child.cmdline()):
+                pids.add(child.pid)
+        except psutil.Error:
+            continue
+    return pids
+
+
+def _main_within(argv: list[str], limit_s: float, monkeypatch) -> tuple[int, float]:
+    """``main(argv)`` in this process with the short timeouts, on a thread: its exit
+    status and seconds; fails if it runs past ``limit_s`` (the thread is then left
+    hanging) or starts a process that outlives it."""
+    monkeypatch.setattr(sd, "CONNECT_TIMEOUT_S", CONNECT_S)
+    monkeypatch.setattr(sd, "WORKER_WAIT_S", WORKER_WAIT_S)
+    before = _children()
+    result: list[int] = []
+    start = time.monotonic()
+    thread = threading.Thread(target=lambda: result.append(main(argv)), daemon=True)
+    thread.start()
+    thread.join(limit_s)
+    elapsed = time.monotonic() - start
+    assert not thread.is_alive(), f"{argv} ran past {limit_s} s"
+    assert _children() <= before, "a process outlived the run"
+    return result[0], elapsed
 
 
 def _one_error_line(err: str) -> str:
@@ -191,40 +229,43 @@ def test_library_error_names_the_parameter(address, message):
 
 
 @pytest.mark.slow
-def test_unreachable_address_fails_within_the_connect_timeout(tmp_path):
+def test_unreachable_address_fails_within_the_connect_timeout(tmp_path, capsys, monkeypatch):
     port = _free_port()  # closed again: connections are refused
     address = f"tcp://127.0.0.1:{port}"
-    rc, err, elapsed = _cli([*ARGS, "--scheduler", address], tmp_path / "r", 60)
+    out = tmp_path / "r"
+    rc, elapsed = _main_within([*ARGS, "--scheduler", address, "--out", str(out)], 30, monkeypatch)
     assert rc == 2
-    line = _one_error_line(err)
+    line = _one_error_line(capsys.readouterr().err)
     expected = f"error: --scheduler {address}: cannot connect (Timed out trying to connect to"
     assert line.startswith(expected), line
-    assert elapsed >= CONNECT_S  # retried while refused, as documented
-    assert not (tmp_path / "r").exists()
+    assert CONNECT_S <= elapsed < CONNECT_S + STARTUP_S  # retried while refused, as documented
+    assert not out.exists()
 
 
 @pytest.mark.slow
-def test_silent_server_fails_within_the_connect_timeout(tmp_path):
+def test_silent_server_fails_within_the_connect_timeout(tmp_path, capsys, monkeypatch):
     """A server that accepts the connection (the kernel does, from the backlog) and
     never answers: failed after CONNECT_TIMEOUT_S (it used to hang for ever)."""
+    out = tmp_path / "r"
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
         address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
-        rc, err, elapsed = _cli([*ARGS, "--scheduler", address], tmp_path / "r", 60)
+        argv = [*ARGS, "--scheduler", address, "--out", str(out)]
+        rc, elapsed = _main_within(argv, 30, monkeypatch)
     assert rc == 2
-    line = _one_error_line(err)
+    line = _one_error_line(capsys.readouterr().err)
     assert line == (
         f"error: --scheduler {address}: cannot connect "
         f"(no answer from a dask scheduler within {CONNECT_S} s)"
     )
-    assert elapsed >= CONNECT_S
-    assert not (tmp_path / "r").exists()
+    assert CONNECT_S <= elapsed < CONNECT_S + STARTUP_S
+    assert not out.exists()
 
 
 @pytest.mark.slow
-def test_http_server_fails_within_the_connect_timeout(tmp_path):
-    """An HTTP server (not dask): failed after CONNECT_TIMEOUT_S, no allocation."""
+def test_http_server_fails_within_the_connect_timeout(tmp_path, capsys, monkeypatch):
+    """An HTTP server (not dask): failed after CONNECT_TIMEOUT_S (it used to hang)."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
@@ -233,16 +274,19 @@ def test_http_server_fails_within_the_connect_timeout(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    out = tmp_path / "r"
     try:
         _wait_listening(port, server)
         address = f"tcp://127.0.0.1:{port}"
-        rc, err, _ = _cli([*ARGS, "--scheduler", address], tmp_path / "r", 60)
+        argv = [*ARGS, "--scheduler", address, "--out", str(out)]
+        rc, elapsed = _main_within(argv, 30, monkeypatch)
     finally:
         _stop(server)
     assert rc == 2
-    line = _one_error_line(err)
+    line = _one_error_line(capsys.readouterr().err)
     assert line.startswith(f"error: --scheduler {address}: cannot connect ("), line
-    assert not (tmp_path / "r").exists()
+    assert elapsed < CONNECT_S + STARTUP_S
+    assert not out.exists()
 
 
 @pytest.mark.slow
@@ -262,14 +306,17 @@ def test_worker_address_is_not_a_scheduler(scheduler):
 
 
 @pytest.mark.slow
-def test_scheduler_without_workers_says_so(scheduler, tmp_path):
+def test_scheduler_without_workers_says_so(scheduler, tmp_path, capsys, monkeypatch):
     """It used to fail as "cannot write the report" (an OSError subclass escaped)."""
-    rc, err, elapsed = _cli([*ARGS, "--scheduler", scheduler], tmp_path / "r", 60)
+    out = tmp_path / "r"
+    argv = [*ARGS, "--scheduler", scheduler, "--out", str(out)]
+    rc, elapsed = _main_within(argv, 30, monkeypatch)
     assert rc == 2
-    line = _one_error_line(err)
+    line = _one_error_line(capsys.readouterr().err)
     expected = f"error: --scheduler {scheduler}: the cluster has no workers (waited"
     assert line == f"{expected} {WORKER_WAIT_S} s)"
-    assert not (tmp_path / "r").exists()
+    assert WORKER_WAIT_S <= elapsed < CONNECT_S + WORKER_WAIT_S + STARTUP_S
+    assert not out.exists()
 
 
 @pytest.mark.slow
@@ -277,15 +324,8 @@ def test_losing_the_last_worker_mid_run_fails_in_one_line(scheduler, tmp_path):
     worker = _worker(scheduler)
     _joined(scheduler, worker)
     out = tmp_path / "r"
-    code = (
-        "import sys, simulate.distributed as d; "
-        f"d.CONNECT_TIMEOUT_S = {CONNECT_S}; d.WORKER_WAIT_S = {WORKER_WAIT_S}; "
-        "from simulate.cli import main; sys.exit(main(sys.argv[1:]))"
-    )
     args = ["run", str(SCENARIO), "--chunk-draws", "200000", "--draws", "100000000"]
-    argv = [sys.executable, "-c", code, *args, "--backend", "dask", "--quiet"]
-    argv += ["--scheduler", scheduler, "--out", str(out)]
-    cli = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    cli = _cli([*args, "--backend", "dask", "--quiet", "--scheduler", scheduler], out)
     try:
         with distributed.Client(scheduler, timeout=30) as client:
             deadline = time.monotonic() + 60
@@ -295,15 +335,11 @@ def test_losing_the_last_worker_mid_run_fails_in_one_line(scheduler, tmp_path):
                 time.sleep(0.1)
         _stop(worker)
         killed = time.monotonic()
-        _, err = cli.communicate(timeout=60)
+        err = _finish(cli, WORKER_WAIT_S + 30)
         after_s = time.monotonic() - killed
-        left = _session(cli.pid)
     finally:
         _stop(worker)
-        if cli.poll() is None:
-            os.killpg(cli.pid, signal.SIGKILL)
-            cli.communicate()
-    assert not left, [p.cmdline() for p in left]
+        _stop(cli)
     assert cli.returncode == 2
     line = _one_error_line(err)
     assert line.startswith(f"error: --scheduler {scheduler}: the run failed"), line
@@ -355,9 +391,15 @@ def test_tasks_without_workers_fail_after_the_worker_wait(scheduler, monkeypatch
 
 
 @pytest.mark.slow
-def test_local_cluster_leaves_no_process(tmp_path):
-    args = ["run", str(SCENARIO), "--chunk-draws", "10000", "--draws", "20000"]
-    args += ["--backend", "dask", "--workers", "1", "--quiet"]
-    rc, err, _ = _cli(args, tmp_path / "r", 120)
-    assert (rc, err) == (0, "")
-    assert (tmp_path / "r" / "summary.json").is_file()
+def test_local_cluster_closed_when_the_run_fails():
+    """The local cluster's processes end with the ``with`` block, also on an error."""
+    before = _children()
+    with pytest.raises(ChunkError, match="^a failure inside the run$"):
+        with sd.dask_runner(workers=1) as runner:
+            assert runner.workers == 1
+            assert _children() - before, "no local worker process started"
+            raise ChunkError("a failure inside the run")
+    deadline = time.monotonic() + 5
+    while _children() - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _children() - before
