@@ -25,6 +25,10 @@ DEFAULT_CHUNK_DRAWS = 1_000_000
 #: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
 #: does not import scipy; a test holds the two equal).
 METHODS = ("random", "lhs", "sobol")
+#: simulate.distributed's CONNECT_TIMEOUT_S and WORKER_WAIT_S, for --help (which must
+#: not import numpy; a test holds them equal).
+SCHEDULER_CONNECT_S = 10
+SCHEDULER_WORKER_WAIT_S = 5
 COMMANDS = ("run", "sensitivity", "validate", "show", "catalog", "compare", "backtest")
 
 EPILOG = """examples:
@@ -201,7 +205,10 @@ def _parser() -> argparse.ArgumentParser:
     scale.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="dask scheduler to join (default: a local cluster), e.g. tcp://10.0.0.5:8786",
+        help="dask scheduler to join, tcp://HOST:PORT or tls://HOST:PORT (default: a local "
+        f"cluster); gives up after {SCHEDULER_CONNECT_S} s without its answer, after "
+        f"{SCHEDULER_WORKER_WAIT_S} s without a worker (at the start or after losing the "
+        "last one), e.g. tcp://10.0.0.5:8786",
     )
     scale.add_argument(
         "--workers",

@@ -403,3 +403,15 @@ def test_local_cluster_closed_when_the_run_fails():
     while _children() - before and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _children() - before
+
+
+def test_help_states_the_timeouts():
+    import simulate.cli as cli
+
+    assert cli.SCHEDULER_CONNECT_S == sd.CONNECT_TIMEOUT_S
+    assert cli.SCHEDULER_WORKER_WAIT_S == sd.WORKER_WAIT_S
+    text = " ".join(
+        cli._parser()._subparsers._group_actions[0].choices["run"].format_help().split()
+    )
+    assert f"after {sd.CONNECT_TIMEOUT_S} s without its answer" in text
+    assert f"after {sd.WORKER_WAIT_S} s without a worker" in text
