@@ -387,6 +387,7 @@ def _chunked(args: argparse.Namespace, scenario: Any) -> bool:
 
 def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
     """``run --chunk-draws``: bounded memory, threads or dask; exact statistics, no plots."""
+    import logging
     import shlex
 
     from .chunked import run_chunked
@@ -395,6 +396,10 @@ def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
     from .report import write_report
     from .terminal import summary_table
 
+    # dask logs a lost connection as a traceback; a failure is our one line instead
+    disabled = logging.root.manager.disable
+    if args.backend == "dask":
+        logging.disable(logging.ERROR)
     try:
         result = run_chunked(
             scenario,
@@ -405,6 +410,8 @@ def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
         )
     except SchedulerError as error:  # the library names its parameter; here, the option
         raise _Refusal(f"--scheduler {shlex.quote(error.address)}: {error.reason}") from None
+    finally:
+        logging.disable(disabled)
     summary = result.summary | {
         "chunked": {
             "chunk_draws": result.chunk_draws,

@@ -182,10 +182,12 @@ class DaskRunner:
         try:
             with self.client.as_current():
                 return self._map_reduce(function, chunks, *args)
-        except CancelledError:  # the workers that held the scattered plan are gone
-            raise _failure(
-                self.address, "the run failed: the cluster lost its tasks (workers gone)"
-            ) from None
+        except CancelledError:  # the scheduler, or the workers with the scattered plan, gone
+            if self.client.status == "running":
+                lost = "the cluster lost its workers and the data they held"
+            else:
+                lost = "the connection to the scheduler was lost"
+            raise _failure(self.address, f"the run failed: {lost}") from None
         except (OSError, KilledWorker) as error:  # TimeoutError is an OSError
             reason = " ".join(str(error).split())[:200] or type(error).__name__
             raise _failure(self.address, f"the run failed on the cluster ({reason})") from None
