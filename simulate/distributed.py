@@ -67,6 +67,11 @@ class SchedulerError(ChunkError):
         self.reason = reason
 
 
+def _one_line(error: BaseException) -> str:
+    """``error``'s message on one line, at most 200 characters (else its type)."""
+    return " ".join(str(error).split())[:200] or type(error).__name__
+
+
 def _failure(address: str | None, reason: str) -> ChunkError:
     """The error for ``reason`` on the cluster at ``address`` (None: the local one)."""
     if address is None:
@@ -142,7 +147,7 @@ def probe(address: str, timeout_s: float | None = None) -> dict:
             address, f"cannot connect (no answer from a dask scheduler {waited})"
         ) from None
     except OSError as error:
-        raise SchedulerError(address, f"cannot connect ({error})") from None
+        raise SchedulerError(address, f"cannot connect ({_one_line(error)})") from None
     except Exception as error:  # noqa: BLE001 - any other: the peer does not speak dask
         raise SchedulerError(
             address,
@@ -189,8 +194,8 @@ class DaskRunner:
                 lost = "the connection to the scheduler was lost"
             raise _failure(self.address, f"the run failed: {lost}") from None
         except (OSError, KilledWorker) as error:  # TimeoutError is an OSError
-            reason = " ".join(str(error).split())[:200] or type(error).__name__
-            raise _failure(self.address, f"the run failed on the cluster ({reason})") from None
+            reason = f"the run failed on the cluster ({_one_line(error)})"
+            raise _failure(self.address, reason) from None
 
     def _map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
         client = self.client
@@ -265,15 +270,19 @@ def dask_runner(*, workers: int | None = None, scheduler: str | None = None) -> 
             with dask.config.set(connect):
                 client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
         except OSError as error:
-            raise SchedulerError(scheduler, f"cannot connect ({error})") from None
+            raise SchedulerError(scheduler, f"cannot connect ({_one_line(error)})") from None
         with client:
             try:
                 client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+                runner = DaskRunner(client, scheduler)
             except TimeoutError:
                 raise SchedulerError(
                     scheduler, f"the cluster has no workers (waited {WORKER_WAIT_S} s)"
                 ) from None
-            yield DaskRunner(client, scheduler)
+            except OSError as error:
+                reason = f"the connection to the scheduler was lost ({_one_line(error)})"
+                raise SchedulerError(scheduler, reason) from None
+            yield runner
         return
     environment = {"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}
     with (
