@@ -25,6 +25,10 @@ DEFAULT_CHUNK_DRAWS = 1_000_000
 #: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
 #: does not import scipy; a test holds the two equal).
 METHODS = ("random", "lhs", "sobol")
+#: simulate.distributed's CONNECT_TIMEOUT_S and WORKER_WAIT_S, for --help (which must
+#: not import numpy; a test holds them equal).
+SCHEDULER_CONNECT_S = 10
+SCHEDULER_WORKER_WAIT_S = 5
 COMMANDS = ("run", "sensitivity", "validate", "show", "catalog", "compare", "backtest")
 
 EPILOG = """examples:
@@ -247,7 +251,10 @@ def _parser() -> argparse.ArgumentParser:
     scale.add_argument(
         "--scheduler",
         metavar="ADDRESS",
-        help="dask scheduler to join (default: a local cluster), e.g. tcp://10.0.0.5:8786",
+        help="dask scheduler to join, tcp://HOST:PORT or tls://HOST:PORT (default: a local "
+        f"cluster); gives up after {SCHEDULER_CONNECT_S} s without its answer, after "
+        f"{SCHEDULER_WORKER_WAIT_S} s without a worker (at the start or after losing the "
+        "last one), e.g. tcp://10.0.0.5:8786",
     )
     scale.add_argument(
         "--workers",
@@ -430,18 +437,31 @@ def _chunked(args: argparse.Namespace, scenario: Any) -> bool:
 
 def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
     """``run --chunk-draws``: bounded memory, threads or dask; exact statistics, no plots."""
+    import logging
+    import shlex
+
     from .chunked import run_chunked
+    from .distributed import SchedulerError
     from .html import render_html
     from .report import write_report
     from .terminal import summary_table
 
-    result = run_chunked(
-        scenario,
-        chunk_draws=args.chunk_draws,
-        backend=args.backend,
-        workers=args.workers,
-        scheduler=args.scheduler,
-    )
+    # dask logs a lost connection as a traceback; a failure is our one line instead
+    disabled = logging.root.manager.disable
+    if args.backend == "dask":
+        logging.disable(logging.ERROR)
+    try:
+        result = run_chunked(
+            scenario,
+            chunk_draws=args.chunk_draws,
+            backend=args.backend,
+            workers=args.workers,
+            scheduler=args.scheduler,
+        )
+    except SchedulerError as error:  # the library names its parameter; here, the option
+        raise _Refusal(f"--scheduler {shlex.quote(error.address)}: {error.reason}") from None
+    finally:
+        logging.disable(disabled)
     summary = result.summary | {
         "chunked": {
             "chunk_draws": result.chunk_draws,
