@@ -469,7 +469,7 @@ def _compare(args: argparse.Namespace) -> int:
         captions = {name: caption(name) for name in images}
         bar.stage("writing")
         files: dict[str, bytes | str] = {
-            "summary.json": json.dumps(summary, indent=2) + "\n",
+            "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",
             "report.md": render_compare_markdown(summary, images=list(images)),
             "report.html": render_compare_html(summary, images, captions=captions),
             **images,
