@@ -32,7 +32,15 @@ from distributions import (
 )
 
 from .catalog import load_catalog
-from .chain import NODES, VIEWS, Domain, fallback_defaults, needed_inputs, view_sinks
+from .chain import (
+    NODES,
+    VIEWS,
+    Domain,
+    evaluate,
+    fallback_defaults,
+    needed_inputs,
+    view_sinks,
+)
 
 __all__ = [
     "ConfigError",
@@ -223,6 +231,7 @@ def scenario_from_dict(
     _fill_from_catalog(inputs, accelerator, precision, file)
     views = _views(head, inputs, file)
     _fill_defaults_and_check(inputs, file, sinks=view_sinks(views))
+    _check_pins(inputs, file)
     correlations, repairs = _correlations(raw.get("correlations"), inputs, file)
 
     return Scenario(
@@ -508,3 +517,33 @@ def _fill_defaults_and_check(
         node = NODES[name]
         source = f"default ({node.source})" if node.source else "default"
         inputs[name] = InputSpec(name, Fixed(node.default), source, "default")
+
+
+def _check_pins(inputs: Mapping[str, InputSpec], file: str) -> None:
+    """Refuse a pinned node whose rule the run computes beside it.
+
+    A pinned node cuts what is upstream of it, but a parent may still be computed or
+    given for another node (``capex_usd`` for the amortized view, ``energy_cost_usd``
+    for the energy share). When every parent of a pinned node is in the run, the report
+    would show the node and its parents with ``node != rule(parents)``: refused, naming
+    the pinned field and the parent that the scenario gives or the run computes.
+    """
+    given = dict.fromkeys(inputs, 0.5)  # a value that divides cleanly: only names matter
+    present = set(evaluate(given))
+    for name, spec in inputs.items():
+        node = NODES[name]
+        if node.rule is None or spec.origin != "scenario":
+            continue
+        if not node.parents or not all(parent in present for parent in node.parents):
+            continue
+        parts = []
+        for parent in node.parents:
+            if parent in inputs:
+                parts.append(f"inputs.{parent} ({inputs[parent].origin})")
+            else:
+                parts.append(f"{parent} (computed)")
+        raise ConfigError(
+            f"{file}: inputs.{name}: pinned, but {', '.join(parts)} are in the run too, and "
+            f"the report would contradict {name} = {node.formula}; give {name} or what it is "
+            "computed from, not both"
+        )

@@ -103,9 +103,6 @@ class NonFiniteCounts:
             found.first[name] = (start + at, parents)
         return found
 
-    def __iter__(self):  # the nodes with non-finite draws
-        return iter(self.counts)
-
     def merge(self, other: NonFiniteCounts) -> NonFiniteCounts:
         first = dict(self.first)
         for name, example in other.first.items():
@@ -113,7 +110,7 @@ class NonFiniteCounts:
                 first[name] = example
         return NonFiniteCounts(
             self.draws + other.draws,
-            {k: self.counts.get(k, 0) + other.counts.get(k, 0) for k in {*self.counts, *other}},
+            {k: self.counts.get(k, 0) + other.counts.get(k, 0) for k in self.counts | other.counts},
             {
                 k: self.kinds.get(k, frozenset()) | other.kinds.get(k, frozenset())
                 for k in {*self.kinds, *other.kinds}
