@@ -15,11 +15,18 @@ import xarray as xr
 from distributions import Distribution
 
 from . import sensitivity, uncertainty
-from .chain import KEY_OUTPUTS, evaluate
+from .chain import KEY_OUTPUTS, NODES, evaluate
 from .config import ConfigError, Scenario
 from .engine import run, sample_inputs
+from .limits import evaluate_draws
 
-__all__ = ["run_to_precision", "scenario_specs", "sensitivity_section", "thresholds"]
+__all__ = [
+    "check_outputs",
+    "run_to_precision",
+    "scenario_specs",
+    "sensitivity_section",
+    "thresholds",
+]
 
 
 def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
@@ -31,6 +38,22 @@ def thresholds(scenario: Scenario) -> dict[str, float]:
     """The risk thresholds the scenario gives: train_days > deadline, tco_usd > budget."""
     given = {"train_days": scenario.deadline_days, "tco_usd": scenario.budget_usd}
     return {name: value for name, value in given.items() if value is not None}
+
+
+def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
+    """Refuse an output to rank against that is not a node, or that this scenario does not
+    compute (cut by a pin, or in a view it lacks); before any draw."""
+    present = evaluate_draws(dict.fromkeys(scenario.inputs, 0.5))
+    for name in outputs:
+        if name not in NODES:
+            raise ConfigError(
+                f"{scenario.path}: --output {name}: unknown node; known: {', '.join(NODES)}"
+            )
+        if name not in present:
+            raise ConfigError(
+                f"{scenario.path}: --output {name}: not computed by this scenario; it computes "
+                f"{', '.join(present)}"
+            )
 
 
 def _outputs(ds: xr.Dataset, extra: Sequence[str]) -> list[str]:

@@ -313,6 +313,10 @@ def _run(args: argparse.Namespace) -> int:
 
     ranking = args.command == "sensitivity"
     scenario = _load(args)
+    if ranking:
+        from .analysis import check_outputs
+
+        check_outputs(scenario, args.output)
     out_dir = _out_dir(args, Path("reports") / scenario.name)
     if not ranking and _chunked(args, scenario):
         return _run_chunked(args, scenario, out_dir)

@@ -32,6 +32,7 @@ from distributions import (
 )
 
 from .catalog import load_catalog
+from .uncertainty import percentile_key
 from .chain import (
     NODES,
     VIEWS,
@@ -303,7 +304,21 @@ def _percentiles(table: Mapping[str, Any], file: str) -> tuple[float, ...]:
         raise ConfigError(
             f"{file}: scenario.percentiles: must be a list of numbers in (0, 100); got {value!r}"
         )
-    return tuple(sorted({float(q) for q in value}))
+    labels: dict[str, float] = {}
+    for q in sorted({float(q) for q in value}):
+        label = percentile_key(q)  # the report's key: 6 significant digits
+        if label in ("p0", "p100"):
+            raise ConfigError(
+                f"{file}: scenario.percentiles: {q!r} is labelled {label}, which reads as the "
+                "minimum or maximum; use a percentile in (0, 100) that keeps its label"
+            )
+        if label in labels:
+            raise ConfigError(
+                f"{file}: scenario.percentiles: {labels[label]!r} and {q!r} both get the label "
+                f"{label}; give percentiles that differ in their first 6 significant digits"
+            )
+        labels[label] = q
+    return tuple(labels.values())
 
 
 def _positive_number(table: Mapping[str, Any], key: str, file: str) -> float | None:
