@@ -32,7 +32,6 @@ from distributions import (
 )
 
 from .catalog import load_catalog
-from .uncertainty import percentile_key
 from .chain import (
     NODES,
     VIEWS,
@@ -42,6 +41,7 @@ from .chain import (
     needed_inputs,
     view_sinks,
 )
+from .uncertainty import percentile_key
 
 __all__ = [
     "ConfigError",
