@@ -57,9 +57,19 @@ def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
 
 
 def _outputs(ds: xr.Dataset, extra: Sequence[str]) -> list[str]:
-    """Key outputs (and any asked for) that vary in this run."""
+    """Key outputs (and any asked for) that vary in this run's sample."""
     wanted = list(dict.fromkeys([*KEY_OUTPUTS, *extra]))
-    return [name for name in wanted if name in ds and not ds[name].attrs.get("constant")]
+    return [
+        name
+        for name in wanted
+        if name in ds and not ds[name].attrs.get("constant") and np.ptp(ds[name].values) > 0
+    ]
+
+
+#: The rank and log statistics' grouped jackknife: this many groups of 3 draws or more
+#: (fewer groups below 60 draws; below 6 draws, 2 groups of 3, no sensitivity section).
+JACKKNIFE_GROUPS = 20
+MIN_GROUP_DRAWS = 3
 
 
 def sensitivity_section(
@@ -70,10 +80,12 @@ def sensitivity_section(
     outputs: Sequence[str] = (),
     sobol_n: int = 2**14,
 ) -> dict[str, Any] | None:
-    """The report's ``sensitivity`` section, or None when no input or output varies."""
+    """The report's ``sensitivity`` section, or None when no input or output varies in the
+    sample, or the run has fewer than 6 draws (the jackknife needs 2 groups of 3)."""
     specs = scenario_specs(scenario)
     names = _outputs(ds, outputs)
-    if not names or not uncertainty.uncertain_names(specs):
+    groups = min(JACKKNIFE_GROUPS, ds.sizes["draw"] // MIN_GROUP_DRAWS)
+    if not names or not uncertainty.uncertain_names(specs) or groups < 2:
         return None
     risky = {k: v for k, v in thresholds(scenario).items() if k in names}
     return sensitivity.analyze(
@@ -85,6 +97,7 @@ def sensitivity_section(
         method=method,
         sobol_n=sobol_n,
         seed=scenario.seed,
+        groups=groups,
     )
 
 
