@@ -36,7 +36,7 @@ import numpy as np
 from .chain import NODES
 from .config import Scenario
 from .engine import default_threads, describe_inputs, node_attrs, provenance, sample_inputs
-from .limits import NonFiniteCounts, evaluate_draws
+from .limits import NonFiniteCounts, evaluate_draws, memory_estimate_bytes, memory_refusal
 from .ranking import RANK_OUTPUTS, correlation, rank_sums, ranked
 from .stats import exceedance_from_counts, percentile_key
 from .uncertainty import interval_bounds, order_statistic_indices
@@ -516,6 +516,17 @@ def run_chunked(
     else:
         raise ChunkError(f"--backend: must be memory or dask; got {backend!r}")
     chunks = plan.chunks()
+    if backend == "memory":  # at most 2 x workers chunks in flight (ThreadRunner)
+        in_flight = min(len(chunks), 2 * (default_threads() if workers is None else workers))
+        error = memory_refusal(
+            scenario,
+            plan.draws,
+            in_flight * memory_estimate_bytes(scenario, plan.chunk_draws),
+            what=f" in {in_flight} chunks of {plan.chunk_draws:,} at once",
+            advice="use smaller chunks (chunk_draws / --chunk-draws) or fewer workers",
+        )
+        if error is not None:
+            raise error
     with context as runner:
         one = runner.map_reduce(first_pass, chunks, plan)
         one.nonfinite.raise_if_any(scenario.path, describe_inputs(scenario))

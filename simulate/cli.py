@@ -421,6 +421,13 @@ def _validate(args: argparse.Namespace) -> int:
         f"resolved ({uncertain} uncertain); {scenario.draws:,} draws, method "
         f"{scenario.method}, seed {scenario.seed}"
     )
+    from .limits import memory_estimate_bytes, memory_refusal
+
+    too_big = memory_refusal(
+        scenario, scenario.draws, memory_estimate_bytes(scenario, scenario.draws)
+    )
+    if too_big is not None:  # a chunked run can still do it
+        print(f"warning: in memory: {too_big}", file=sys.stderr)
     return 0
 
 

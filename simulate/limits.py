@@ -31,6 +31,7 @@ __all__ = [
     "available_memory_bytes",
     "check_finite",
     "check_memory",
+    "memory_refusal",
     "evaluate_draws",
     "memory_estimate_bytes",
 ]
@@ -183,15 +184,27 @@ def memory_estimate_bytes(scenario: Any, draws: int, *, threads: int = 1) -> int
     return BYTES_PER_VALUE * draws * per_draw
 
 
-def check_memory(scenario: Any, draws: int, *, threads: int = 1, what: str = "") -> None:
-    """Refuse (:class:`MemoryLimitError`) an in-memory run that would not fit."""
-    need = memory_estimate_bytes(scenario, draws, threads=threads)
+CHUNK_ADVICE = (
+    "run them in chunks (chunk_draws / --chunk-draws, e.g. --chunk-draws 1000000) or draw fewer"
+)
+
+
+def memory_refusal(
+    scenario: Any, draws: int, need: int, *, what: str = "", advice: str = CHUNK_ADVICE
+) -> MemoryLimitError | None:
+    """The error for ``need`` bytes if that is more than the memory available, else None."""
     have = available_memory_bytes()
     if have is None or need <= have:
-        return
-    raise MemoryLimitError(
+        return None
+    return MemoryLimitError(
         f"{scenario.path}: scenario.draws: {draws:,} draws{what} need about "
         f"{need / 2**30:.1f} GiB in memory, more than the {have / 2**30:.1f} GiB available; "
-        "run them in chunks (chunk_draws / --chunk-draws, e.g. --chunk-draws 1000000) or "
-        "draw fewer"
+        f"{advice}"
     )
+
+
+def check_memory(scenario: Any, draws: int, *, threads: int = 1) -> None:
+    """Refuse (:class:`MemoryLimitError`) an in-memory run that would not fit."""
+    error = memory_refusal(scenario, draws, memory_estimate_bytes(scenario, draws, threads=threads))
+    if error is not None:
+        raise error
