@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -564,7 +565,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .config import ConfigError
 
     try:
-        return _HANDLERS[args.command](args)
+        with warnings.catch_warnings():
+            if getattr(args, "quiet", False):  # "nothing but errors": no RuntimeWarning either
+                warnings.simplefilter("ignore", RuntimeWarning)
+            return _HANDLERS[args.command](args)
     except (ConfigError, DistributionError, ChunkError, _Refusal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
