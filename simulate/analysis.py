@@ -15,10 +15,10 @@ import xarray as xr
 from distributions import Distribution
 
 from . import sensitivity, uncertainty
-from .chain import KEY_OUTPUTS, NODES, evaluate
+from .chain import KEY_OUTPUTS, NODES
 from .config import ConfigError, Scenario
-from .engine import run, sample_inputs
-from .limits import evaluate_draws
+from .engine import describe_inputs, run, sample_inputs
+from .limits import check_finite, evaluate_draws
 
 __all__ = [
     "check_outputs",
@@ -89,7 +89,7 @@ def sensitivity_section(
         return None
     risky = {k: v for k, v in thresholds(scenario).items() if k in names}
     return sensitivity.analyze(
-        evaluate,
+        evaluate_draws,  # the chain in IEEE-754 arithmetic: inf, never ZeroDivisionError
         specs,
         ds,
         outputs=names,
@@ -120,9 +120,10 @@ def run_to_precision(
         raise ConfigError(f"{scenario.path}: --precision: must lie in (0, 1); got {precision!r}")
 
     def draw(start: int, n: int) -> dict[str, np.ndarray]:
-        values = evaluate(
+        values = evaluate_draws(
             sample_inputs(scenario, draws=n, seed=scenario.seed, method="random", start=start)
         )
+        check_finite(values, n, file=scenario.path, given=describe_inputs(scenario))
         return {
             name: np.broadcast_to(np.asarray(values[name], float), (n,))
             for name in KEY_OUTPUTS

@@ -98,6 +98,13 @@ def test_mfu_that_underflows_the_days_is_refused(capsys, tmp_path, extra):
     assert "train_days = " in line and "capex_usd = " in line
 
 
+def test_run_to_precision_refuses_non_finite_draws(capsys, tmp_path):
+    line = _refused(
+        capsys, tmp_path, "run", DEFAULT, "--set", "gpu_price_usd=1e305", "--precision", "0.01"
+    )
+    assert "node gpu_capex_usd: 16,384 of 16,384 draws are not finite (inf)" in line  # batch 1
+
+
 def test_compare_refuses_non_finite_draws(capsys, tmp_path):
     line = _refused(
         capsys,
