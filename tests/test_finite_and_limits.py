@@ -140,10 +140,14 @@ def test_count_of_overflowing_draws_matches_the_share_of_the_range_and_chunks_ag
     assert isinstance(memory.value, ValueError)
 
 
-def test_one_draw_chunks_write_strict_json(capsys, tmp_path):
-    summary = _report(capsys, tmp_path, "run", DEFAULT, "--draws", "3", "--chunk-draws", "1")
-    assert summary["provenance"]["draws"] == 3
-    assert summary["chunked"]["chunks"] == 3
+@pytest.mark.parametrize("draws", [1, 3])
+def test_one_draw_chunks_write_strict_json(capsys, tmp_path, draws):
+    # one draw: no rank correlation is defined (it was NaN in summary.json); null now
+    summary = _report(capsys, tmp_path, "run", DEFAULT, "--draws", str(draws), "--chunk-draws", "1")
+    assert summary["provenance"]["draws"] == draws
+    assert summary["chunked"]["chunks"] == draws
+    if draws == 1:
+        assert set(summary["chunked"]["rank_correlation"]["tco_usd"].values()) == {None}
 
 
 def test_compare_of_one_draw_writes_strict_json(capsys, tmp_path):
