@@ -307,3 +307,16 @@ def test_quiet_runs_print_nothing(tmp_path):
         )
         assert (done.returncode, done.stderr, done.stdout) == (0, "", "")
         _strict((tmp_path / f"r{i}" / "summary.json").read_text())
+
+
+def test_backtest_run_that_overflows_is_refused(capsys, tmp_path):
+    # 6 x 1.75e300 x 3e300 FLOP overflows: the predicted GPU-hours are inf, not JSON
+    runs = CONFIG_DIR / "reference" / "training_runs.csv"
+    header, first = runs.read_text().splitlines()[:2]
+    assert first.startswith("GPT-3 175B,1.75e+11,3e+11,3.14e+23,")
+    huge = first.replace("1.75e+11,3e+11,3.14e+23", "1.75e+300,3e+300,3.14e+300", 1)
+    csv_dir = tmp_path.parent / f"{tmp_path.name}-csv"
+    csv_dir.mkdir()
+    (csv_dir / "runs.csv").write_text(f"{header}\n{huge}\n")
+    line = _refused(capsys, tmp_path, "backtest", str(csv_dir / "runs.csv"))
+    assert "runs.csv: GPT-3 175B: predicted gpu_hours: 20,000 of 20,000 draws are not" in line
