@@ -129,10 +129,10 @@ class NonFiniteCounts:
         name = next(n for n in NODES if n in self.counts)
         kinds = ", ".join(k for k in ("nan", "inf", "-inf") if k in self.kinds[name])
         at, parents = self.first[name]
-        if parents:
-            origin = ", ".join(f"{p} = {v:g}" for p, v in parents) + f" at draw {at:,}"
-        elif given is not None and name in given:
+        if given is not None and name in given:  # an input, or a pinned node
             origin = f"its value or distribution {given[name]}"
+        elif parents:
+            origin = ", ".join(f"{p} = {v:g}" for p, v in parents) + f" at draw {at:,}"
         else:
             origin = "the scenario's value"
         raise NonFiniteError(
