@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from distributions import (
     METHODS,
     Correlations,
@@ -447,7 +449,18 @@ def check_domain(name: str, dist: Distribution, *, file: str) -> None:
             f"{field}: must be {domain.describe()}; {dist.describe()} gives fractions "
             f'(use dist = "discrete" with whole values)'
         )
-    low, high = reachable_range(dist)
+    with np.errstate(over="ignore"):
+        try:
+            low, high = reachable_range(dist)
+        except OverflowError:  # e.g. exp(mu) of a lognormal beyond 1.8e308
+            low, high = -math.inf, math.inf
+    if not (math.isfinite(low) and math.isfinite(high)):
+        with np.errstate(over="ignore"):
+            described = dist.describe()
+        raise ConfigError(
+            f"{field}: {described} reaches [{low:.6g}, {high:.6g}], beyond 64-bit floats "
+            "(about ±1.8e308); every draw must be a finite number"
+        )
     if not domain.contains(low, high):
         outside = mass_outside(
             dist, domain.low, domain.high, low_open=domain.low_open, high_open=domain.high_open

@@ -6,6 +6,7 @@ and no report folder, or exit 0 with a summary.json that a strict JSON parser ac
 """
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -103,6 +104,21 @@ def test_run_to_precision_refuses_non_finite_draws(capsys, tmp_path):
         capsys, tmp_path, "run", DEFAULT, "--set", "gpu_price_usd=1e305", "--precision", "0.01"
     )
     assert "node gpu_capex_usd: 16,384 of 16,384 draws are not finite (inf)" in line  # batch 1
+
+
+@pytest.mark.parametrize(
+    ("dist", "message"),
+    [
+        # exp(710) > DBL_MAX: the median itself overflows
+        ('{dist="lognormal", mu=710, sigma=1}', "lognormal needs |mu| < 709.783"),
+        # exp(700 + 10 z) overflows for z > 0.98: the upper draws are inf
+        ('{dist="lognormal", mu=700, sigma=10}', "reaches [9.83718e+267, inf], beyond 64-bit"),
+    ],
+)
+def test_validate_refuses_an_input_whose_draws_overflow(capsys, tmp_path, dist, message):
+    assert 700 + 10 * 0.99 > math.log(DBL_MAX) > 709.78
+    line = _refused(capsys, tmp_path, "validate", DEFAULT, "--set", f"gpu_price_usd={dist}")
+    assert "inputs.gpu_price_usd: " in line and message in line
 
 
 def test_compare_refuses_non_finite_draws(capsys, tmp_path):
