@@ -341,6 +341,10 @@ class TruncatedNormal(Distribution):
         return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
 
 
+#: ln(1.797e308): exp of anything larger overflows a double.
+_LOG_DOUBLE_MAX = math.log(np.finfo(float).max)
+
+
 @dataclass(frozen=True)
 class LogNormal(Distribution):
     """Lognormal: log(X) ~ Normal(mu, sigma)."""
@@ -351,6 +355,11 @@ class LogNormal(Distribution):
 
     def validate(self) -> None:
         _positive(self.name, sigma=self.sigma)
+        if not abs(self.mu) < _LOG_DOUBLE_MAX:  # the median exp(mu) must be a finite double
+            raise DistributionError(
+                f"{self.name} needs |mu| < {_LOG_DOUBLE_MAX:.6g} (the median exp(mu) a finite "
+                f"64-bit float); got mu={_fmt(self.mu)}"
+            )
 
     @classmethod
     def from_interval(cls, low: float, high: float, *, credibility: float = 0.90) -> LogNormal:

@@ -15,11 +15,18 @@ import xarray as xr
 from distributions import Distribution
 
 from . import sensitivity, uncertainty
-from .chain import KEY_OUTPUTS, evaluate
+from .chain import KEY_OUTPUTS, NODES
 from .config import ConfigError, Scenario
-from .engine import run, sample_inputs
+from .engine import describe_inputs, run, sample_inputs
+from .limits import check_finite, evaluate_draws
 
-__all__ = ["run_to_precision", "scenario_specs", "sensitivity_section", "thresholds"]
+__all__ = [
+    "check_outputs",
+    "run_to_precision",
+    "scenario_specs",
+    "sensitivity_section",
+    "thresholds",
+]
 
 
 def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
@@ -33,10 +40,36 @@ def thresholds(scenario: Scenario) -> dict[str, float]:
     return {name: value for name, value in given.items() if value is not None}
 
 
+def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
+    """Refuse an output to rank against that is not a node, or that this scenario does not
+    compute (cut by a pin, or in a view it lacks); before any draw."""
+    present = evaluate_draws(dict.fromkeys(scenario.inputs, 0.5))
+    for name in outputs:
+        if name not in NODES:
+            raise ConfigError(
+                f"{scenario.path}: --output {name}: unknown node; known: {', '.join(NODES)}"
+            )
+        if name not in present:
+            raise ConfigError(
+                f"{scenario.path}: --output {name}: not computed by this scenario; it computes "
+                f"{', '.join(present)}"
+            )
+
+
 def _outputs(ds: xr.Dataset, extra: Sequence[str]) -> list[str]:
-    """Key outputs (and any asked for) that vary in this run."""
+    """Key outputs (and any asked for) that vary in this run's sample."""
     wanted = list(dict.fromkeys([*KEY_OUTPUTS, *extra]))
-    return [name for name in wanted if name in ds and not ds[name].attrs.get("constant")]
+    return [
+        name
+        for name in wanted
+        if name in ds and not ds[name].attrs.get("constant") and np.ptp(ds[name].values) > 0
+    ]
+
+
+#: The rank and log statistics' grouped jackknife: this many groups of 3 draws or more
+#: (fewer groups below 60 draws; below 6 draws, 2 groups of 3, no sensitivity section).
+JACKKNIFE_GROUPS = 20
+MIN_GROUP_DRAWS = 3
 
 
 def sensitivity_section(
@@ -47,14 +80,16 @@ def sensitivity_section(
     outputs: Sequence[str] = (),
     sobol_n: int = 2**14,
 ) -> dict[str, Any] | None:
-    """The report's ``sensitivity`` section, or None when no input or output varies."""
+    """The report's ``sensitivity`` section, or None when no input or output varies in the
+    sample, or the run has fewer than 6 draws (the jackknife needs 2 groups of 3)."""
     specs = scenario_specs(scenario)
     names = _outputs(ds, outputs)
-    if not names or not uncertainty.uncertain_names(specs):
+    groups = min(JACKKNIFE_GROUPS, ds.sizes["draw"] // MIN_GROUP_DRAWS)
+    if not names or not uncertainty.uncertain_names(specs) or groups < 2:
         return None
     risky = {k: v for k, v in thresholds(scenario).items() if k in names}
     return sensitivity.analyze(
-        evaluate,
+        evaluate_draws,  # the chain in IEEE-754 arithmetic: inf, never ZeroDivisionError
         specs,
         ds,
         outputs=names,
@@ -62,6 +97,7 @@ def sensitivity_section(
         method=method,
         sobol_n=sobol_n,
         seed=scenario.seed,
+        groups=groups,
     )
 
 
@@ -84,9 +120,10 @@ def run_to_precision(
         raise ConfigError(f"{scenario.path}: --precision: must lie in (0, 1); got {precision!r}")
 
     def draw(start: int, n: int) -> dict[str, np.ndarray]:
-        values = evaluate(
+        values = evaluate_draws(
             sample_inputs(scenario, draws=n, seed=scenario.seed, method="random", start=start)
         )
+        check_finite(values, n, file=scenario.path, given=describe_inputs(scenario))
         return {
             name: np.broadcast_to(np.asarray(values[name], float), (n,))
             for name in KEY_OUTPUTS

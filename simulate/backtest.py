@@ -30,8 +30,9 @@ from distributions import METHODS, Distribution, DistributionError, Fixed, parse
 from distributions.files import MissingFileError, decode_text, read_regular_file
 
 from .catalog import CONFIG_DIR, load_catalog
-from .chain import NODES, evaluate, fallback_defaults, needed_inputs
+from .chain import NODES, fallback_defaults, needed_inputs
 from .config import ConfigError, check_domain
+from .limits import NonFiniteError, evaluate_draws
 from .views import percentile_rank
 
 __all__ = [
@@ -306,7 +307,7 @@ def _predict(run: RunData, drawn: Mapping[str, Any]) -> dict[str, np.ndarray]:
         given["train_flop"] = run.train_flop
     else:
         given["n_params"], given["n_tokens"] = run.n_params, run.n_tokens
-    values = evaluate(given)
+    values = evaluate_draws(given)
     out = {"gpu_hours": np.asarray(values["gpu_hours"], dtype=float)}
     if run.hw_count is not None:
         out["train_days"] = np.asarray(values["train_days"], dtype=float)
@@ -361,6 +362,13 @@ def backtest(runs_path: str | Path, priors: Priors) -> dict[str, Any]:
     results = []
     for run in usable:
         predicted = _predict(run, drawn)
+        for node, values in predicted.items():  # no NaN or inf reaches summary.json
+            bad = int(np.count_nonzero(~np.isfinite(values)))
+            if bad:
+                raise NonFiniteError(
+                    f"{runs_path}: {run.model}: predicted {node}: {bad:,} of {values.size:,} "
+                    "draws are not finite; a value is too large or too small for 64-bit floats"
+                )
         entry: dict[str, Any] = {
             "model": run.model,
             "accelerator": run.accelerator,

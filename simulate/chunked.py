@@ -33,9 +33,10 @@ from typing import Any, Literal, Protocol
 
 import numpy as np
 
-from .chain import NODES, evaluate
+from .chain import NODES
 from .config import Scenario
-from .engine import default_threads, node_attrs, provenance, sample_inputs
+from .engine import default_threads, describe_inputs, node_attrs, provenance, sample_inputs
+from .limits import NonFiniteCounts, evaluate_draws, memory_estimate_bytes, memory_refusal
 from .ranking import RANK_OUTPUTS, correlation, rank_sums, ranked
 from .stats import exceedance_from_counts, percentile_key
 from .uncertainty import interval_bounds, order_statistic_indices
@@ -145,7 +146,7 @@ class Plan:
             start=start,
             uniforms_out=uniforms_out,
         )
-        return evaluate(inputs)
+        return evaluate_draws(inputs)
 
 
 def make_plan(
@@ -172,7 +173,7 @@ def make_plan(
         name: (spec.dist.expected() if spec.dist.is_fixed else np.asarray([spec.dist.ppf(0.5)]))
         for name, spec in scenario.inputs.items()
     }
-    at_centre = evaluate(centre)
+    at_centre = evaluate_draws(centre)
     varying = tuple(name for name, value in at_centre.items() if np.ndim(value))
     return Plan(
         scenario=scenario,
@@ -201,6 +202,7 @@ class FirstPass:
     over: dict[str, int]
     histograms: dict[str, tuple[np.ndarray, np.ndarray]]
     fine: dict[str, tuple[np.ndarray, np.ndarray]]
+    nonfinite: NonFiniteCounts
 
     def merge(self, other: FirstPass) -> FirstPass:
         return FirstPass(
@@ -212,6 +214,7 @@ class FirstPass:
                 k: _merge_histograms(v, other.histograms[k]) for k, v in self.histograms.items()
             },
             fine={k: _merge_histograms(v, other.fine[k]) for k, v in self.fine.items()},
+            nonfinite=self.nonfinite.merge(other.nonfinite),
         )
 
 
@@ -228,21 +231,24 @@ def _thresholds(plan: Plan) -> dict[str, float]:
 
 
 def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
-    """Pass 1 over one chunk ``(start, draws)``."""
+    """Pass 1 over one chunk ``(start, draws)``; it also counts the draws that are not
+    finite, which :func:`run_chunked` refuses before pass 2."""
     start, draws = chunk
     values = plan.values(start, draws)
+    nonfinite = NonFiniteCounts.of(values, draws, start=start)
     sums, squares, histograms = {}, {}, {}
     for name in plan.varying:
-        centred = values[name] - plan.shifts[name]
-        sums[name] = [float(np.sum(centred))]
-        squares[name] = [float(np.sum(centred * centred))]
+        with np.errstate(all="ignore"):  # inf - inf: refused after the pass anyway
+            centred = values[name] - plan.shifts[name]
+            sums[name] = [float(np.sum(centred))]
+            squares[name] = [float(np.sum(centred * centred))]
         histograms[name] = _histogram(values[name])
     over = {
         key: int(np.count_nonzero(np.broadcast_to(values[RISK[key]], (draws,)) > limit))
         for key, limit in _thresholds(plan).items()
     }
     fine = {name: _histogram(values[name], RANK_SHIFT) for name in plan.rank_outputs}
-    return FirstPass(draws, sums, squares, over, histograms, fine)
+    return FirstPass(draws, sums, squares, over, histograms, fine, nonfinite)
 
 
 # --- between the passes: where the order statistics are, the outputs' CDF --------------------
@@ -466,7 +472,7 @@ def _rank_correlation(plan: Plan, one: FirstPass, two: SecondPass) -> tuple[dict
         rhos = {}
         for name in plan.rank_inputs:
             a, aa, ab = (math.fsum(p["inputs"][name][i] for p in parts) for i in range(3))
-            rhos[name] = correlation(n, a, aa, b, bb, ab)
+            rhos[name] = _finite(correlation(n, a, aa, b, bb, ab))  # None: no spread
         result[output] = ranked(rhos)
         largest = max(largest, int(one.fine[output][1].max()) / n)
     return result, RANK_ERROR_FACTOR * largest
@@ -510,8 +516,20 @@ def run_chunked(
     else:
         raise ChunkError(f"--backend: must be memory or dask; got {backend!r}")
     chunks = plan.chunks()
+    if backend == "memory":  # at most 2 x workers chunks in flight (ThreadRunner)
+        in_flight = min(len(chunks), 2 * (default_threads() if workers is None else workers))
+        error = memory_refusal(
+            scenario,
+            plan.draws,
+            in_flight * memory_estimate_bytes(scenario, plan.chunk_draws),
+            what=f" in {in_flight} chunks of {plan.chunk_draws:,} at once",
+            advice="use smaller chunks (chunk_draws / --chunk-draws) or fewer workers",
+        )
+        if error is not None:
+            raise error
     with context as runner:
         one = runner.map_reduce(first_pass, chunks, plan)
+        one.nonfinite.raise_if_any(scenario.path, describe_inputs(scenario))
         where = targets(plan, one)
         two = runner.map_reduce(second_pass, chunks, plan, where)
         used = runner.workers

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -370,6 +371,10 @@ def _run(args: argparse.Namespace) -> int:
 
     ranking = args.command == "sensitivity"
     scenario = _load(args)
+    if ranking:
+        from .analysis import check_outputs
+
+        check_outputs(scenario, args.output)
     out_dir = _out_dir(args, Path("reports") / scenario.name)
     if not ranking and _chunked(args, scenario):
         return _run_chunked(args, scenario, out_dir)
@@ -487,6 +492,13 @@ def _validate(args: argparse.Namespace) -> int:
         f"resolved ({uncertain} uncertain); {scenario.draws:,} draws, method "
         f"{scenario.method}, seed {scenario.seed}"
     )
+    from .limits import memory_estimate_bytes, memory_refusal
+
+    too_big = memory_refusal(
+        scenario, scenario.draws, memory_estimate_bytes(scenario, scenario.draws)
+    )
+    if too_big is not None:  # a chunked run can still do it
+        print(f"warning: in memory: {too_big}", file=sys.stderr)
     return 0
 
 
@@ -539,7 +551,7 @@ def _compare(args: argparse.Namespace) -> int:
         captions = {name: caption(name) for name in images}
         bar.stage("writing")
         files: dict[str, bytes | str] = {
-            "summary.json": json.dumps(summary, indent=2) + "\n",
+            "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",
             "report.md": render_compare_markdown(summary, images=list(images)),
             "report.html": render_compare_html(summary, images, captions=captions),
             **images,
@@ -624,7 +636,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .folders import ReportFolderError
 
     try:
-        return _HANDLERS[args.command](args)
+        with warnings.catch_warnings():
+            if getattr(args, "quiet", False):  # "nothing but errors": no RuntimeWarning either
+                warnings.simplefilter("ignore", RuntimeWarning)
+            return _HANDLERS[args.command](args)
     except (ConfigError, DistributionError, ChunkError, ReportFolderError, _Refusal) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from .config import ConfigError, Scenario, load_scenario, safe_name
+from .limits import memory_estimate_bytes, memory_refusal
 from .units import format_percent, format_quantity
 
 __all__ = [
@@ -42,7 +43,8 @@ def load_compared(
 ) -> list[Scenario]:
     """Load every scenario with the common seed, draws and method (the first file's by default).
 
-    Refuses two scenarios of the same name (their columns would be indistinguishable).
+    Refuses two scenarios of the same name (their columns would be indistinguishable), and
+    draws too many for every run to be held in memory at once.
     """
     first = load_scenario(paths[0], overrides, draws=draws, seed=seed, method=method)
     common = {"draws": first.draws, "seed": first.seed, "method": first.method}
@@ -55,6 +57,16 @@ def load_compared(
                 f"got {scenario.name!r} here and in {seen[scenario.name]}"
             )
         seen[scenario.name] = scenario.path
+    need = sum(memory_estimate_bytes(s, s.draws) for s in scenarios)  # every run is kept
+    error = memory_refusal(
+        first,
+        first.draws,
+        need,
+        what=f" of {len(scenarios)} scenarios",
+        advice="draw fewer (compare keeps every scenario's draws in memory)",
+    )
+    if error is not None:
+        raise error
     return scenarios
 
 

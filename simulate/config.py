@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from distributions import (
     METHODS,
     Correlations,
@@ -36,7 +38,16 @@ from distributions.mixture import MAX_NESTING
 from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
 from .catalog import load_catalog
-from .chain import NODES, VIEWS, Domain, fallback_defaults, needed_inputs, view_sinks
+from .chain import (
+    NODES,
+    VIEWS,
+    Domain,
+    evaluate,
+    fallback_defaults,
+    needed_inputs,
+    view_sinks,
+)
+from .uncertainty import percentile_key
 
 __all__ = [
     "ConfigError",
@@ -268,6 +279,7 @@ def scenario_from_dict(
     _fill_from_catalog(inputs, accelerator, precision, file)
     views = _views(head, inputs, file)
     _fill_defaults_and_check(inputs, file, sinks=view_sinks(views))
+    _check_pins(inputs, file)
     correlations, repairs = _correlations(raw.get("correlations"), inputs, file)
 
     scenario = Scenario(
@@ -377,7 +389,21 @@ def _percentiles(table: Mapping[str, Any], file: str) -> tuple[float, ...]:
         raise ConfigError(
             f"{file}: scenario.percentiles: must be a list of numbers in (0, 100); got {value!r}"
         )
-    return tuple(sorted({float(q) for q in value}))
+    labels: dict[str, float] = {}
+    for q in sorted({float(q) for q in value}):
+        label = percentile_key(q)  # the report's key: 6 significant digits
+        if label in ("p0", "p100"):
+            raise ConfigError(
+                f"{file}: scenario.percentiles: {q!r} is labelled {label}, which reads as the "
+                "minimum or maximum; use a percentile in (0, 100) that keeps its label"
+            )
+        if label in labels:
+            raise ConfigError(
+                f"{file}: scenario.percentiles: {labels[label]!r} and {q!r} both get the label "
+                f"{label}; give percentiles that differ in their first 6 significant digits"
+            )
+        labels[label] = q
+    return tuple(labels.values())
 
 
 def _positive_number(table: Mapping[str, Any], key: str, file: str) -> float | None:
@@ -506,7 +532,18 @@ def check_domain(name: str, dist: Distribution, *, file: str) -> None:
             f"{field}: must be {domain.describe()}; {dist.describe()} gives fractions "
             f'(use dist = "discrete" with whole values)'
         )
-    low, high = reachable_range(dist)
+    with np.errstate(over="ignore"):
+        try:
+            low, high = reachable_range(dist)
+        except OverflowError:  # e.g. exp(mu) of a lognormal beyond 1.8e308
+            low, high = -math.inf, math.inf
+    if not (math.isfinite(low) and math.isfinite(high)):
+        with np.errstate(over="ignore"):
+            described = dist.describe()
+        raise ConfigError(
+            f"{field}: {described} reaches [{low:.6g}, {high:.6g}], beyond 64-bit floats "
+            "(about ±1.8e308); every draw must be a finite number"
+        )
     if not domain.contains(low, high):
         outside = mass_outside(
             dist, domain.low, domain.high, low_open=domain.low_open, high_open=domain.high_open
@@ -619,3 +656,33 @@ def _fill_defaults_and_check(
         node = NODES[name]
         source = f"default ({node.source})" if node.source else "default"
         inputs[name] = InputSpec(name, Fixed(node.default), source, "default")
+
+
+def _check_pins(inputs: Mapping[str, InputSpec], file: str) -> None:
+    """Refuse a pinned node whose rule the run computes beside it.
+
+    A pinned node cuts what is upstream of it, but a parent may still be computed or
+    given for another node (``capex_usd`` for the amortized view, ``energy_cost_usd``
+    for the energy share). When every parent of a pinned node is in the run, the report
+    would show the node and its parents with ``node != rule(parents)``: refused, naming
+    the pinned field and the parent that the scenario gives or the run computes.
+    """
+    given = dict.fromkeys(inputs, 0.5)  # a value that divides cleanly: only names matter
+    present = set(evaluate(given))
+    for name, spec in inputs.items():
+        node = NODES[name]
+        if node.rule is None or spec.origin != "scenario":
+            continue
+        if not node.parents or not all(parent in present for parent in node.parents):
+            continue
+        parts = []
+        for parent in node.parents:
+            if parent in inputs:
+                parts.append(f"inputs.{parent} ({inputs[parent].origin})")
+            else:
+                parts.append(f"{parent} (computed)")
+        raise ConfigError(
+            f"{file}: inputs.{name}: pinned, but {', '.join(parts)} are in the run too, and "
+            f"the report would contradict {name} = {node.formula}; give {name} or what it is "
+            "computed from, not both"
+        )

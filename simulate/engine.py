@@ -21,11 +21,13 @@ import xarray as xr
 from distributions import sample
 from distributions.sampling import check_whole
 
-from .chain import NODES, evaluate
+from .chain import NODES
 from .config import Scenario
+from .limits import check_finite, check_memory, evaluate_draws
 
 __all__ = [
     "default_threads",
+    "describe_inputs",
     "node_attrs",
     "package_version",
     "provenance",
@@ -78,6 +80,11 @@ def _kind(is_input: bool, origin: str | None) -> str:
     if origin is None:
         return "node"
     return "pinned" if not is_input and origin == "scenario" else "input"
+
+
+def describe_inputs(scenario: Scenario) -> dict[str, str]:
+    """Each given input's value or distribution, in words (for error messages)."""
+    return {name: spec.dist.describe() for name, spec in scenario.inputs.items()}
 
 
 def node_attrs(scenario: Scenario, name: str, *, constant: bool) -> dict[str, Any]:
@@ -148,6 +155,10 @@ def run(
     bar's) is called with ``"sampling"``, then ``"chain"``. ``keep_uniforms``: keep the
     inputs' uniforms for :func:`run_uniforms` while the Dataset lives (8 bytes a draw an
     input; the CLI, which does not use them, passes False).
+
+    Refuses (a ``ValueError`` naming the file) a run too large for the memory available
+    (:func:`simulate.limits.check_memory`) and draws that are not finite
+    (:func:`simulate.limits.check_finite`), before any statistic.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(
@@ -159,6 +170,7 @@ def run(
     threads = default_threads() if threads is None else threads
     check_whole("run", "draws", draws, 1)
     check_whole("run", "seed", seed, 0)
+    check_memory(scenario, draws, threads=threads)
     if on_stage is not None:
         on_stage("sampling")
     u: dict[str, np.ndarray] = {}
@@ -167,7 +179,8 @@ def run(
     )
     if on_stage is not None:
         on_stage("chain")
-    values = evaluate(sampled)
+    values = evaluate_draws(sampled)
+    check_finite(values, draws, file=scenario.path, given=describe_inputs(scenario))
     data_vars = {}
     for name, value in values.items():
         attrs = node_attrs(scenario, name, constant=np.ndim(value) == 0)

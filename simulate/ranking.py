@@ -111,6 +111,12 @@ def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = RANK_OUTPUTS) ->
     return rank_correlation(u, varying)
 
 
-def ranked(rhos: Mapping[str, float]) -> dict[str, float]:
-    """``rhos`` ordered by magnitude, largest first."""
-    return dict(sorted(rhos.items(), key=lambda item: -abs(item[1])))
+def ranked(rhos: Mapping[str, float | None]) -> dict[str, float | None]:
+    """``rhos`` ordered by magnitude, largest first; undefined ones (None or NaN: an input
+    or output without spread in the sample) last."""
+
+    def key(item: tuple[str, float | None]) -> float:
+        value = item[1]
+        return float("inf") if value is None or value != value else -abs(value)
+
+    return dict(sorted(rhos.items(), key=key))

@@ -273,7 +273,7 @@ def write_report(
     extra = dict(extra_files or {})
     images = [name for name in extra if name.endswith(".png")]
     files: dict[str, bytes | str] = {
-        "summary.json": json.dumps(summary, indent=2) + "\n",
+        "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",
         "report.md": render_markdown(summary, images=images),
         "percentiles.csv": render_csv(summary),
     }
@@ -300,7 +300,7 @@ def write_backtest_report(
 
     plt.close(figure)
     files: dict[str, str | bytes] = {
-        "summary.json": json.dumps(result, indent=2) + "\n",
+        "summary.json": json.dumps(result, indent=2, allow_nan=False) + "\n",
         "report.md": render_backtest_markdown(result),
         "runs.csv": render_backtest_csv(result),
         "calibration.png": png.getvalue(),

@@ -143,15 +143,40 @@ def _rank_statistics(corr: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, 
     return spearman, prcc, squared / squared.sum(axis=-2, keepdims=True)
 
 
-def _columns(draws: Mapping[str, Any], names: Sequence[str], role: str) -> list[np.ndarray]:
+def _columns(
+    draws: Mapping[str, Any], names: Sequence[str], role: str, *, flat_ok: bool = False
+) -> list[np.ndarray]:
+    """The named columns as float arrays; one without spread is refused unless ``flat_ok``."""
     missing = [name for name in names if name not in draws]
     if missing:
         raise ValueError(f"the draws hold no {role} {', '.join(missing)}")
     out = [np.asarray(draws[name], dtype=float).ravel() for name in names]
     flat = [name for name, column in zip(names, out, strict=True) if np.ptp(column) == 0]
-    if flat:
+    if flat and not flat_ok:
         raise ValueError(f"{role} {', '.join(flat)} has no spread; fixed values are not ranked")
     return out
+
+
+#: The note on an uncertain input whose draws in this run are all equal (e.g. a rare
+#: outcome of a discrete input that no draw reached): its statistics are undefined (null).
+NO_SPREAD = "no spread in this sample"
+_NULL = {"value": None, "standard_error": None, "low": None, "high": None}
+
+
+def _descending(key: str) -> Any:
+    """Sort key: ``row[key]["value"]`` largest first, undefined (None) last."""
+
+    def order(row: Mapping[str, Any]) -> tuple[bool, float]:
+        value = row[key]["value"] if isinstance(row[key], Mapping) else row[key]
+        return (value is None, -(value or 0.0))
+
+    return order
+
+
+def _sign(value: float) -> str | None:
+    if not math.isfinite(value):
+        return None
+    return "positive" if value >= 0 else "negative"
 
 
 def rank_correlations(
@@ -166,16 +191,21 @@ def rank_correlations(
 
     ``draws`` maps names to the main run's arrays (an ``xarray.Dataset`` works); the
     uncertain inputs may be given as values, uniforms or ranks. Rows are sorted by
-    contribution to variance, largest first.
+    contribution to variance, largest first. An uncertain input whose draws are all equal
+    in this sample gets null cells and ``"note": "no spread in this sample"``, last.
     """
-    inputs = uncertain_names(specs)
-    columns = _columns(draws, inputs, "input") + _columns(draws, outputs, "output")
+    every = uncertain_names(specs)
+    raw = _columns(draws, every, "input", flat_ok=True)
+    inputs = [name for name, column in zip(every, raw, strict=True) if np.ptp(column) > 0]
+    flat = [name for name in every if name not in inputs]
+    columns = [c for c in raw if np.ptp(c) > 0] + _columns(draws, outputs, "output")
     with ThreadPoolExecutor(default_threads()) as pool:  # argsort releases the GIL
         ranks = np.column_stack(list(pool.map(_ranks, columns)))
     full, left_out = _grouped_covariances(ranks, groups)
     k = len(inputs)
-    point = _rank_statistics(_correlation(full), k)
-    replicates = _rank_statistics(_correlation(left_out), k)
+    with np.errstate(invalid="ignore", divide="ignore"):  # undefined cells become None
+        point = _rank_statistics(_correlation(full), k)
+        replicates = _rank_statistics(_correlation(left_out), k)
     parts = [
         _jackknife(p, r, confidence=confidence, clip=clip)
         for p, r, clip in zip(point, replicates, [(-1, 1), (-1, 1), (0, 1)], strict=True)
@@ -191,16 +221,31 @@ def rank_correlations(
         rows = [
             {
                 "input": name,
-                "sign": "positive" if point[0][i, o] >= 0 else "negative",
+                "sign": _sign(point[0][i, o]),
                 "spearman": _cell(parts[0], (i, o)),
                 "prcc": _cell(parts[1], (i, o)),
                 "contribution_to_variance": _cell(parts[2], (i, o)),
             }
             for i, name in enumerate(inputs)
         ]
-        rows.sort(key=lambda row: -row["contribution_to_variance"]["value"])
+        rows += [
+            {
+                "input": name,
+                "sign": None,
+                "spearman": dict(_NULL),
+                "prcc": dict(_NULL),
+                "contribution_to_variance": dict(_NULL),
+                "note": NO_SPREAD,
+            }
+            for name in flat
+        ]
+        rows.sort(key=_descending("contribution_to_variance"))
         result["outputs"][out] = {"inputs": rows}
     return result
+
+
+def _complement(x: float | None) -> float | None:
+    return None if x is None else 1 - x
 
 
 def log_variance_shares(
@@ -214,12 +259,15 @@ def log_variance_shares(
     """Each input's share of Var(log output), by OLS of log Y on the log X_i (see module doc).
 
     Inputs with a non-positive draw cannot enter a log-linear fit; they are listed
-    under ``skipped`` and what they explain falls into ``unexplained``.
+    under ``skipped`` and what they explain falls into ``unexplained``. Uncertain inputs
+    whose draws are all equal in this sample are listed under ``no_spread``.
     """
     names = uncertain_names(specs)
-    raw = _columns(draws, names, "input")
-    used = [(name, column) for name, column in zip(names, raw, strict=True) if column.min() > 0]
-    skipped = [name for name, column in zip(names, raw, strict=True) if column.min() <= 0]
+    raw = _columns(draws, names, "input", flat_ok=True)
+    flat = [name for name, column in zip(names, raw, strict=True) if np.ptp(column) == 0]
+    kept = [(name, column) for name, column in zip(names, raw, strict=True) if name not in flat]
+    used = [(name, column) for name, column in kept if column.min() > 0]
+    skipped = [name for name, column in kept if column.min() <= 0]
     if not used:
         raise ValueError(
             f"log-variance shares need an input with positive draws; "
@@ -242,17 +290,21 @@ def log_variance_shares(
         r_squared = (exponent * sxy).sum(axis=-2) / syy
         return exponent, share, r_squared
 
-    point, replicates = fit(full), fit(left_out)
-    exponent, share, r_squared = (
-        _jackknife(p, r, confidence=confidence, clip=clip)
-        for p, r, clip in zip(point, replicates, [(-np.inf, np.inf), (0, 1), (0, 1)], strict=True)
-    )
+    with np.errstate(invalid="ignore", divide="ignore"):  # undefined cells become None
+        point, replicates = fit(full), fit(left_out)
+        exponent, share, r_squared = (
+            _jackknife(p, r, confidence=confidence, clip=clip)
+            for p, r, clip in zip(
+                point, replicates, [(-np.inf, np.inf), (0, 1), (0, 1)], strict=True
+            )
+        )
     result: dict[str, Any] = {
         "method": "log_variance",
         "n_draws": int(logs.shape[0]),
         "confidence": confidence,
         "interval": f"grouped jackknife, {groups} groups",
         "skipped": skipped,
+        "no_spread": flat,
         "outputs": {},
     }
     for o, out in enumerate(outputs):
@@ -260,13 +312,13 @@ def log_variance_shares(
             {"input": name, "exponent": _cell(exponent, (i, o)), "share": _cell(share, (i, o))}
             for i, (name, _) in enumerate(used)
         ]
-        rows.sort(key=lambda row: -row["share"]["value"])
+        rows.sort(key=_descending("share"))
         fit_cell = _cell(r_squared, o)
         unexplained = {
-            "value": 1 - fit_cell["value"],
+            "value": _complement(fit_cell["value"]),
             "standard_error": fit_cell["standard_error"],
-            "low": 1 - fit_cell["high"],
-            "high": 1 - fit_cell["low"],
+            "low": _complement(fit_cell["high"]),
+            "high": _complement(fit_cell["low"]),
         }
         result["outputs"][out] = {
             "r_squared": fit_cell,
@@ -387,7 +439,7 @@ def sobol(
             }
             for i, name in enumerate(ev["names"])
         ]
-        rows.sort(key=lambda row: -row["total_order"]["value"])
+        rows.sort(key=_descending("total_order"))
         result["outputs"][out] = {"variance": _num(variance[o]), "inputs": rows}
     return result
 
@@ -431,7 +483,7 @@ def tornado(
             }
             for i, name in enumerate(names)
         ]
-        rows.sort(key=lambda row: -row["swing"])
+        rows.sort(key=_descending("swing"))
         result["outputs"][out] = {"base": _num(y[0]), "inputs": rows}
     return result
 
@@ -527,23 +579,33 @@ def analyze(
     sobol_n: int = 2**14,
     seed: int = 0,
     confidence: float = 0.95,
+    groups: int = 20,
 ) -> dict[str, Any]:
     """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
 
     Always rank correlations, log-variance shares (of the outputs whose draws are all
-    positive), the tornado, and, given ``thresholds``, the risk drivers. With
-    ``method="sobol"`` also Sobol' indices of each output and of its log, at
-    ``sobol_n``·(d + 2) further model runs each.
+    positive, when an input's are), the tornado, and, given ``thresholds``, the risk
+    drivers. With ``method="sobol"`` also Sobol' indices of each output and of its log,
+    at ``sobol_n``·(d + 2) further model runs each. ``groups``: of the jackknife.
     """
     if method not in ("rank", "sobol"):
         raise ValueError(f"unknown sensitivity method {method!r}; known: rank, sobol")
     positive = [out for out in outputs if np.min(np.asarray(draws[out])) > 0]
+    loggable = any(
+        np.min(column) > 0 and np.ptp(column) > 0
+        for column in (np.asarray(draws[name], dtype=float) for name in uncertain_names(specs))
+    )
     section: dict[str, Any] = {
         "method": method,
-        "rank_correlation": rank_correlations(draws, specs, outputs=outputs, confidence=confidence),
-        "log_variance": log_variance_shares(draws, specs, outputs=positive, confidence=confidence),
-        "tornado": tornado(model, specs, outputs=outputs),
+        "rank_correlation": rank_correlations(
+            draws, specs, outputs=outputs, confidence=confidence, groups=groups
+        ),
     }
+    if loggable and positive:
+        section["log_variance"] = log_variance_shares(
+            draws, specs, outputs=positive, confidence=confidence, groups=groups
+        )
+    section["tornado"] = tornado(model, specs, outputs=outputs)
     if thresholds:
         section["risk_drivers"] = risk_drivers(
             model, specs, draws, thresholds=thresholds, confidence=confidence
