@@ -85,7 +85,10 @@ try:
     if module != "-":
         runpy.run_module(module, run_name="__main__", alter_sys=True)
     else:
-        import simulate.cli, simulate.config, simulate.engine, simulate.report
+        import simulate.cli
+        import simulate.engine.memory
+        import simulate.report.folder
+        import simulate.scenario.config
 except SystemExit as stop:
     if stop.code:
         raise
@@ -252,7 +255,7 @@ class _TreeMemory(threading.Thread):
 
 
 def billion(draws: int, chunk_draws: int, workers: int) -> dict:
-    from simulate.chunked import run_chunked
+    from simulate.engine.chunked import run_chunked
 
     watch = _TreeMemory()
     watch.start()

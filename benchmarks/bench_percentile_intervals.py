@@ -11,7 +11,7 @@ import time
 import numpy as np
 from scipy import stats
 
-from simulate.uncertainty import quantile_intervals
+from simulate.analysis.intervals import quantile_intervals
 
 P = (0.05, 0.5, 0.95)
 

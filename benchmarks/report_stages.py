@@ -46,15 +46,17 @@ def _timer(times: dict[str, float]):
 def main(draw_counts: list[int]) -> None:
     print(f"python -m simulate --help: {_help_seconds():.3f} s (best of 5)")
     start = time.perf_counter()
-    from simulate.analysis import sensitivity_section
-    from simulate.catalog import CONFIG_DIR
-    from simulate.chain import evaluate
-    from simulate.config import load_scenario
-    from simulate.draws import draws_to_netcdf
-    from simulate.engine import default_threads, run, sample_inputs
-    from simulate.figures import report_figures
-    from simulate.html import render_html
-    from simulate.report import build_summary, write_report
+    from simulate.analysis.parallel import default_threads
+    from simulate.engine.memory import run, sample_inputs
+    from simulate.model.catalog import CONFIG_DIR
+    from simulate.model.chain import evaluate
+    from simulate.report.draws import draws_to_netcdf
+    from simulate.report.figures import report_figures
+    from simulate.report.folder import write_report
+    from simulate.report.html import render_html
+    from simulate.report.summary import build_summary
+    from simulate.scenario.config import load_scenario
+    from simulate.workflows.sections import sensitivity_section
 
     print(f"import: {time.perf_counter() - start:.2f} s")
     for draws in draw_counts:

@@ -33,7 +33,8 @@ from scipy import special, stats
 
 import simulate
 from distributions.fast_quantile import beta_ppf
-from simulate.ranking import RANK_OUTPUTS, rank_run
+from simulate.analysis.ranking import RANK_OUTPUTS
+from simulate.workflows.sections import rank_run
 
 __all__ = ["api", "floor", "monaco_job", "openturns_job", "squigglepy_job"]
 

@@ -14,27 +14,28 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .chain import KEY_OUTPUTS, NODES, Node, evaluate
-    from .chunked import run_chunked
-    from .config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
-    from .engine import run
-    from .report import build_summary, write_report
+    from .engine.chunked import run_chunked
+    from .engine.memory import run
+    from .model.chain import KEY_OUTPUTS, NODES, Node, evaluate
+    from .report.folder import write_report
+    from .report.summary import build_summary
+    from .scenario.config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
-    "KEY_OUTPUTS": "chain",
-    "NODES": "chain",
-    "Node": "chain",
-    "evaluate": "chain",
-    "ConfigError": "config",
-    "InputSpec": "config",
-    "Scenario": "config",
-    "load_scenario": "config",
-    "scenario_from_dict": "config",
-    "run": "engine",
-    "run_chunked": "chunked",
-    "build_summary": "report",
-    "write_report": "report",
+    "KEY_OUTPUTS": "model.chain",
+    "NODES": "model.chain",
+    "Node": "model.chain",
+    "evaluate": "model.chain",
+    "ConfigError": "scenario.config",
+    "InputSpec": "scenario.config",
+    "Scenario": "scenario.config",
+    "load_scenario": "scenario.config",
+    "scenario_from_dict": "scenario.config",
+    "run": "engine.memory",
+    "run_chunked": "engine.chunked",
+    "build_summary": "report.summary",
+    "write_report": "report.folder",
 }
 
 __all__ = [

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .catalog import CONFIG_DIR
+from .model.catalog import CONFIG_DIR
 
 __all__ = ["main"]
 
@@ -26,7 +26,7 @@ DEFAULT_CHUNK_DRAWS = 1_000_000
 #: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
 #: does not import scipy; a test holds the two equal).
 METHODS = ("random", "lhs", "sobol")
-#: simulate.distributed's CONNECT_TIMEOUT_S and WORKER_WAIT_S, for --help (which must
+#: simulate.engine.dask_runner's CONNECT_TIMEOUT_S and WORKER_WAIT_S, for --help (which must
 #: not import numpy; a test holds them equal).
 SCHEDULER_CONNECT_S = 10
 SCHEDULER_WORKER_WAIT_S = 5
@@ -343,7 +343,7 @@ class _Refusal(ValueError):
 
 
 def _load(args: argparse.Namespace) -> Any:
-    from .config import load_scenario
+    from .scenario.config import load_scenario
 
     scenario = load_scenario(
         args.config, args.set, draws=args.draws, seed=args.seed, method=args.sampling
@@ -356,7 +356,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _out_dir(args: argparse.Namespace, default: Path) -> Path:
     """``--out`` (or ``default``), checked before any work: a report may be written there."""
-    from .folders import check_destination
+    from .report.folders import check_destination
 
     out_dir = Path(args.out) if args.out is not None else default
     label = f"--out {args.out}" if args.out is not None else f"report folder {out_dir}"
@@ -366,24 +366,25 @@ def _out_dir(args: argparse.Namespace, default: Path) -> Path:
 
 def _run(args: argparse.Namespace) -> int:
     """``run`` and ``sensitivity``: one scenario, its analyses, its report folder."""
-    from .progress import RUN_STAGES, StageProgress
-    from .terminal import summary_table
+    from .report.progress import RUN_STAGES, StageProgress
+    from .report.terminal import summary_table
 
     ranking = args.command == "sensitivity"
     scenario = _load(args)
     if ranking:
-        from .analysis import check_outputs
+        from .workflows.sections import check_outputs
 
         check_outputs(scenario, args.output)
     out_dir = _out_dir(args, Path("reports") / scenario.name)
     if not ranking and _chunked(args, scenario):
         return _run_chunked(args, scenario, out_dir)
     with StageProgress(RUN_STAGES, enabled=not args.quiet) as progress:
-        from .analysis import run_to_precision, sensitivity_section
-        from .engine import run
-        from .figures import caption, report_figures
-        from .html import render_html
-        from .report import build_summary, write_report
+        from .engine.memory import run
+        from .report.figures import caption, report_figures
+        from .report.folder import write_report
+        from .report.html import render_html
+        from .report.summary import build_summary
+        from .workflows.sections import run_to_precision, sensitivity_section
 
         convergence = None
         if not ranking and args.precision is not None:
@@ -413,13 +414,13 @@ def _run(args: argparse.Namespace) -> int:
         extra["report.html"] = render_html(summary, images, captions=captions)
         progress.stage("writing")
         if getattr(args, "save_draws", False):
-            from .draws import draws_to_netcdf
+            from .report.draws import draws_to_netcdf
 
             extra["draws.nc"] = draws_to_netcdf(ds)
         out_dir, kept = write_report(summary, out_dir, force=args.force, extra_files=extra)
     if not args.quiet:
         if ranking and section is not None:
-            from .sensitivity import markdown_section
+            from .analysis.sensitivity import markdown_section
 
             print(markdown_section(section, limit=10))
         print(summary_table(summary, out_dir, kept))
@@ -445,11 +446,11 @@ def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
     import logging
     import shlex
 
-    from .chunked import run_chunked
-    from .distributed import SchedulerError
-    from .html import render_html
-    from .report import write_report
-    from .terminal import summary_table
+    from .engine.chunked import run_chunked
+    from .engine.dask_runner import SchedulerError
+    from .report.folder import write_report
+    from .report.html import render_html
+    from .report.terminal import summary_table
 
     # dask logs a lost connection as a traceback; a failure is our one line instead
     disabled = logging.root.manager.disable
@@ -492,7 +493,7 @@ def _validate(args: argparse.Namespace) -> int:
         f"resolved ({uncertain} uncertain); {scenario.draws:,} draws, method "
         f"{scenario.method}, seed {scenario.seed}"
     )
-    from .limits import memory_estimate_bytes, memory_refusal
+    from .engine.limits import memory_estimate_bytes, memory_refusal
 
     too_big = memory_refusal(
         scenario, scenario.draws, memory_estimate_bytes(scenario, scenario.draws)
@@ -503,15 +504,15 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from .terminal import inputs_text
+    from .report.terminal import inputs_text
 
     print(inputs_text(_load(args)))
     return 0
 
 
 def _catalog(args: argparse.Namespace) -> int:
-    from .catalog import load_catalog
-    from .terminal import catalog_text
+    from .model.catalog import load_catalog
+    from .report.terminal import catalog_text
 
     print(catalog_text(load_catalog()))
     return 0
@@ -520,9 +521,9 @@ def _catalog(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     if len(args.configs) < 2:
         raise _Refusal(f"compare: needs two or more scenario files; got {len(args.configs)}")
-    from .compare import compare_folder_name, load_compared
-    from .progress import StageProgress
-    from .terminal import compare_table
+    from .report.progress import StageProgress
+    from .report.terminal import compare_table
+    from .workflows.compare import compare_folder_name, load_compared
 
     scenarios = load_compared(
         args.configs, args.set, draws=args.draws, seed=args.seed, method=args.sampling
@@ -533,11 +534,13 @@ def _compare(args: argparse.Namespace) -> int:
     with StageProgress([*stages, "statistics", "plots", "writing"], enabled=not args.quiet) as bar:
         import json
 
-        from .compare import compare_summary, render_compare_markdown
-        from .engine import run
-        from .figures import caption, compare_figures
-        from .html import render_compare_html
-        from .report import build_summary, write_files
+        from .engine.memory import run
+        from .report.compare import render_compare_markdown
+        from .report.figures import caption, compare_figures
+        from .report.folder import write_files
+        from .report.html import render_compare_html
+        from .report.summary import build_summary
+        from .workflows.compare import compare_summary
 
         datasets = {
             s.name: run(s, on_stage=lambda stage, n=s.name: bar.stage(f"{n}: {stage}"))
@@ -563,10 +566,10 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
-    from .backtest import DEFAULT_PRIORS, DEFAULT_RUNS, backtest, load_priors  # noqa: PLC0415
-    from .config import safe_name
-    from .report import write_backtest_report
-    from .units import format_number
+    from .report.folder import write_backtest_report
+    from .report.units import format_number
+    from .scenario.config import safe_name
+    from .workflows.backtest import DEFAULT_PRIORS, DEFAULT_RUNS, backtest, load_priors  # noqa: PLC0415
 
     runs = Path(args.runs) if args.runs else DEFAULT_RUNS
     priors = load_priors(Path(args.priors) if args.priors else DEFAULT_PRIORS)
@@ -631,9 +634,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from distributions import DistributionError
 
-    from .chunked import ChunkError
-    from .config import ConfigError
-    from .folders import ReportFolderError
+    from .engine.runners import ChunkError
+    from .report.folders import ReportFolderError
+    from .scenario.config import ConfigError
 
     try:
         with warnings.catch_warnings():

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate.analysis import run_to_precision, sensitivity_section
 from simulate.cli import main
-from simulate.config import ConfigError
+from simulate.scenario.config import ConfigError
+from simulate.workflows.sections import run_to_precision, sensitivity_section
 
 
 def test_report_has_a_sensitivity_section(write_config):
@@ -20,7 +20,7 @@ def test_report_has_a_sensitivity_section(write_config):
     assert rows[0]["spearman"]["value"] == pytest.approx(-1.0)  # days = K / mfu: monotone
     summary = simulate.build_summary(ds, scenario, sensitivity=section)
     assert "sensitivity" in summary
-    assert "## Sensitivity" in simulate.report.render_markdown(summary)
+    assert "## Sensitivity" in simulate.report.markdown.render_markdown(summary)
 
 
 def test_fixed_scenario_has_no_sensitivity(tmp_path):

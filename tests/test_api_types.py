@@ -7,7 +7,7 @@ import pytest
 
 import distributions as d
 import simulate
-from simulate.chunked import ChunkError
+from simulate.engine.runners import ChunkError
 from tests.conftest import MINIMAL
 
 NORMAL = d.Normal(0, 1)

@@ -8,7 +8,9 @@ import math
 
 import pytest
 
-from simulate.backtest import (
+from simulate.cli import main
+from simulate.scenario.config import ConfigError
+from simulate.workflows.backtest import (
     DEFAULT_PRIORS,
     DEFAULT_RUNS,
     backtest,
@@ -17,8 +19,6 @@ from simulate.backtest import (
     load_priors,
     read_runs,
 )
-from simulate.cli import main
-from simulate.config import ConfigError
 
 COLUMNS = [
     "model", "params", "tokens", "reported_flop", "hardware", "hw_count", "days", "gpu_hours",

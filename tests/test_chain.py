@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulate.chain import NODES, evaluate, needed_inputs
+from simulate.model.chain import NODES, evaluate, needed_inputs
 
 INPUTS = {
     "n_params": 1e9,

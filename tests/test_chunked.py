@@ -11,10 +11,11 @@ from scipy import stats
 
 import simulate
 from distributions import sample, uniforms
-from simulate.catalog import CONFIG_DIR
-from simulate.chunked import ChunkError, _keys, _lerp, run_chunked
-from simulate.ranking import rank_correlation
-from simulate.uncertainty import order_statistic_indices
+from simulate.analysis.intervals import order_statistic_indices
+from simulate.analysis.ranking import rank_correlation
+from simulate.engine.chunked import _keys, _lerp, run_chunked
+from simulate.engine.runners import ChunkError
+from simulate.model.catalog import CONFIG_DIR
 
 SCENARIO = simulate.load_scenario(CONFIG_DIR / "llama-3.1-405b.toml")
 DRAWS = 60_000

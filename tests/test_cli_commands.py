@@ -13,9 +13,9 @@ import xarray as xr
 
 import distributions
 from simulate import cli
-from simulate.catalog import CONFIG_DIR, load_catalog
-from simulate.config import load_scenario
-from simulate.engine import run
+from simulate.engine.memory import run
+from simulate.model.catalog import CONFIG_DIR, load_catalog
+from simulate.scenario.config import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = str(CONFIG_DIR / "llama-3.1-405b.toml")

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from simulate.catalog import CONFIG_DIR
 from simulate.cli import main
+from simulate.model.catalog import CONFIG_DIR
 
 CONFIG = str(CONFIG_DIR / "llama-3.1-405b.toml")
 

@@ -5,16 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulate.catalog import CONFIG_DIR
-from simulate.compare import (
-    compare_folder_name,
-    compare_summary,
-    load_compared,
-    render_compare_markdown,
-)
-from simulate.config import ConfigError
-from simulate.engine import run
-from simulate.report import build_summary
+from simulate.engine.memory import run
+from simulate.model.catalog import CONFIG_DIR
+from simulate.report.compare import render_compare_markdown
+from simulate.report.summary import build_summary
+from simulate.scenario.config import ConfigError
+from simulate.workflows.compare import compare_folder_name, compare_summary, load_compared
 
 BASE = CONFIG_DIR / "llama-3.1-405b.toml"
 

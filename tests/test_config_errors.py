@@ -4,7 +4,7 @@ import pytest
 
 import simulate
 from simulate.cli import main
-from simulate.config import ConfigError
+from simulate.scenario.config import ConfigError
 from tests.conftest import MINIMAL
 
 

@@ -19,9 +19,9 @@ from simulate import (
     scenario_from_dict,
     write_report,
 )
-from simulate.chain import NODES, evaluate
-from simulate.report import render_markdown
-from simulate.views import percentile_rank
+from simulate.model.chain import NODES, evaluate
+from simulate.report.markdown import render_markdown
+from simulate.report.views import percentile_rank
 
 ARTICLE = "configs/llama-3.1-405b-article.toml"
 DEFAULT = "configs/llama-3.1-405b.toml"

@@ -25,10 +25,11 @@ distributed = pytest.importorskip("dask.distributed")
 psutil = pytest.importorskip("psutil")
 
 import simulate  # noqa: E402
-import simulate.distributed as sd  # noqa: E402
-from simulate.catalog import CONFIG_DIR  # noqa: E402
-from simulate.chunked import ChunkError, run_chunked  # noqa: E402
+import simulate.engine.dask_runner as sd  # noqa: E402
 from simulate.cli import main  # noqa: E402
+from simulate.engine.chunked import run_chunked  # noqa: E402
+from simulate.engine.runners import ChunkError  # noqa: E402
+from simulate.model.catalog import CONFIG_DIR  # noqa: E402
 
 SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 ARGS = ["run", str(SCENARIO), "--chunk-draws", "100000", "--draws", "200000"]
@@ -67,7 +68,7 @@ def _cli(args: list[str], out: Path) -> subprocess.Popen:
     """``python -m simulate ARGS --out OUT`` with the short timeouts, in a session of
     its own (so that any process it leaves behind can be found)."""
     code = (
-        "import sys, simulate.distributed as d; "
+        "import sys, simulate.engine.dask_runner as d; "
         f"d.CONNECT_TIMEOUT_S = {CONNECT_S}; d.WORKER_WAIT_S = {WORKER_WAIT_S}; "
         "from simulate.cli import main; sys.exit(main(sys.argv[1:]))"
     )

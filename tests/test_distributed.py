@@ -6,8 +6,8 @@ import pytest
 distributed = pytest.importorskip("dask.distributed")
 
 import simulate  # noqa: E402
-from simulate.catalog import CONFIG_DIR  # noqa: E402
-from simulate.chunked import run_chunked  # noqa: E402
+from simulate.engine.chunked import run_chunked  # noqa: E402
+from simulate.model.catalog import CONFIG_DIR  # noqa: E402
 
 SCENARIO = simulate.load_scenario(CONFIG_DIR / "llama-3.1-405b.toml")
 DRAWS = 30_000
@@ -51,10 +51,10 @@ def test_local_cluster_from_run_chunked(in_memory):
 
 
 def test_unreachable_scheduler_one_line_exit_2(tmp_path, capsys, monkeypatch):
-    import simulate.distributed
+    import simulate.engine.dask_runner
     from simulate.cli import main
 
-    monkeypatch.setattr(simulate.distributed, "CONNECT_TIMEOUT_S", 2)
+    monkeypatch.setattr(simulate.engine.dask_runner, "CONNECT_TIMEOUT_S", 2)
     out = tmp_path / "report"
     config = str(CONFIG_DIR / "llama-3.1-405b.toml")
     argv = ["run", config, "--draws", "1000", "--out", str(out), "--backend", "dask"]

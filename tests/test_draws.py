@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from simulate.catalog import CONFIG_DIR
-from simulate.config import load_scenario
-from simulate.draws import draws_to_netcdf, load_draws
-from simulate.engine import run
+from simulate.engine.memory import run
+from simulate.model.catalog import CONFIG_DIR
+from simulate.report.draws import draws_to_netcdf, load_draws
+from simulate.scenario.config import load_scenario
 
 
 def _round_trip(ds, tmp_path):

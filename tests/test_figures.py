@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from scipy.stats import spearmanr
 
-from simulate.analysis import sensitivity_section
-from simulate.catalog import CONFIG_DIR
-from simulate.config import load_scenario
-from simulate.engine import run
-from simulate.figures import _sensitivity_rows, caption, compare_figures, report_figures
+from simulate.engine.memory import run
+from simulate.model.catalog import CONFIG_DIR
+from simulate.report.figures import _sensitivity_rows, caption, compare_figures, report_figures
+from simulate.scenario.config import load_scenario
+from simulate.workflows.sections import sensitivity_section
 
 
 def test_report_figures_names_and_png_bytes():

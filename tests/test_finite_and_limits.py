@@ -17,13 +17,13 @@ import numpy as np
 import pytest
 
 import simulate
-import simulate.limits
-from simulate.catalog import CONFIG_DIR
-from simulate.chunked import run_chunked
+import simulate.engine.limits
+from simulate.analysis.sensitivity import rank_correlations
 from simulate.cli import main
-from simulate.config import ConfigError
-from simulate.limits import NonFiniteError
-from simulate.sensitivity import rank_correlations
+from simulate.engine.chunked import run_chunked
+from simulate.engine.limits import NonFiniteError
+from simulate.model.catalog import CONFIG_DIR
+from simulate.scenario.config import ConfigError
 
 DEFAULT = str(CONFIG_DIR / "llama-3.1-405b.toml")
 ARTICLE = str(CONFIG_DIR / "llama-3.1-405b-article.toml")
@@ -245,8 +245,8 @@ def test_draws_too_many_for_memory_are_refused_with_the_chunk_hint(capsys, tmp_p
 def test_memory_estimate_against_a_small_machine(capsys, tmp_path, monkeypatch):
     # 10,000 draws of the default scenario: at least its 10 uniforms and 10 inputs, 8 bytes each
     scenario = simulate.load_scenario(DEFAULT, draws=10_000)
-    assert simulate.limits.memory_estimate_bytes(scenario, 10_000) >= 8 * 10_000 * 20
-    monkeypatch.setattr(simulate.limits, "available_memory_bytes", lambda: 1_000_000)
+    assert simulate.engine.limits.memory_estimate_bytes(scenario, 10_000) >= 8 * 10_000 * 20
+    monkeypatch.setattr(simulate.engine.limits, "available_memory_bytes", lambda: 1_000_000)
     line = _refused(capsys, tmp_path, "run", DEFAULT, "--draws", "10000", "--no-plots")
     assert "more than the 0.0 GiB available; run them in chunks" in line
     line = _refused(capsys, tmp_path, "compare", DEFAULT, ARTICLE, "--draws", "10000")

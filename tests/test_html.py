@@ -7,11 +7,11 @@ from html.parser import HTMLParser
 
 import pytest
 
-from simulate.catalog import CONFIG_DIR
-from simulate.config import load_scenario
-from simulate.engine import run
-from simulate.html import SECTION_IDS, render_compare_html, render_html
-from simulate.report import build_summary
+from simulate.engine.memory import run
+from simulate.model.catalog import CONFIG_DIR
+from simulate.report.html import SECTION_IDS, render_compare_html, render_html
+from simulate.report.summary import build_summary
+from simulate.scenario.config import load_scenario
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))  # any bytes: the page embeds them verbatim
 
@@ -80,7 +80,7 @@ def test_answer_opens_with_p50_and_90_interval_and_risks(summary):
     parsed = _parse(render_html(summary, {}))
     answer = parsed.text["answer"]
     days = summary["variables"]["train_days"]["percentiles"]
-    # 4 significant digits, as simulate.units.format_number writes them
+    # 4 significant digits, as simulate.report.units.format_number writes them
     assert f"{days['p50']:.2f} days" in answer
     assert "90% interval" in answer
     assert "M$" in answer

@@ -24,7 +24,7 @@ from distributions.files import MAX_INPUT_BYTES, read_regular_file
 from distributions.mixture import MAX_NESTING, Mixture
 from distributions.scipy_bridge import ScipyFamily, seconds_per_draw
 from simulate.cli import main
-from simulate.config import ConfigError
+from simulate.scenario.config import ConfigError
 from tests.conftest import MINIMAL
 
 #: Inputs of MINIMAL without mfu, which each test gives.
@@ -378,9 +378,9 @@ def test_slow_scipy_family_is_warned_about(tmp_path):
 
 
 def test_quiet_run_prints_no_warning(tmp_path, capsys, monkeypatch):
-    import simulate.config
+    import simulate.scenario.config
 
-    monkeypatch.setattr(simulate.config, "SLOW_RUN_S", 0.0)  # every scipy input "slow"
+    monkeypatch.setattr(simulate.scenario.config, "SLOW_RUN_S", 0.0)  # every scipy input "slow"
     path = _scenario(tmp_path, '{ dist = "scipy.beta", a = 2, b = 3, loc = 0.3, scale = 0.2 }')
     args = ["run", str(path), "--draws", "200", "--no-plots", "--out"]
     assert main([*args, str(tmp_path / "quiet"), "--quiet"]) == 0

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = """
 import json, sys
 import simulate
-from simulate.catalog import CONFIG_DIR
-from simulate.chunked import run_chunked
+from simulate.model.catalog import CONFIG_DIR
+from simulate.engine.chunked import run_chunked
 # goodput triangular instead of PERT: the same chain, without the one costly ppf
 scenario = simulate.load_scenario(
     CONFIG_DIR / "llama-3.1-405b.toml",

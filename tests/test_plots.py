@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from simulate import plots  # noqa: E402
+from simulate.report import plots  # noqa: E402
 
 RNG_SEED = 11
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from simulate import ConfigError, run, scenario_from_dict
-from simulate.chain import evaluate, needed_inputs, view_sinks
+from simulate.model.chain import evaluate, needed_inputs, view_sinks
 
 BASE = {
     "scenario": {"name": "t", "draws": 100, "seed": 1, "views": ["tco"]},

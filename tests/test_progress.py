@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from simulate.progress import RUN_STAGES, StageProgress
+from simulate.report.progress import RUN_STAGES, StageProgress
 
 
 def test_silent_when_stream_is_not_a_terminal():

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import distributions as d
-from simulate.chain import evaluate
+from simulate.model.chain import evaluate
 from tests.test_chain import INPUTS
 
 positive = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False)

@@ -7,9 +7,10 @@ import numpy as np
 
 import simulate
 from distributions import uniforms
-from simulate.catalog import CONFIG_DIR
-from simulate.engine import run_uniforms
-from simulate.ranking import rank_correlation, rank_run
+from simulate.analysis.ranking import rank_correlation
+from simulate.engine.memory import run_uniforms
+from simulate.model.catalog import CONFIG_DIR
+from simulate.workflows.sections import rank_run
 
 SCENARIO = simulate.load_scenario(CONFIG_DIR / "llama-3.1-405b.toml")
 CORRELATED_TOML = """
@@ -37,7 +38,7 @@ def test_uniforms_go_with_the_run():
     key = id(ds)
     del ds
     gc.collect()
-    assert key not in simulate.engine._UNIFORMS
+    assert key not in simulate.engine.memory._UNIFORMS
     assert run_uniforms(simulate.run(SCENARIO, draws=1_000, keep_uniforms=False)) is None
 
 
@@ -70,7 +71,7 @@ def test_correlated_inputs_rank_as_correlated(tmp_path):
 
 def test_chunked_ranks_correlated_inputs_as_the_in_memory_run(tmp_path):
     # pass 2 ranks the inputs by the uniforms the chunk's values came from (copula applied)
-    from simulate.chunked import run_chunked
+    from simulate.engine.chunked import run_chunked
 
     correlated = _correlated(tmp_path)
     exact = rank_run(simulate.run(correlated, draws=DRAWS), correlated)

@@ -9,7 +9,8 @@ import pytest
 
 import simulate
 from simulate.cli import main
-from simulate.report import build_summary, write_report
+from simulate.report.folder import write_report
+from simulate.report.summary import build_summary
 from tests.conftest import CONFIGS, REPO
 
 

@@ -8,10 +8,11 @@ import stat
 
 import pytest
 
-from simulate.catalog import CONFIG_DIR
-from simulate.config import load_scenario
-from simulate.engine import run
-from simulate.report import build_summary, write_files, write_report
+from simulate.engine.memory import run
+from simulate.model.catalog import CONFIG_DIR
+from simulate.report.folder import write_files, write_report
+from simulate.report.summary import build_summary
+from simulate.scenario.config import load_scenario
 
 
 @pytest.fixture(scope="module")

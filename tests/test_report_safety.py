@@ -19,15 +19,15 @@ from pathlib import Path
 import pytest
 
 from simulate.cli import main
-from simulate.compare import compare_folder_name
-from simulate.config import ConfigError, load_scenario
-from simulate.folders import ReportFolderError, SignalGuard
-from simulate.report import write_files
+from simulate.report.folder import write_files
+from simulate.report.folders import ReportFolderError, SignalGuard
+from simulate.scenario.config import ConfigError, load_scenario
+from simulate.workflows.compare import compare_folder_name
 
 REPO = Path(__file__).resolve().parent.parent
 MARKER = ".llm-cost-mc-report"
 FAST = ("--draws", "200", "--no-plots", "--quiet")
-# The rule, written out independently of simulate.config: a folder name, not a path.
+# The rule, written out independently of simulate.scenario.config: a folder name, not a path.
 SAFE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 NAME_ERROR = "scenario.name: must be a folder name: 1 to 100 letters, digits"
 
@@ -343,7 +343,7 @@ def test_staging_left_by_a_killed_run_is_removed_by_the_next(tmp_path):
     killed = _python(
         """
         import os, signal
-        import simulate.report as report
+        import simulate.report.folder as report
         report.move_into_place = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
         report.write_files({"a.txt": "x"}, "r")
         """,
@@ -361,7 +361,7 @@ def test_staging_of_a_live_run_is_left_alone(tmp_path):
     """A leftover-looking folder whose process still runs is another writer's: kept."""
     alive = _python("import sys; sys.stdin.read()", tmp_path, stdin=subprocess.PIPE)
     try:
-        from simulate.folders import staging_prefix
+        from simulate.report.folders import staging_prefix
 
         mine = staging_prefix(tmp_path / "r")
         other = re.sub(r"-\d+-$", f"-{alive.pid}-", mine) + "abc"
@@ -402,7 +402,7 @@ def test_signal_during_a_write_removes_the_staging_folder(signum, code, tmp_path
     writer = _python(
         """
         import sys, time
-        import simulate.report as report
+        import simulate.report.folder as report
         def slow(*args, **kwargs):
             print("staged", flush=True)
             time.sleep(60)
@@ -447,7 +447,7 @@ def test_concurrent_writers_of_one_new_out_all_succeed(tmp_path):
             f"""
             import os, time
             from pathlib import Path
-            import simulate.report as report
+            import simulate.report.folder as report
             real = report.move_into_place
             def racing(*args, **kwargs):
                 Path("ready-{i}").touch()
@@ -497,7 +497,7 @@ def test_concurrent_writer_threads_of_one_new_out(tmp_path, monkeypatch):
     """The same race between threads of one process (no signal handlers off the main thread)."""
     import threading
 
-    import simulate.report as report
+    import simulate.report.folder as report
 
     writers = 4
     barrier = threading.Barrier(writers)

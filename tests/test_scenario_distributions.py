@@ -9,7 +9,7 @@ from scipy import stats
 
 import simulate
 from simulate.cli import main
-from simulate.config import ConfigError
+from simulate.scenario.config import ConfigError
 from tests.conftest import MINIMAL
 
 CORRELATED = MINIMAL.replace(

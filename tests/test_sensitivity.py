@@ -1,4 +1,4 @@
-"""Tests for simulate.sensitivity: published test functions, closed forms, hand values.
+"""Tests for simulate.analysis.sensitivity: published test functions, closed forms, hand values.
 
 Tolerances are Monte Carlo standard errors at fixed seeds, derived beside each number.
 """
@@ -13,8 +13,8 @@ import pytest
 from scipy import stats
 
 from distributions import Fixed, LogNormal, Normal, Uniform
-from simulate import chain
-from simulate.sensitivity import (
+from simulate.analysis.intervals import make_draw
+from simulate.analysis.sensitivity import (
     analyze,
     log_variance_shares,
     markdown_section,
@@ -24,7 +24,7 @@ from simulate.sensitivity import (
     sobol_evaluations,
     tornado,
 )
-from simulate.uncertainty import make_draw
+from simulate.model import chain
 
 PI = math.pi
 

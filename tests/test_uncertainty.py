@@ -1,4 +1,4 @@
-"""Tests for simulate.uncertainty: intervals, risk drivers and convergence.
+"""Tests for simulate.analysis.intervals: intervals, risk drivers and convergence.
 
 Tolerances are Monte Carlo standard errors at fixed seeds, derived beside each number.
 """
@@ -16,8 +16,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from distributions import Fixed, LogNormal, Uniform
-from simulate import chain
-from simulate.uncertainty import (
+from simulate.analysis.intervals import (
     exceedance_interval,
     make_draw,
     mean_interval,
@@ -27,6 +26,7 @@ from simulate.uncertainty import (
     run_until,
     summarize,
 )
+from simulate.model import chain
 
 # --------------------------------------------------------------------------- percentiles
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulate.units import format_number, format_quantity, scale_for
+from simulate.report.units import format_number, format_quantity, scale_for
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Text for the terminal: run summary, comparison, catalog, resolved inputs.
 
 Pure functions that return strings (the CLI prints them). Numbers read in their units
-on a readable scale (:mod:`simulate.units`): days, M$ for money, millions of GPU-hours.
+on a readable scale (:mod:`simulate.report.units`): days, M$ for money, millions of GPU-hours.
 Standard library only at import time, so the CLI stays fast to start.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .chain import NODES
+from ..model.chain import NODES
 from .units import format_number, format_percent, format_quantity, scale_for
 
 __all__ = ["catalog_text", "compare_table", "inputs_text", "summary_table", "table"]

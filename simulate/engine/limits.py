@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from .chain import NODES, evaluate
-from .config import ConfigError
+from ..model.chain import NODES, evaluate
+from ..scenario.config import ConfigError
 
 __all__ = [
     "BYTES_PER_VALUE",
@@ -41,7 +41,7 @@ BYTES_PER_VALUE = 8
 #: estimate is within a few percent of the measured peak; the rest is for what it omits).
 HEADROOM = 1.25
 #: Rank and log statistics hold the uncertain inputs and this many outputs twice
-#: (columns and ranks) while they run (simulate.analysis: the key outputs).
+#: (columns and ranks) while they run (simulate.workflows.sections: the key outputs).
 _RANKED_OUTPUTS = 4
 
 
@@ -54,7 +54,7 @@ class MemoryLimitError(ConfigError):
 
 
 def evaluate_draws(given: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`simulate.chain.evaluate` in IEEE-754 arithmetic, without warnings.
+    """:func:`simulate.model.chain.evaluate` in IEEE-754 arithmetic, without warnings.
 
     Fixed values become ``numpy.float64`` (a ``float`` subclass), so ``x / 0`` is ``inf``
     and ``0 / 0`` NaN as for arrays; what is not finite is found by :class:`NonFiniteCounts`.

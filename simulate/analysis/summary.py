@@ -3,7 +3,7 @@
 Per variable: mean with its standard error, standard deviation, and the asked
 percentiles (numpy's linear rule) with distribution-free 95% intervals from order
 statistics; per risk line, P(value > threshold) with its Wilson interval. The
-estimators and their sources live in :mod:`simulate.uncertainty`.
+estimators and their sources live in :mod:`simulate.analysis.intervals`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .engine import default_threads
-from .uncertainty import mean_interval, percentile_key, proportion_interval, quantile_intervals
+from .intervals import mean_interval, percentile_key, proportion_interval, quantile_intervals
+from .parallel import default_threads
 
 __all__ = [
     "exceedance",

@@ -3,7 +3,7 @@
 :func:`report_figures` turns a run (the Dataset) and its sensitivity section into PNG
 bytes keyed by file name; the report writes them. The strongest driver of an output is
 the uncertain input with the largest absolute Spearman rank correlation with it, as
-:mod:`simulate.sensitivity` ranks them.
+:mod:`simulate.analysis.sensitivity` ranks them.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def _sensitivity_rows(
     section: Mapping[str, Any] | None, output: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(tornado rows, rank-correlation rows) of ``output``, as the plot functions take them,
-    from a report's sensitivity section (:func:`simulate.sensitivity.analyze`)."""
+    from a report's sensitivity section (:func:`simulate.analysis.sensitivity.analyze`)."""
     if not section:
         return [], []
     ranks = section["rank_correlation"]["outputs"].get(output, {}).get("inputs", [])

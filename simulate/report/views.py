@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .chain import VIEWS
-from .config import Reference
+from ..model.chain import VIEWS
+from ..scenario.config import Reference
 
 __all__ = ["compare_to", "percentile_rank", "render_compare_to", "render_views", "view_summary"]
 

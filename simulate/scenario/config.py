@@ -37,8 +37,9 @@ from distributions.files import MissingFileError, decode_text, read_regular_file
 from distributions.mixture import MAX_NESTING
 from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
-from .catalog import load_catalog
-from .chain import (
+from ..analysis.intervals import percentile_key
+from ..model.catalog import load_catalog
+from ..model.chain import (
     NODES,
     VIEWS,
     Domain,
@@ -47,7 +48,6 @@ from .chain import (
     needed_inputs,
     view_sinks,
 )
-from .uncertainty import percentile_key
 
 __all__ = [
     "ConfigError",

@@ -11,7 +11,7 @@ from typing import Any
 __all__ = ["CONFIG_DIR", "Accelerator", "load_catalog"]
 
 #: The repository's ``configs/`` folder (scenarios and the catalog live there).
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 
 @dataclass(frozen=True)

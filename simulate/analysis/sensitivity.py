@@ -1,7 +1,7 @@
 """Which input drives the spread: rank correlations, Sobol' indices, log-variance shares, tornado.
 
 Every analysis takes a vectorized ``model(inputs) -> outputs`` (named arrays; the
-chain's :func:`simulate.chain.evaluate` is one) or the draws of a main run, and the
+chain's :func:`simulate.model.chain.evaluate` is one) or the draws of a main run, and the
 input specs; fixed specs are passed to the model as constants and never ranked.
 
 * :func:`rank_correlations`: Spearman's ρ (Pearson on ranks), the partial rank
@@ -43,8 +43,8 @@ from scipy.stats import qmc
 
 from distributions import Distribution
 
-from .engine import default_threads
-from .uncertainty import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
+from .intervals import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
+from .parallel import default_threads
 
 __all__ = [
     "analyze",
@@ -536,7 +536,7 @@ _COLUMNS: dict[str, list[tuple[str, str]]] = {
 
 def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None = None) -> str:
     """A Markdown ranking table for one output of any analysis here or of
-    :func:`simulate.uncertainty.risk_drivers`; cells read ``value [low, high]``."""
+    :func:`simulate.analysis.intervals.risk_drivers`; cells read ``value [low, high]``."""
     method = result.get("method")
     if method not in _COLUMNS:
         raise ValueError(f"no table for method {method!r}; known: {', '.join(_COLUMNS)}")

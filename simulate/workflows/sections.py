@@ -1,7 +1,7 @@
 """Scenario-level analyses: the sensitivity section of a run, and runs to a precision.
 
-Thin glue between a :class:`~simulate.config.Scenario` and the model-agnostic
-functions of :mod:`simulate.sensitivity` and :mod:`simulate.uncertainty`.
+Thin glue between a :class:`~simulate.scenario.config.Scenario` and the model-agnostic
+functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.intervals`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import xarray as xr
 
 from distributions import Distribution
 
-from . import sensitivity, uncertainty
-from .chain import KEY_OUTPUTS, NODES
-from .config import ConfigError, Scenario
-from .engine import describe_inputs, run, sample_inputs
-from .limits import check_finite, evaluate_draws
+from ..analysis import intervals as uncertainty
+from ..analysis import sensitivity
+from ..analysis.ranking import RANK_OUTPUTS, rank_correlation
+from ..engine.limits import check_finite, evaluate_draws
+from ..engine.memory import describe_inputs, run, sample_inputs
+from ..model.chain import KEY_OUTPUTS, NODES
+from ..scenario.config import ConfigError, Scenario
 
 __all__ = [
     "check_outputs",
@@ -139,3 +141,25 @@ def run_to_precision(
         max_draws=max_draws,
     )
     return run(scenario, draws=converged.n_draws), converged.to_dict()
+
+
+def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = RANK_OUTPUTS) -> dict:
+    """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset), from
+    the uniforms the run kept, or else regenerated from its seed, method and correlations."""
+    from ..engine.memory import run_uniforms  # noqa: PLC0415
+
+    u = run_uniforms(ds)
+    if u is None:
+        from distributions import uniforms  # noqa: PLC0415
+
+        names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
+        attrs = ds.attrs
+        u = uniforms(
+            names,
+            attrs["draws"],
+            method=attrs["method"],
+            seed=attrs["seed"],
+            correlations=scenario.correlations,
+        )
+    varying = {o: ds[o].values for o in outputs if o in ds and not ds[o].attrs["constant"]}
+    return rank_correlation(u, varying)

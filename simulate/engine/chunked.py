@@ -18,40 +18,31 @@ chunks are independent tasks whose small summaries merge in any order:
   ``⌊h⌋ + 1``, ``h = (n − 1) q``), so percentiles equal ``np.quantile`` on all the
   draws bit for bit. It also sums each input's uniform against each output's rank
   read from a finer pass-1 histogram's CDF (bins 2⁻¹⁸ wide, linear within a bin): a sketch of
-  :func:`simulate.ranking.rank_correlation`, off by at most :data:`RANK_ERROR_FACTOR`
+  :func:`simulate.analysis.ranking.rank_correlation`, off by at most :data:`RANK_ERROR_FACTOR`
   times the largest share of draws in one bin (``rank_error_bound``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 
-from .chain import NODES
-from .config import Scenario
-from .engine import default_threads, describe_inputs, node_attrs, provenance, sample_inputs
+from ..analysis.intervals import interval_bounds, order_statistic_indices
+from ..analysis.parallel import default_threads
+from ..analysis.ranking import RANK_OUTPUTS, correlation, rank_sums, ranked
+from ..analysis.summary import exceedance_from_counts, percentile_key
+from ..model.chain import NODES
+from ..scenario.config import Scenario
 from .limits import NonFiniteCounts, evaluate_draws, memory_estimate_bytes, memory_refusal
-from .ranking import RANK_OUTPUTS, correlation, rank_sums, ranked
-from .stats import exceedance_from_counts, percentile_key
-from .uncertainty import interval_bounds, order_statistic_indices
+from .memory import describe_inputs, node_attrs, provenance, sample_inputs
+from .runners import ChunkError, ThreadRunner
 
-__all__ = [
-    "RANK_ERROR_FACTOR",
-    "ChunkError",
-    "ChunkedRun",
-    "Plan",
-    "Runner",
-    "ThreadRunner",
-    "first_pass",
-    "run_chunked",
-    "second_pass",
-]
+__all__ = ["RANK_ERROR_FACTOR", "ChunkedRun", "Plan", "first_pass", "run_chunked", "second_pass"]
 
 Backend = Literal["memory", "dask"]
 
@@ -67,10 +58,6 @@ _FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 #: 12 m + sqrt(12) m < 16 m.
 RANK_ERROR_FACTOR = 16.0
 RISK = {"train_days_over_deadline": "train_days", "tco_usd_over_budget": "tco_usd"}
-
-
-class ChunkError(ValueError):
-    """A chunked run cannot be carried out as asked (e.g. chunks of a Latin hypercube)."""
 
 
 def _keys(x: np.ndarray) -> np.ndarray:
@@ -352,42 +339,6 @@ def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPas
 # --- running the chunks ---------------------------------------------------------------------
 
 
-class Runner(Protocol):
-    """Maps a function over chunks and merges the results (in any order)."""
-
-    workers: int
-
-    def map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
-        """Merge of ``function(*args, chunk)`` over ``chunks``."""
-        ...
-
-
-class ThreadRunner:
-    """Chunks on a pool of threads in this process (numpy and scipy release the GIL).
-
-    At most ``2 × workers`` chunks are in flight, so memory does not grow with the draws.
-    """
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = default_threads() if workers is None else workers
-
-    def map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
-        result = None
-        with ThreadPoolExecutor(self.workers) as pool:
-            running: set = set()
-            for chunk in chunks:
-                running.add(pool.submit(function, *args, chunk))
-                if len(running) >= 2 * self.workers:
-                    done, running = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        part = future.result()
-                        result = part if result is None else result.merge(part)
-            for future in running:
-                part = future.result()
-                result = part if result is None else result.merge(part)
-        return result
-
-
 @dataclass(frozen=True)
 class ChunkedRun:
     """A chunked run: the report summary, rank correlations and how it ran."""
@@ -494,10 +445,10 @@ def run_chunked(
 
     ``backend="memory"`` runs the chunks on ``workers`` threads (default: every CPU);
     ``"dask"`` on dask.distributed: a local cluster of ``workers`` processes, or the
-    cluster at ``scheduler``. The summary has :func:`simulate.report.build_summary`'s
+    cluster at ``scheduler``. The summary has :func:`simulate.report.summary.build_summary`'s
     schema, with the same draws, counts and percentiles as :func:`simulate.run`.
     """
-    from .report import assemble_summary  # noqa: PLC0415
+    from ..report.summary import assemble_summary  # noqa: PLC0415
 
     plan = make_plan(
         scenario,
@@ -508,7 +459,7 @@ def run_chunked(
         rank_outputs=rank_outputs,
     )
     if backend == "dask":
-        from .distributed import dask_runner  # noqa: PLC0415
+        from .dask_runner import dask_runner  # noqa: PLC0415
 
         context = dask_runner(workers=workers, scheduler=scheduler)
     elif backend == "memory":

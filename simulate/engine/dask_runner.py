@@ -1,6 +1,6 @@
 """The dask.distributed backend of chunked runs: one task per chunk, merged as a tree.
 
-Each task gets the scenario's :class:`~simulate.chunked.Plan` (scattered once to every
+Each task gets the scenario's :class:`~simulate.engine.chunked.Plan` (scattered once to every
 worker) and a ``(start, draws)`` pair; it regenerates its draws from the seed (no
 ``Generator`` travels: one would be copied into every task, giving every chunk the
 same draws) and returns a small summary. Summaries are merged pairwise as they
@@ -27,8 +27,8 @@ from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
-from .chunked import ChunkError
-from .engine import default_threads
+from ..analysis.parallel import default_threads
+from .runners import ChunkError
 
 __all__ = ["DaskRunner", "SchedulerError", "WORKER_ENVIRONMENT", "dask_runner"]
 
@@ -170,7 +170,7 @@ def _merge(a: Any, b: Any) -> Any:
 
 
 class DaskRunner:
-    """Runs :mod:`simulate.chunked`'s passes on a ``dask.distributed.Client`` connected
+    """Runs :mod:`simulate.engine.chunked`'s passes on a ``dask.distributed.Client`` connected
     to the scheduler at ``address`` (None: a local cluster)."""
 
     def __init__(self, client: Any, address: str | None = None) -> None:
@@ -180,7 +180,7 @@ class DaskRunner:
 
     def map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
         """Merge of ``function(*args, chunk)`` over ``chunks``, reduced as a tree;
-        :class:`~simulate.chunked.ChunkError` if the cluster has had no worker for
+        :class:`~simulate.engine.runners.ChunkError` if the cluster has had no worker for
         :data:`WORKER_WAIT_S` or the connection to its scheduler is lost."""
         from distributed import CancelledError, KilledWorker  # noqa: PLC0415
 

@@ -29,11 +29,11 @@ from scipy import stats
 from distributions import METHODS, Distribution, DistributionError, Fixed, parse, sample
 from distributions.files import MissingFileError, decode_text, read_regular_file
 
-from .catalog import CONFIG_DIR, load_catalog
-from .chain import NODES, fallback_defaults, needed_inputs
-from .config import ConfigError, check_domain
-from .limits import NonFiniteError, evaluate_draws
-from .views import percentile_rank
+from ..engine.limits import NonFiniteError, evaluate_draws
+from ..model.catalog import CONFIG_DIR, load_catalog
+from ..model.chain import NODES, fallback_defaults, needed_inputs
+from ..report.views import percentile_rank
+from ..scenario.config import ConfigError, check_domain
 
 __all__ = [
     "DEFAULT_PRIORS",

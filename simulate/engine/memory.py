@@ -7,7 +7,6 @@ computed nodes) in its attrs; provenance in the Dataset's attrs.
 
 from __future__ import annotations
 
-import os
 import platform
 import weakref
 from collections.abc import Callable
@@ -21,12 +20,12 @@ import xarray as xr
 from distributions import sample
 from distributions.sampling import check_whole
 
-from .chain import NODES
-from .config import Scenario
+from ..analysis.parallel import default_threads
+from ..model.chain import NODES
+from ..scenario.config import Scenario
 from .limits import check_finite, check_memory, evaluate_draws
 
 __all__ = [
-    "default_threads",
     "describe_inputs",
     "node_attrs",
     "package_version",
@@ -42,11 +41,6 @@ def package_version() -> str:
         return metadata.version("llm-cost-mc")
     except metadata.PackageNotFoundError:  # running from a checkout that was not installed
         return "0+unknown"
-
-
-def default_threads() -> int:
-    """The CPUs this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def sample_inputs(
@@ -129,7 +123,7 @@ def provenance(scenario: Scenario, *, draws: int, seed: int, method: str) -> dic
 
 #: Each live run's uniforms by ``id`` of its Dataset, kept beside it rather than in it (so
 #: reports and draws.nc never see them) and dropped with it: an input's rank is its
-#: uniform's (simulate.ranking), so rank statistics need no sort of the inputs.
+#: uniform's (simulate.analysis.ranking), so rank statistics need no sort of the inputs.
 _UNIFORMS: dict[int, dict[str, np.ndarray]] = {}
 
 
@@ -157,8 +151,8 @@ def run(
     input; the CLI, which does not use them, passes False).
 
     Refuses (a ``ValueError`` naming the file) a run too large for the memory available
-    (:func:`simulate.limits.check_memory`) and draws that are not finite
-    (:func:`simulate.limits.check_finite`), before any statistic.
+    (:func:`simulate.engine.limits.check_memory`) and draws that are not finite
+    (:func:`simulate.engine.limits.check_finite`), before any statistic.
     """
     if not isinstance(scenario, Scenario):
         raise TypeError(

@@ -1,7 +1,7 @@
 """How a backtest reads: report.md, runs.csv and the calibration figure.
 
-Pure functions of :func:`simulate.backtest.backtest`'s result; the figure is returned,
-never saved (only :mod:`simulate.report` writes files). matplotlib is imported lazily,
+Pure functions of :func:`simulate.workflows.backtest.backtest`'s result; the figure is returned,
+never saved (only :mod:`simulate.report.folder` writes files). matplotlib is imported lazily,
 on the Agg backend.
 """
 

@@ -5,9 +5,9 @@ report does: :func:`figure_png` gives the bytes). Rendering is headless: figures
 made with :class:`~matplotlib.figure.Figure` directly on the Agg canvas, never through
 pyplot's global state, so no display is needed and nothing leaks between calls.
 
-Axes read in the quantity's units on a readable scale (:mod:`simulate.units`: days,
+Axes read in the quantity's units on a readable scale (:mod:`simulate.report.units`: days,
 million USD), never in raw exponents. The marks follow the report's conventions:
-percentiles by numpy's linear rule (as :func:`simulate.stats.summarize`), exceedance
+percentiles by numpy's linear rule (as :func:`simulate.analysis.summary.summarize`), exceedance
 as ``1 - ECDF`` (the empirical survival function, P(X > x)).
 """
 

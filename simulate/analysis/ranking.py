@@ -4,7 +4,7 @@ Spearman's rho is the Pearson correlation of ranks (Spearman 1904). An input dra
 inverse transform, ``x = F⁻¹(u)``, has ``F(x) = u``: its uniform is its rank in the
 population scaled to (0, 1), so the inputs need no sorting. An output's rank is its
 empirical CDF ``G(y_j) = (rank_j + 1/2) / n`` (one argsort), or in a chunked run the
-pass-1 histogram's CDF (:mod:`simulate.chunked`). The estimate is
+pass-1 histogram's CDF (:mod:`simulate.engine.chunked`). The estimate is
 ``corr(u, G(y))``, an estimator of the population Spearman rho
 ``12 E[F(X) G(Y)] − 3`` (Kruskal 1958, Sec. 5); it differs from the sample Spearman
 (ranks of both) by far less than its Monte Carlo standard error (see
@@ -13,7 +13,7 @@ pass-1 histogram's CDF (:mod:`simulate.chunked`). The estimate is
 Sums are kept centred at 1/2 (``a = u − 1/2``, ``b = G − 1/2``), so they are small and
 mergeable across chunks.
 
-The team's sensitivity API lives in ``simulate/sensitivity.py``; this module is the
+The team's sensitivity API lives in ``simulate/analysis/sensitivity.py``; this module is the
 fast path used by the chunked engine and the benchmark.
 """
 
@@ -25,15 +25,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "RANK_OUTPUTS",
-    "correlation",
-    "output_ranks",
-    "rank_correlation",
-    "rank_run",
-    "rank_sums",
-    "ranked",
-]
+__all__ = ["RANK_OUTPUTS", "correlation", "output_ranks", "rank_correlation", "rank_sums", "ranked"]
 
 #: The outputs the inputs are ranked against by default.
 RANK_OUTPUTS: tuple[str, ...] = ("train_days", "tco_usd")
@@ -87,28 +79,6 @@ def rank_correlation(
     varying = {output: np.asarray(y) for output, y in outputs.items() if np.ndim(y) > 0}
     with ThreadPoolExecutor(max(len(varying), 1)) as pool:
         return dict(zip(varying, pool.map(one, varying.values()), strict=True))
-
-
-def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = RANK_OUTPUTS) -> dict:
-    """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset), from
-    the uniforms the run kept, or else regenerated from its seed, method and correlations."""
-    from .engine import run_uniforms  # noqa: PLC0415
-
-    u = run_uniforms(ds)
-    if u is None:
-        from distributions import uniforms  # noqa: PLC0415
-
-        names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
-        attrs = ds.attrs
-        u = uniforms(
-            names,
-            attrs["draws"],
-            method=attrs["method"],
-            seed=attrs["seed"],
-            correlations=scenario.correlations,
-        )
-    varying = {o: ds[o].values for o in outputs if o in ds and not ds[o].attrs["constant"]}
-    return rank_correlation(u, varying)
 
 
 def ranked(rhos: Mapping[str, float | None]) -> dict[str, float | None]:

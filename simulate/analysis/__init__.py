@@ -1,0 +1,3 @@
+"""Generic statistics on draws: intervals, summaries, sensitivity.
+
+Imports nothing from the rest of simulate (checked by lint-imports)."""

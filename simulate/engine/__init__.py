@@ -1,0 +1,1 @@
+"""Running the chain on draws: in memory, in chunks, on threads or dask."""

@@ -1,0 +1,1 @@
+"""Data and formulas: the chain's nodes, the accelerator catalog."""

@@ -1,0 +1,1 @@
+"""What a run shows: summary JSON, Markdown, HTML, terminal, figures, files."""

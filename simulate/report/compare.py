@@ -1,0 +1,63 @@
+"""Split from simulate.workflows.compare (issue 12 layout)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .units import format_percent, format_quantity
+
+__all__ = ["COMPARED_OUTPUTS", "describe_difference", "render_compare_markdown"]
+
+
+COMPARED_OUTPUTS = ("train_days", "gpu_hours", "energy_cost_usd", "tco_usd")
+
+
+def describe_difference(difference: Mapping[str, float], units: str) -> str:
+    """One paired difference in words: its P50, 90% interval and P(scenario > baseline)."""
+    p50, p5, p95 = (format_quantity(difference[k], units) for k in ("p50", "p5", "p95"))
+    higher = format_percent(difference["probability_higher"], decimals=1)
+    return f"P50 {p50} (90% interval {p5} to {p95}); higher in {higher} of paired draws"
+
+
+def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
+    """Side-by-side table of the key outputs' percentiles and risks, then paired differences."""
+    scenarios = summary["scenarios"]
+    names = list(scenarios)
+    common = summary["common"]
+    lines = [
+        f"# Comparison: {' vs '.join(names)}",
+        "",
+        f"Common random numbers: seed {common['seed']}, {common['draws']:,} draws, "
+        f"method {common['method']}.",
+        "",
+        "| figure | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for output in COMPARED_OUTPUTS:
+        for key in scenarios[names[0]]["percentiles"]:
+            cells = []
+            for scenario in scenarios.values():
+                v = scenario["variables"].get(output)
+                cells.append(format_quantity(v["percentiles"][key], v["units"]) if v else "n/a")
+            lines.append(f"| {output} {key.upper()} | " + " | ".join(cells) + " |")
+    risk_keys = sorted({key for s in scenarios.values() for key in s["risk"]})
+    for key in risk_keys:
+        cells = [
+            format_percent(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"
+            for s in scenarios.values()
+        ]
+        lines.append(f"| P({key.replace('_over_', ' > ')}) | " + " | ".join(cells) + " |")
+    if summary["differences"]:
+        lines += ["", f"## Paired differences (scenario - {summary['baseline']})", ""]
+        for name, entry in summary["differences"].items():
+            for output, d in entry.items():
+                units = scenarios[name]["variables"][output]["units"]
+                lines.append(f"- {name}, {output}: {describe_difference(d, units)}")
+    if images:
+        lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images]
+    lines += ["", "## Scenarios", ""]
+    for name, s in scenarios.items():
+        prov = s["provenance"]
+        lines.append(f"- {name}: `{prov['config_path']}` (config hash `{prov['config_hash']}`)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,114 @@
+"""Split from simulate.report.folder (issue 12 layout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import xarray as xr
+
+from distributions import achieved_spearman
+
+from ..analysis.summary import percentile_key, risk, summarize
+from ..scenario.config import Scenario
+from .views import compare_to, view_summary
+
+__all__ = ["PROVENANCE_KEYS", "SCHEMA_VERSION", "assemble_summary", "build_summary"]
+
+
+SCHEMA_VERSION = 1
+
+
+PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
+
+
+def build_summary(
+    ds: xr.Dataset,
+    scenario: Scenario,
+    *,
+    sensitivity: dict[str, Any] | None = None,
+    convergence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The machine-readable summary of an in-memory run (schema in the README)."""
+    return assemble_summary(
+        summarize(ds, scenario.percentiles),
+        {name: ds[name].attrs for name in ds.data_vars},
+        ds.attrs,
+        risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        scenario,
+        compare=compare_to(ds, scenario.compare_to, scenario.percentiles),
+        correlations=_correlation_rows(ds, scenario),
+        sensitivity=sensitivity,
+        convergence=convergence,
+    )
+
+
+def assemble_summary(
+    stats_by_name: dict[str, dict[str, Any]],
+    attrs_by_name: dict[str, Any],
+    provenance: dict[str, Any],
+    risk_entries: dict[str, Any],
+    scenario: Scenario,
+    *,
+    compare: list[dict[str, Any]] | None = None,
+    correlations: list[dict[str, Any]] | None = None,
+    sensitivity: dict[str, Any] | None = None,
+    convergence: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The summary from statistics (:func:`simulate.analysis.summary.summarize`'s form), variable
+    attrs, provenance and risk: one structure, whether a run was in memory or chunked.
+    ``compare`` (published values placed in the run) needs the draws; without it each
+    reference is listed as not placed."""
+    variables = {}
+    for name, entry in stats_by_name.items():
+        attrs = attrs_by_name[name]
+        variables[name] = {
+            "kind": attrs["kind"],
+            "units": entry["units"],
+            "description": attrs["description"],
+            "source": attrs.get("source", ""),
+            **({"distribution": attrs["distribution"]} if "distribution" in attrs else {}),
+            **({"formula": attrs["formula"]} if "formula" in attrs else {}),
+            "mean": entry["mean"],
+            "mean_standard_error": entry["mean_standard_error"],
+            "std": entry["std"],
+            "percentiles": entry["percentiles"],
+            "percentiles_ci95": entry["percentiles_ci95"],
+        }
+    if compare is None:
+        compare = [
+            {
+                "node": ref.node,
+                "value": ref.value,
+                "source": ref.source,
+                "status": "not placed: needs the draws in memory",
+            }
+            for ref in scenario.compare_to
+        ]
+    optional = {
+        "correlations": correlations,
+        "sensitivity": sensitivity,
+        "convergence": convergence,
+    }
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
+        "percentiles": [percentile_key(q) for q in scenario.percentiles],
+        "variables": variables,
+        "risk": risk_entries,
+        "views": view_summary(stats_by_name, scenario.views),
+        "compare_to": compare,
+        "notes": list(scenario.notes) + list(scenario.warnings),
+        **{key: value for key, value in optional.items() if value is not None},
+    }
+
+
+def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]] | None:
+    """Requested Spearman correlations beside those the draws achieved."""
+    if scenario.correlations is None:
+        return None
+    requested = scenario.correlations.pairs()
+    achieved = achieved_spearman({name: ds[name].values for name in scenario.correlations.names})
+    return [
+        {"inputs": [a, b], "requested": rho, "achieved": achieved[(a, b)]}
+        for (a, b), rho in requested.items()
+    ]
