@@ -266,7 +266,7 @@ def billion(draws: int, chunk_draws: int, workers: int) -> dict:
     seconds = time.perf_counter() - start
     watch.running = False
     watch.join()
-    variables = run.summary["variables"]
+    variables = run.statistics
     return {
         "draws": draws,
         "chunk_draws": chunk_draws,
@@ -277,7 +277,7 @@ def billion(draws: int, chunk_draws: int, workers: int) -> dict:
         "train_days": variables["train_days"]["percentiles"]
         | {"mean": variables["train_days"]["mean"]},
         "tco_usd": variables["tco_usd"]["percentiles"] | {"mean": variables["tco_usd"]["mean"]},
-        "risk": {k: v["probability"] for k, v in run.summary["risk"].items()},
+        "risk": {k: v["probability"] for k, v in run.risk.items()},
         "rank_correlation": run.rank_correlation,
         "rank_error_bound": run.rank_error_bound,
     }

@@ -450,6 +450,7 @@ def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
     from .engine.dask_runner import SchedulerError
     from .report.folder import write_report
     from .report.html import render_html
+    from .report.summary import build_summary
     from .report.terminal import summary_table
 
     # dask logs a lost connection as a traceback; a failure is our one line instead
@@ -468,7 +469,7 @@ def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
         raise _Refusal(f"--scheduler {shlex.quote(error.address)}: {error.reason}") from None
     finally:
         logging.disable(disabled)
-    summary = result.summary | {
+    summary = build_summary(result, scenario) | {
         "chunked": {
             "chunk_draws": result.chunk_draws,
             "chunks": result.chunks,

@@ -341,9 +341,14 @@ def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPas
 
 @dataclass(frozen=True)
 class ChunkedRun:
-    """A chunked run: the report summary, rank correlations and how it ran."""
+    """A chunked run: per-node statistics (:func:`simulate.analysis.summary.summarize`'s
+    form), attrs, provenance, risk counts, rank correlations and how it ran. The report
+    summary is :func:`simulate.report.summary.build_summary` of it, as of a Dataset."""
 
-    summary: dict[str, Any]
+    statistics: dict[str, dict[str, Any]]
+    attrs: dict[str, dict[str, Any]]
+    provenance: dict[str, Any]
+    risk: dict[str, Any]
     rank_correlation: dict[str, dict[str, float]]
     rank_error_bound: float
     chunk_draws: int
@@ -445,11 +450,9 @@ def run_chunked(
 
     ``backend="memory"`` runs the chunks on ``workers`` threads (default: every CPU);
     ``"dask"`` on dask.distributed: a local cluster of ``workers`` processes, or the
-    cluster at ``scheduler``. The summary has :func:`simulate.report.summary.build_summary`'s
-    schema, with the same draws, counts and percentiles as :func:`simulate.run`.
+    cluster at ``scheduler``. Its statistics have the same draws, counts and percentiles
+    as :func:`simulate.run`.
     """
-    from ..report.summary import assemble_summary  # noqa: PLC0415
-
     plan = make_plan(
         scenario,
         chunk_draws=chunk_draws,
@@ -493,12 +496,16 @@ def run_chunked(
         key: exceedance_from_counts(one.over[key], one.draws, limit)
         for key, limit in _thresholds(plan).items()
     }
-    summary = assemble_summary(
-        _statistics(plan, one, two, where),
-        attrs,
-        provenance(scenario, draws=plan.draws, seed=plan.seed, method=plan.method),
-        risk_entries,
-        scenario,
-    )
     rhos, bound = _rank_correlation(plan, one, two)
-    return ChunkedRun(summary, rhos, bound, plan.chunk_draws, len(chunks), backend, used)
+    return ChunkedRun(
+        statistics=_statistics(plan, one, two, where),
+        attrs=attrs,
+        provenance=provenance(scenario, draws=plan.draws, seed=plan.seed, method=plan.method),
+        risk=risk_entries,
+        rank_correlation=rhos,
+        rank_error_bound=bound,
+        chunk_draws=plan.chunk_draws,
+        chunks=len(chunks),
+        backend=backend,
+        workers=used,
+    )

@@ -59,7 +59,10 @@ LEGACY_FILES = frozenset(
     {"summary.json", "report.md", "percentiles.csv", "report.html", "runs.csv", "draws.nc"}
 )
 #: How many times the final rename is retried when another run changes the destination.
-PLACE_ATTEMPTS = 8
+#: Each retry follows a rename some other writer completed, so k writers need at most
+#: about 2k tries; 64 leaves room for many writers on a loaded machine (8 was seen to
+#: run out with 4 threads at load 12 on 2 cores).
+PLACE_ATTEMPTS = 64
 _STAGING = "llm-cost-mc-staging"
 _STEM_CHARS = 100  # staging names use at most this much of the folder's name
 _HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"

@@ -9,6 +9,7 @@ import xarray as xr
 from distributions import achieved_spearman
 
 from ..analysis.summary import percentile_key, risk, summarize
+from ..engine.chunked import ChunkedRun
 from ..scenario.config import Scenario
 from .views import compare_to, view_summary
 
@@ -22,13 +23,24 @@ PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "
 
 
 def build_summary(
-    ds: xr.Dataset,
+    ds: xr.Dataset | ChunkedRun,
     scenario: Scenario,
     *,
     sensitivity: dict[str, Any] | None = None,
     convergence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The machine-readable summary of an in-memory run (schema in the README)."""
+    """The machine-readable summary of a run, in memory (a Dataset) or chunked (a
+    :class:`~simulate.engine.chunked.ChunkedRun`): one schema (docs/reports.md)."""
+    if isinstance(ds, ChunkedRun):
+        return assemble_summary(
+            ds.statistics,
+            ds.attrs,
+            ds.provenance,
+            ds.risk,
+            scenario,
+            sensitivity=sensitivity,
+            convergence=convergence,
+        )
     return assemble_summary(
         summarize(ds, scenario.percentiles),
         {name: ds[name].attrs for name in ds.data_vars},
