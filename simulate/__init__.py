@@ -3,6 +3,7 @@
 >>> import simulate
 >>> scenario = simulate.load_scenario("configs/llama-3.1-405b.toml")
 >>> ds = simulate.run(scenario)            # xarray.Dataset along "draw"
+>>> result = simulate.run_report(scenario, out="reports/mine")  # what `run` writes
 
 The public names are imported on first use (module ``__getattr__``, PEP 562), so that
 ``python -m simulate --help`` does not pay for numpy, scipy and xarray.
@@ -20,6 +21,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .report.folder import write_report
     from .report.summary import build_summary
     from .scenario.config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
+    from .workflows.compare import compare_report
+    from .workflows.run_report import run_report
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -35,6 +38,8 @@ _EXPORTS = {
     "run": "engine.memory",
     "run_chunked": "engine.chunked",
     "build_summary": "report.summary",
+    "run_report": "workflows.run_report",
+    "compare_report": "workflows.compare",
     "write_report": "report.folder",
 }
 
@@ -46,10 +51,12 @@ __all__ = [
     "Node",
     "Scenario",
     "build_summary",
+    "compare_report",
     "evaluate",
     "load_scenario",
     "run",
     "run_chunked",
+    "run_report",
     "scenario_from_dict",
     "write_report",
 ]

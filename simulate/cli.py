@@ -9,9 +9,11 @@ need them, so ``--help`` starts fast.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,6 @@ __all__ = ["main"]
 
 DEFAULT_SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 EXIT_USAGE = 2
-#: Chunk size when --backend dask is asked for without --chunk-draws.
-DEFAULT_CHUNK_DRAWS = 1_000_000
 #: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
 #: does not import scipy; a test holds the two equal).
 METHODS = ("random", "lhs", "sobol")
@@ -338,6 +338,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Library errors name Python parameters; the CLI shows its flags (``chunk_draws`` ->
+#: ``--chunk-draws``), for a message that starts with one (after an optional file name).
+PARAMETER_FLAGS = {
+    "chunk_draws": "--chunk-draws",
+    "save_draws": "--save-draws",
+    "max_draws": "--max-draws",
+    "sobol_draws": "--sobol-draws",
+    "precision": "--precision",
+    "backend": "--backend",
+    "scheduler": "--scheduler",
+    "workers": "--workers",
+}
+_LEADING_PARAMETER = re.compile(r"^((?:\S+\.toml: )?)(" + "|".join(PARAMETER_FLAGS) + r")\b")
+
+
+def _as_flags(message: str) -> str:
+    """An error message with its leading Python parameter written as the CLI flag."""
+    message = _LEADING_PARAMETER.sub(lambda m: m[1] + PARAMETER_FLAGS[m[2]], message)
+    for name, flag in PARAMETER_FLAGS.items():
+        message = message.replace(f"cannot go with {name} ", f"cannot go with {flag} ")
+        message = message.replace(f"needs {name} ", f"needs {flag} ")
+        message = message.replace(f"or no {name}", f"or no {flag}")
+    return message
+
+
 class _Refusal(ValueError):
     """A command-line request that cannot be carried out (printed as one line)."""
 
@@ -365,7 +390,8 @@ def _out_dir(args: argparse.Namespace, default: Path) -> Path:
 
 
 def _run(args: argparse.Namespace) -> int:
-    """``run`` and ``sensitivity``: one scenario, its analyses, its report folder."""
+    """``run`` and ``sensitivity``: one scenario, its analyses, its report folder
+    (:func:`simulate.workflows.run_report.run_report`)."""
     from .report.progress import RUN_STAGES, StageProgress
     from .report.terminal import summary_table
 
@@ -376,114 +402,62 @@ def _run(args: argparse.Namespace) -> int:
 
         check_outputs(scenario, args.output)
     out_dir = _out_dir(args, Path("reports") / scenario.name)
-    if not ranking and _chunked(args, scenario):
-        return _run_chunked(args, scenario, out_dir)
-    with StageProgress(RUN_STAGES, enabled=not args.quiet) as progress:
-        from .engine.memory import run
-        from .report.figures import caption, report_figures
-        from .report.folder import write_report
-        from .report.html import render_html
-        from .report.summary import build_summary
-        from .workflows.sections import run_to_precision, sensitivity_section
+    scale = {} if ranking else _scale(args)
+    with StageProgress(RUN_STAGES, enabled=not args.quiet and not scale) as progress:
+        from .workflows.run_report import run_report
 
-        convergence = None
-        if not ranking and args.precision is not None:
-            ds, convergence = run_to_precision(
-                scenario, precision=args.precision, max_draws=args.max_draws
-            )
-        else:
-            ds = run(
+        with _dask_failures_in_one_line(scale.get("backend") == "dask"):
+            result = run_report(
                 scenario,
+                out=out_dir,
+                force=args.force,
+                plots=not args.no_plots,
+                save_draws=getattr(args, "save_draws", False),
+                precision=None if ranking else args.precision,
+                max_draws=getattr(args, "max_draws", 2**24),
+                workers=getattr(args, "workers", None),
+                analysis=args.analysis if ranking else "rank",
+                outputs=args.output if ranking else (),
+                sobol_draws=args.sobol_draws if ranking else 2**14,
                 on_stage=progress.stage,
-                threads=getattr(args, "workers", None),
-                keep_uniforms=False,
+                **scale,
             )
-        progress.stage("statistics")
-        section = sensitivity_section(
-            ds,
-            scenario,
-            method=args.analysis if ranking else "rank",
-            outputs=args.output if ranking else (),
-            sobol_n=args.sobol_draws if ranking else 2**14,
-        )
-        summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
-        progress.stage("plots")
-        images = {} if args.no_plots else report_figures(ds, sensitivity=section)
-        captions = {name: caption(name) for name in images}
-        extra: dict[str, bytes | str] = dict(images)
-        extra["report.html"] = render_html(summary, images, captions=captions)
-        progress.stage("writing")
-        if getattr(args, "save_draws", False):
-            from .report.draws import draws_to_netcdf
-
-            extra["draws.nc"] = draws_to_netcdf(ds)
-        out_dir, kept = write_report(summary, out_dir, force=args.force, extra_files=extra)
     if not args.quiet:
-        if ranking and section is not None:
+        if ranking and result.sensitivity is not None:
             from .analysis.sensitivity import markdown_section
 
-            print(markdown_section(section, limit=10))
-        print(summary_table(summary, out_dir, kept))
+            print(markdown_section(result.sensitivity, limit=10))
+        print(summary_table(result.summary, result.out_dir, result.kept))
     return 0
 
 
-def _chunked(args: argparse.Namespace, scenario: Any) -> bool:
-    """Whether ``run`` goes chunked; refuses scale options that do not fit together."""
-    if args.chunk_draws is None and (args.backend == "dask" or args.scheduler):
-        args.chunk_draws = min(scenario.draws, DEFAULT_CHUNK_DRAWS)
-    if args.scheduler and args.backend != "dask":
-        raise _Refusal(f"--scheduler {args.scheduler}: needs --backend dask")
-    if args.workers is not None and args.workers < 1:
-        raise _Refusal(f"--workers: must be a whole number >= 1; got {args.workers}")
-    if args.chunk_draws is not None and (args.precision is not None or args.save_draws):
-        option = "--precision" if args.precision is not None else "--save-draws"
-        raise _Refusal(f"--chunk-draws: cannot go with {option} (a chunked run keeps no draws)")
-    return args.chunk_draws is not None
+def _scale(args: argparse.Namespace) -> dict[str, Any]:
+    """``run``'s scale options for the workflow (empty for an in-memory run)."""
+    if args.chunk_draws is None and args.backend == "memory" and not args.scheduler:
+        return {}
+    return {"chunk_draws": args.chunk_draws, "backend": args.backend, "scheduler": args.scheduler}
 
 
-def _run_chunked(args: argparse.Namespace, scenario: Any, out_dir: Path) -> int:
-    """``run --chunk-draws``: bounded memory, threads or dask; exact statistics, no plots."""
+@contextmanager
+def _dask_failures_in_one_line(dask: bool) -> Iterator[None]:
+    """dask logs a lost connection as a traceback: silence it, and say the scheduler's
+    failure as ``--scheduler ADDRESS: reason`` (the library names its parameter)."""
+    if not dask:
+        yield
+        return
     import logging
     import shlex
 
-    from .engine.chunked import run_chunked
     from .engine.dask_runner import SchedulerError
-    from .report.folder import write_report
-    from .report.html import render_html
-    from .report.summary import build_summary
-    from .report.terminal import summary_table
 
-    # dask logs a lost connection as a traceback; a failure is our one line instead
     disabled = logging.root.manager.disable
-    if args.backend == "dask":
-        logging.disable(logging.ERROR)
+    logging.disable(logging.ERROR)
     try:
-        result = run_chunked(
-            scenario,
-            chunk_draws=args.chunk_draws,
-            backend=args.backend,
-            workers=args.workers,
-            scheduler=args.scheduler,
-        )
-    except SchedulerError as error:  # the library names its parameter; here, the option
+        yield
+    except SchedulerError as error:
         raise _Refusal(f"--scheduler {shlex.quote(error.address)}: {error.reason}") from None
     finally:
         logging.disable(disabled)
-    summary = build_summary(result, scenario) | {
-        "chunked": {
-            "chunk_draws": result.chunk_draws,
-            "chunks": result.chunks,
-            "backend": result.backend,
-            "workers": result.workers,
-            "rank_correlation": result.rank_correlation,
-            "rank_error_bound": result.rank_error_bound,
-        }
-    }
-    extra = {"report.html": render_html(summary, {})}
-    out_dir, kept = write_report(summary, out_dir, force=args.force, extra_files=extra)
-    if not args.quiet:
-        print(summary_table(summary, out_dir, kept))
-    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -520,11 +494,12 @@ def _catalog(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    """``compare``: :func:`simulate.workflows.compare.compare_report`."""
     if len(args.configs) < 2:
         raise _Refusal(f"compare: needs two or more scenario files; got {len(args.configs)}")
     from .report.progress import StageProgress
     from .report.terminal import compare_table
-    from .workflows.compare import compare_folder_name, load_compared
+    from .workflows.compare import compare_folder_name, compare_report, load_compared
 
     scenarios = load_compared(
         args.configs, args.set, draws=args.draws, seed=args.seed, method=args.sampling
@@ -533,36 +508,11 @@ def _compare(args: argparse.Namespace) -> int:
     out_dir = _out_dir(args, Path("reports") / compare_folder_name(names))
     stages = [f"{name}: {stage}" for name in names for stage in ("sampling", "chain")]
     with StageProgress([*stages, "statistics", "plots", "writing"], enabled=not args.quiet) as bar:
-        import json
-
-        from .engine.memory import run
-        from .report.compare import render_compare_markdown
-        from .report.figures import caption, compare_figures
-        from .report.folder import write_files
-        from .report.html import render_compare_html
-        from .report.summary import build_summary
-        from .workflows.compare import compare_summary
-
-        datasets = {
-            s.name: run(s, on_stage=lambda stage, n=s.name: bar.stage(f"{n}: {stage}"))
-            for s in scenarios
-        }
-        bar.stage("statistics")
-        summaries = {s.name: build_summary(datasets[s.name], s) for s in scenarios}
-        summary = compare_summary(summaries, datasets)
-        bar.stage("plots")
-        images = {} if args.no_plots else compare_figures(datasets)
-        captions = {name: caption(name) for name in images}
-        bar.stage("writing")
-        files: dict[str, bytes | str] = {
-            "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",
-            "report.md": render_compare_markdown(summary, images=list(images)),
-            "report.html": render_compare_html(summary, images, captions=captions),
-            **images,
-        }
-        out_dir, kept = write_files(files, out_dir, force=args.force)
+        result = compare_report(
+            scenarios, out=out_dir, force=args.force, plots=not args.no_plots, on_stage=bar.stage
+        )
     if not args.quiet:
-        print(compare_table(summary, out_dir, kept))
+        print(compare_table(result.summary, result.out_dir, result.kept))
     return 0
 
 
@@ -645,7 +595,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 warnings.simplefilter("ignore", RuntimeWarning)
             return _HANDLERS[args.command](args)
     except (ConfigError, DistributionError, ChunkError, ReportFolderError, _Refusal) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_as_flags(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:
         print(f"error: cannot write the report: {error}", file=sys.stderr)

@@ -43,7 +43,7 @@ def test_run_to_precision_equals_a_fixed_run(write_config):
 
 def test_precision_needs_random_method(write_config):
     scenario = simulate.load_scenario(write_config(), method="sobol")
-    with pytest.raises(ConfigError, match=r"--precision: needs method = random"):
+    with pytest.raises(ConfigError, match=r": precision: needs method = random"):
         run_to_precision(scenario, precision=0.01)
 
 

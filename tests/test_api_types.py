@@ -118,5 +118,5 @@ def test_load_scenario_needs_a_path(path):
 
 @pytest.mark.parametrize("chunk", ["x", 0, 2.5])
 def test_run_chunked_chunk_draws(scenario, chunk):
-    with pytest.raises(ChunkError, match=r"--chunk-draws: must be a whole number >= 1"):
+    with pytest.raises(ChunkError, match=r"^chunk_draws: must be a whole number >= 1"):
         simulate.run_chunked(scenario, chunk_draws=chunk)

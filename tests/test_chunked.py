@@ -115,12 +115,12 @@ def test_latin_hypercube_cannot_be_chunked():
 
 
 def test_chunk_draws_must_be_positive():
-    with pytest.raises(ChunkError, match="--chunk-draws: must be a whole number >= 1; got 0"):
+    with pytest.raises(ChunkError, match="chunk_draws: must be a whole number >= 1; got 0"):
         run_chunked(SCENARIO, chunk_draws=0, draws=1_000)
 
 
 def test_unknown_backend():
-    with pytest.raises(ChunkError, match="--backend: must be memory or dask; got 'spark'"):
+    with pytest.raises(ChunkError, match="backend: must be memory or dask; got 'spark'"):
         run_chunked(SCENARIO, chunk_draws=100, draws=1_000, backend="spark")
 
 

@@ -150,11 +150,11 @@ def make_plan(
     seed = scenario.seed if seed is None else seed
     method = scenario.method if method is None else method
     if isinstance(chunk_draws, bool) or not isinstance(chunk_draws, int) or chunk_draws < 1:
-        raise ChunkError(f"--chunk-draws: must be a whole number >= 1; got {chunk_draws}")
+        raise ChunkError(f"chunk_draws: must be a whole number >= 1; got {chunk_draws}")
     if method == "lhs" and chunk_draws < draws:
         raise ChunkError(
-            f"--chunk-draws {chunk_draws}: a Latin hypercube of {draws:,} draws is one design "
-            "and cannot be made in chunks; use --method random or sobol, or no --chunk-draws"
+            f"chunk_draws {chunk_draws}: a Latin hypercube of {draws:,} draws is one design "
+            "and cannot be made in chunks; use method random or sobol, or no chunk_draws"
         )
     centre = {
         name: (spec.dist.expected() if spec.dist.is_fixed else np.asarray([spec.dist.ppf(0.5)]))
@@ -468,7 +468,7 @@ def run_chunked(
     elif backend == "memory":
         context = nullcontext(ThreadRunner(workers))
     else:
-        raise ChunkError(f"--backend: must be memory or dask; got {backend!r}")
+        raise ChunkError(f"backend: must be memory or dask; got {backend!r}")
     chunks = plan.chunks()
     if backend == "memory":  # at most 2 x workers chunks in flight (ThreadRunner)
         in_flight = min(len(chunks), 2 * (default_threads() if workers is None else workers))

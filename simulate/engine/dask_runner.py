@@ -260,8 +260,7 @@ def dask_runner(*, workers: int | None = None, scheduler: str | None = None) -> 
         from dask.distributed import Client, LocalCluster  # noqa: PLC0415
     except ImportError:
         raise ChunkError(
-            "--backend dask: needs dask.distributed; install it with "
-            "pip install 'llm-cost-mc[dask]'"
+            "backend dask: needs dask.distributed; install it with pip install 'llm-cost-mc[dask]'"
         ) from None
     if scheduler is not None:
         probe(scheduler)

@@ -172,12 +172,20 @@ def _existing(real: Path, label: str) -> str | None:
     try:
         with os.scandir(real) as entries:
             empty = next(entries, None) is None
+    except FileNotFoundError:  # another writer moved it aside meanwhile
+        return None
     except OSError as error:
         raise ReportFolderError(f"{label}: cannot be read ({error.strerror})") from None
     if empty:
         return "empty"
     if is_report(real):
         return "report"
+    try:
+        again = os.lstat(real)
+    except FileNotFoundError:  # moved aside by another writer while it was read
+        return None
+    if (again.st_ino, again.st_dev) != (st.st_ino, st.st_dev):  # replaced meanwhile
+        return _existing(real, label)
     inner = _a_report_inside(real)
     if inner is not None:
         raise ReportFolderError(

@@ -11,16 +11,31 @@ inputs, so they share draws only between scenarios with the same uncertain input
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ..engine.limits import memory_estimate_bytes, memory_refusal
+from ..engine.memory import run
+from ..report.compare import render_compare_markdown
+from ..report.figures import caption, compare_figures
+from ..report.folder import write_files
+from ..report.html import render_compare_html
+from ..report.summary import build_summary
 from ..scenario.config import ConfigError, Scenario, load_scenario, safe_name
 
-__all__ = ["compare_folder_name", "compare_summary", "load_compared"]
+__all__ = [
+    "CompareResult",
+    "compare_folder_name",
+    "compare_report",
+    "compare_summary",
+    "load_compared",
+]
 
 _DIFFERENCE_OUTPUTS = ("train_days", "tco_usd")
 
@@ -106,3 +121,56 @@ def compare_summary(
         "scenarios": dict(summaries),
         "differences": differences,
     }
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """A written compare report: its summary, where it is, where an earlier one was kept,
+    and each scenario's draws."""
+
+    summary: dict[str, Any]
+    out_dir: Path
+    kept: Path | None
+    datasets: dict[str, xr.Dataset]
+
+
+def _no_stage(stage: str) -> None:
+    """The default ``on_stage``: no progress display."""
+
+
+def compare_report(
+    scenarios: Sequence[Scenario],
+    *,
+    out: str | Path | None = None,
+    force: bool = False,
+    plots: bool = True,
+    on_stage: Callable[[str], None] = _no_stage,
+) -> CompareResult:
+    """What ``python -m simulate compare`` does: run every scenario (give them one seed,
+    draws and method, as :func:`load_compared` does, for common random numbers), put them
+    side by side with paired differences, and write the folder (``out``, default
+    ``reports/compare-<a>-vs-<b>``)."""
+    if len(scenarios) < 2:
+        raise ConfigError(f"scenarios: compare needs two or more; got {len(scenarios)}")
+    names = [s.name for s in scenarios]
+    out_dir = Path(out) if out is not None else Path("reports") / compare_folder_name(names)
+    datasets = {
+        s.name: run(s, on_stage=lambda stage, n=s.name: on_stage(f"{n}: {stage}"))
+        for s in scenarios
+    }
+    on_stage("statistics")
+    summaries = {s.name: build_summary(datasets[s.name], s) for s in scenarios}
+    summary = compare_summary(summaries, datasets)
+    on_stage("plots")
+    images = compare_figures(datasets) if plots else {}
+    on_stage("writing")
+    files: dict[str, bytes | str] = {
+        "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",
+        "report.md": render_compare_markdown(summary, images=list(images)),
+        "report.html": render_compare_html(
+            summary, images, captions={name: caption(name) for name in images}
+        ),
+        **images,
+    }
+    written, kept = write_files(files, out_dir, force=force)
+    return CompareResult(summary, written, kept, datasets)

@@ -115,11 +115,11 @@ def run_to_precision(
     """
     if scenario.method != "random":
         raise ConfigError(
-            f"{scenario.path}: --precision: needs method = random (draws addressable by "
+            f"{scenario.path}: precision: needs method = random (draws addressable by "
             f"index); got method={scenario.method!r}"
         )
     if not 0 < precision < 1:
-        raise ConfigError(f"{scenario.path}: --precision: must lie in (0, 1); got {precision!r}")
+        raise ConfigError(f"{scenario.path}: precision: must lie in (0, 1); got {precision!r}")
 
     def draw(start: int, n: int) -> dict[str, np.ndarray]:
         values = evaluate_draws(

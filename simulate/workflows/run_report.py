@@ -1,0 +1,160 @@
+"""What ``python -m simulate run`` does, callable from Python: run a scenario, analyse it,
+write its report folder.
+
+>>> from simulate import load_scenario, run_report
+>>> result = run_report(load_scenario("configs/llama-3.1-405b.toml"), out="/tmp/r")
+>>> result.summary["variables"]["train_days"]["percentiles"]["p50"]  # doctest: +SKIP
+
+In memory (the draws kept: plots, ``draws.nc``, runs to a precision) or in chunks
+(``chunk_draws``: bounded memory, threads or dask): one summary schema either way
+(:func:`simulate.report.summary.build_summary`). Errors name the Python parameters
+(``chunk_draws``, ``precision``); the CLI translates them into its flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import xarray as xr
+
+from ..engine.chunked import run_chunked
+from ..engine.memory import run
+from ..engine.runners import ChunkError
+from ..report.figures import caption, report_figures
+from ..report.folder import write_report
+from ..report.html import render_html
+from ..report.summary import build_summary
+from ..scenario.config import Scenario
+from .sections import run_to_precision, sensitivity_section
+
+__all__ = ["DEFAULT_CHUNK_DRAWS", "ReportResult", "default_out_dir", "run_report"]
+
+#: Chunk size when the dask backend is asked for without ``chunk_draws``.
+DEFAULT_CHUNK_DRAWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """A written report: its summary, where it is, where an earlier one was kept, and the
+    draws (in-memory runs only) and sensitivity section it was made from."""
+
+    summary: dict[str, Any]
+    out_dir: Path
+    kept: Path | None
+    dataset: xr.Dataset | None
+    sensitivity: dict[str, Any] | None
+
+
+def default_out_dir(scenario: Scenario) -> Path:
+    """``reports/<scenario name>`` (the name is a safe folder name, checked on load)."""
+    return Path("reports") / scenario.name
+
+
+def _no_stage(stage: str) -> None:
+    """The default ``on_stage``: no progress display."""
+
+
+def run_report(
+    scenario: Scenario,
+    *,
+    out: str | Path | None = None,
+    force: bool = False,
+    plots: bool = True,
+    save_draws: bool = False,
+    precision: float | None = None,
+    max_draws: int = 2**24,
+    chunk_draws: int | None = None,
+    backend: Literal["memory", "dask"] = "memory",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    analysis: Literal["rank", "sobol"] = "rank",
+    outputs: Sequence[str] = (),
+    sobol_draws: int = 2**14,
+    on_stage: Callable[[str], None] = _no_stage,
+) -> ReportResult:
+    """Run ``scenario``, analyse it and write its report folder (``out``, default
+    ``reports/<name>``); an earlier report there is kept aside unless ``force``.
+
+    ``analysis="sobol"`` adds Sobol' indices (``sobol_draws`` base draws) to the ranking;
+    ``outputs`` adds nodes to rank. ``precision`` keeps drawing until every percentile's
+    and risk probability's 95% interval is within it (up to ``max_draws``). ``chunk_draws``
+    (or ``backend="dask"``) runs in chunks in bounded memory, on ``workers`` threads or
+    dask workers, or on the cluster at ``scheduler``: no plots, no draws kept.
+    """
+    out_dir = Path(out) if out is not None else default_out_dir(scenario)
+    if chunk_draws is None and (backend == "dask" or scheduler):
+        chunk_draws = min(scenario.draws, DEFAULT_CHUNK_DRAWS)
+    if scheduler and backend != "dask":
+        raise ChunkError(f"scheduler {scheduler}: needs backend dask")
+    if workers is not None and workers < 1:
+        raise ChunkError(f"workers: must be a whole number >= 1; got {workers}")
+    if chunk_draws is not None:
+        if precision is not None or save_draws:
+            other = "precision" if precision is not None else "save_draws"
+            raise ChunkError(f"chunk_draws: cannot go with {other} (a chunked run keeps no draws)")
+        if analysis != "rank" or outputs:
+            raise ChunkError("chunk_draws: ranks only the key outputs (no Sobol', no outputs)")
+        return _report_chunked(
+            scenario,
+            out_dir,
+            force=force,
+            chunk_draws=chunk_draws,
+            backend=backend,
+            workers=workers,
+            scheduler=scheduler,
+        )
+    convergence = None
+    if precision is not None:
+        ds, convergence = run_to_precision(scenario, precision=precision, max_draws=max_draws)
+    else:
+        ds = run(scenario, on_stage=on_stage, threads=workers, keep_uniforms=False)
+    on_stage("statistics")
+    section = sensitivity_section(
+        ds, scenario, method=analysis, outputs=outputs, sobol_n=sobol_draws
+    )
+    summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
+    on_stage("plots")
+    images = report_figures(ds, sensitivity=section) if plots else {}
+    extra: dict[str, bytes | str] = dict(images)
+    extra["report.html"] = render_html(
+        summary, images, captions={name: caption(name) for name in images}
+    )
+    on_stage("writing")
+    if save_draws:
+        from ..report.draws import draws_to_netcdf  # noqa: PLC0415 (h5netcdf only when asked)
+
+        extra["draws.nc"] = draws_to_netcdf(ds)
+    written, kept = write_report(summary, out_dir, force=force, extra_files=extra)
+    return ReportResult(summary, written, kept, ds, section)
+
+
+def _report_chunked(
+    scenario: Scenario,
+    out_dir: Path,
+    *,
+    force: bool,
+    chunk_draws: int,
+    backend: Literal["memory", "dask"],
+    workers: int | None,
+    scheduler: str | None,
+) -> ReportResult:
+    """ "":func:`run_report` in chunks: exact statistics, rank correlations, no plots."""
+    result = run_chunked(
+        scenario, chunk_draws=chunk_draws, backend=backend, workers=workers, scheduler=scheduler
+    )
+    summary = build_summary(result, scenario) | {
+        "chunked": {
+            "chunk_draws": result.chunk_draws,
+            "chunks": result.chunks,
+            "backend": result.backend,
+            "workers": result.workers,
+            "rank_correlation": result.rank_correlation,
+            "rank_error_bound": result.rank_error_bound,
+        }
+    }
+    extra = {"report.html": render_html(summary, {})}
+    written, kept = write_report(summary, out_dir, force=force, extra_files=extra)
+    return ReportResult(summary, written, kept, None, None)
