@@ -33,7 +33,7 @@ from scipy import special, stats
 
 import simulate
 from distributions.fast_quantile import beta_ppf
-from simulate.analysis.ranking import RANK_OUTPUTS
+from simulate.model.chain import HEADLINE_OUTPUTS as RANK_OUTPUTS
 from simulate.workflows.sections import rank_run
 
 __all__ = ["api", "floor", "monaco_job", "openturns_job", "squigglepy_job"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from scipy.stats import spearmanr
 
+from simulate.analysis.risk import RiskTarget
 from simulate.engine.memory import run
 from simulate.model.catalog import CONFIG_DIR
 from simulate.report.figures import _sensitivity_rows, caption, compare_figures, report_figures
@@ -30,7 +31,9 @@ def test_report_figures_names_and_png_bytes():
         "tco_usd_tornado.png",
     ]
     assert all(png.startswith(b"\x89PNG") for png in images.values())
-    assert caption("train_days_distribution.png").endswith("deadline marked")
+    deadline = RiskTarget("train_days", 90.0, label="deadline")
+    assert caption("train_days_distribution.png", [deadline]).endswith("deadline marked")
+    assert caption("train_days_distribution.png").endswith("the threshold marked")
     assert set(report_figures(ds)) == {
         name for name in images if "distribution" in name or "exceedance" in name
     }
@@ -53,5 +56,5 @@ def test_strongest_driver_comes_from_the_ranking():
 def test_fixed_scenario_has_no_plots_but_compares():
     ds = run(load_scenario(CONFIG_DIR / "llama-3.1-405b-article.toml", draws=50))
     assert report_figures(ds) == {}  # every output is constant: nothing to plot
-    images = compare_figures({"article": ds, "again": ds})
+    images = compare_figures({"article": ds, "again": ds}, {})
     assert set(images) == {"train_days_compare.png", "tco_usd_compare.png"}

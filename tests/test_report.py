@@ -32,7 +32,7 @@ def test_summary_schema(summary):
     deadline = summary["risk"]["train_days_over_deadline"]
     low, high = deadline["ci95"]
     assert low <= deadline["probability"] <= high
-    assert deadline["probability"] == deadline["draws_over"] / deadline["draws"]
+    assert deadline["probability"] == deadline["draws_missing"] / deadline["draws"]
 
 
 def test_wilson_interval_against_closed_form(summary):

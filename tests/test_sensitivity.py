@@ -14,6 +14,7 @@ from scipy import stats
 
 from distributions import Fixed, LogNormal, Normal, Uniform
 from simulate.analysis.intervals import make_draw
+from simulate.analysis.risk import RiskTarget
 from simulate.analysis.sensitivity import (
     analyze,
     log_variance_shares,
@@ -366,7 +367,7 @@ def test_analyze_bundles_every_analysis_into_one_json_section():
         CHAIN_SPECS,
         draws,
         outputs=outputs,
-        thresholds={"train_days": 80.0},
+        targets=[RiskTarget("train_days", 80.0)],
         method="sobol",
         sobol_n=2**10,
     )
@@ -383,7 +384,9 @@ def test_analyze_bundles_every_analysis_into_one_json_section():
     text = markdown_section(section, limit=2)
     assert "#### Risk drivers (input fixed at its median): train_days" in text
     assert "#### Sobol' indices of log(output): tco_usd" in text
-    p = section["risk_drivers"]["outputs"]["train_days"]["probability"]["probability"]
+    p = section["risk_drivers"]["outputs"]["train_days_over_threshold"]["probability"][
+        "probability"
+    ]
     assert f"P(train_days > 80) as drawn: {p:.3g} [" in text
     with pytest.raises(ValueError, match="unknown sensitivity method"):
         analyze(chain.evaluate, CHAIN_SPECS, draws, outputs=outputs, method="morris")

@@ -26,6 +26,7 @@ from simulate.analysis.intervals import (
     run_until,
     summarize,
 )
+from simulate.analysis.risk import RiskTarget
 from simulate.model import chain
 
 # --------------------------------------------------------------------------- percentiles
@@ -98,7 +99,7 @@ def test_quantile_intervals_reject_bad_arguments():
 # --------------------------------------------------------------------------- probabilities, mean
 def test_exceedance_interval_is_wilson():
     values = np.arange(50.0)  # 7 of 50 exceed 42.5
-    cell = exceedance_interval(values, 42.5, confidence=0.95)
+    cell = exceedance_interval(values, RiskTarget("x", 42.5), confidence=0.95)
     # Wilson (1927): (p̂ + z²/2n ± z√(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n)
     z, n, p = stats.norm.ppf(0.975), 50, 7 / 50
     center = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -120,10 +121,10 @@ def test_mean_interval():
 
 def test_summarize_schema_and_json():
     draws = {"a": np.linspace(1, 2, 1001), "b": np.linspace(-1, 1, 1001)}
-    result = summarize(draws, percentiles=(2.5, 50, 97.5), thresholds={"a": 1.9})
+    result = summarize(draws, percentiles=(2.5, 50, 97.5), targets=[RiskTarget("a", 1.9)])
     assert set(result["outputs"]["a"]["percentiles"]) == {"p2.5", "p50", "p97.5"}
     assert result["outputs"]["a"]["percentiles"]["p50"]["value"] == pytest.approx(1.5)
-    assert result["exceedance"]["a"]["count"] == 100
+    assert result["exceedance"]["a_over_threshold"]["count"] == 100
     assert result["n_draws"] == 1001 and percentile_key(5.0) == "p5"
     json.dumps(result, allow_nan=False)
     tiny = summarize({"a": np.arange(3.0)}, percentiles=(50,))
@@ -147,8 +148,8 @@ def test_risk_drivers_find_the_input_that_drives_exceedance():
 
     n = 20_000
     draws = make_draw(model, specs, seed=12)(0, n)
-    result = risk_drivers(model, specs, draws, thresholds={"y": 9.0})
-    out = result["outputs"]["y"]
+    result = risk_drivers(model, specs, draws, targets=[RiskTarget("y", 9.0)])
+    out = result["outputs"]["y_over_threshold"]
     base = out["probability"]
     # SE of the base probability: √(0.105·0.895/20000) ≈ 0.0022
     assert abs(base["probability"] - 0.105) <= 4 * math.sqrt(0.105 * 0.895 / n)
@@ -164,9 +165,9 @@ def test_risk_drivers_find_the_input_that_drives_exceedance():
     assert other["reduction"]["standard_error"] == pytest.approx(difference.std() / math.sqrt(n))
     json.dumps(result, allow_nan=False)
     with pytest.raises(ValueError, match="the model does not compute z"):
-        risk_drivers(model, specs, draws, thresholds={"z": 1.0})
+        risk_drivers(model, specs, draws, targets=[RiskTarget("z", 1.0)])
     with pytest.raises(ValueError, match="needs the draws of x2"):
-        risk_drivers(model, specs, {"x1": draws["x1"]}, thresholds={"y": 9.0})
+        risk_drivers(model, specs, {"x1": draws["x1"]}, targets=[RiskTarget("y", 9.0)])
 
 
 # --------------------------------------------------------------------------- convergence
@@ -181,7 +182,12 @@ def product(v):
 def test_run_until_equals_the_fixed_run_bit_for_bit(growth):
     draw = make_draw(product, SPECS, seed=21)
     result = run_until(
-        draw, precision=0.02, outputs=["y"], thresholds={"y": 6.0}, batch=1000, growth=growth
+        draw,
+        precision=0.02,
+        outputs=["y"],
+        targets=[RiskTarget("y", 6.0)],
+        batch=1000,
+        growth=growth,
     )
     assert result.converged and result.n_draws > 1000
     sizes = [step["n_draws"] for step in result.history]
@@ -194,7 +200,7 @@ def test_run_until_equals_the_fixed_run_bit_for_bit(growth):
     assert set(fixed) == set(result.draws) == {"x", "u", "y"}
     for name, values in fixed.items():
         assert np.array_equal(values, result.draws[name])
-    again = summarize(fixed, outputs=["y"], thresholds={"y": 6.0})
+    again = summarize(fixed, outputs=["y"], targets=[RiskTarget("y", 6.0)])
     assert again == result.summary
     for cell in result.summary["outputs"]["y"]["percentiles"].values():
         assert (cell["high"] - cell["low"]) / 2 <= 0.02 * abs(cell["value"])

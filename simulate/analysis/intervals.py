@@ -36,6 +36,8 @@ from scipy import stats
 
 from distributions import Distribution, uniforms
 
+from .risk import RiskTarget, proportion_interval
+
 __all__ = [
     "Convergence",
     "Model",
@@ -186,18 +188,14 @@ def interval_bounds(
 
 
 def exceedance_interval(
-    values: np.ndarray, threshold: float, *, confidence: float = 0.95
+    values: np.ndarray, target: RiskTarget, *, confidence: float = 0.95
 ) -> dict[str, Any]:
-    """P(value > threshold) with its Wilson (1927) interval (via ``scipy.stats.binomtest``)."""
+    """P(values miss ``target``) with its Wilson (1927) interval (``scipy.stats.binomtest``)."""
     values = np.asarray(values)
-    count, n = int(np.count_nonzero(values > threshold)), values.size
-    return proportion_interval(count, n, confidence=confidence) | {"threshold": _num(threshold)}
-
-
-def proportion_interval(count: int, n: int, *, confidence: float = 0.95) -> dict[str, Any]:
-    """``count`` of ``n``: the proportion with its Wilson (1927) interval, via scipy."""
-    ci = stats.binomtest(count, n).proportion_ci(confidence_level=confidence, method="wilson")
-    return {"probability": count / n, "low": _num(ci.low), "high": _num(ci.high), "count": count}
+    count, n = int(np.count_nonzero(target.misses(values))), values.size
+    return proportion_interval(count, n, confidence=confidence) | {
+        "threshold": _num(target.threshold)
+    }
 
 
 def mean_interval(values: np.ndarray, *, confidence: float = 0.95) -> dict[str, float | None]:
@@ -222,18 +220,18 @@ def summarize(
     *,
     outputs: Sequence[str] | None = None,
     percentiles: Sequence[float] = (5, 50, 95),
-    thresholds: Mapping[str, float] | None = None,
+    targets: Sequence[RiskTarget] = (),
     confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """Mean, percentiles and exceedance probabilities, each with its interval.
+    """Mean, percentiles and the probability of missing each risk target, each with its
+    interval.
 
     ``draws`` maps names to arrays (an ``xarray.Dataset`` along ``draw`` works);
-    ``percentiles`` are in percent; ``thresholds`` maps an output to the value whose
-    exceedance probability is wanted (``{"train_days": 90, "tco_usd": 1.2e9}``).
+    ``percentiles`` are in percent; ``targets`` are :class:`RiskTarget`s
+    (``RiskTarget("train_days", 90)``), reported under ``exceedance`` by their keys.
     """
     names = list(draws) if outputs is None else list(outputs)
-    thresholds = dict(thresholds or {})
-    missing = sorted({*names, *thresholds} - set(draws))
+    missing = sorted({*names, *(t.node for t in targets)} - set(draws))
     if missing:
         raise ValueError(f"summarize: the draws hold no {', '.join(missing)}")
     probabilities = np.asarray(percentiles, dtype=float) / 100
@@ -254,9 +252,11 @@ def summarize(
                 for pct, e, lo, hi in zip(percentiles, estimate, low, high, strict=True)
             },
         }
-    for name, threshold in thresholds.items():
-        values = np.asarray(draws[name], dtype=float).ravel()
-        result["exceedance"][name] = exceedance_interval(values, threshold, confidence=confidence)
+    for target in targets:
+        values = np.asarray(draws[target.node], dtype=float).ravel()
+        result["exceedance"][target.key] = exceedance_interval(
+            values, target, confidence=confidence
+        )
     return result
 
 
@@ -265,10 +265,10 @@ def risk_drivers(
     specs: Mapping[str, Distribution],
     inputs: Mapping[str, Any],
     *,
-    thresholds: Mapping[str, float],
+    targets: Sequence[RiskTarget],
     confidence: float = 0.95,
 ) -> dict[str, Any]:
-    """Rank inputs by how much P(output > threshold) falls when each is fixed at its median.
+    """Rank inputs by how much P(miss a target) falls when each is fixed at its median.
 
     ``inputs`` holds the main run's draws of every uncertain input (values, not
     uniforms). The model is re-run once per input with that input's column replaced
@@ -281,16 +281,17 @@ def risk_drivers(
     if missing:
         raise ValueError(f"risk_drivers needs the draws of {', '.join(missing)}")
     columns = {name: np.asarray(inputs[name], dtype=float) for name in names}
-    targets = list(thresholds)
-    base = evaluate_model(model, specs, columns, outputs=targets)
+    nodes = list(dict.fromkeys(t.node for t in targets))
+    base = evaluate_model(model, specs, columns, outputs=nodes)
     n = next(iter(base.values())).size
-    exceed = {out: base[out] > thresholds[out] for out in targets}
-    rows: dict[str, list[dict[str, Any]]] = {out: [] for out in targets}
+    exceed = {t.key: t.misses(base[t.node]) for t in targets}
+    rows: dict[str, list[dict[str, Any]]] = {t.key: [] for t in targets}
     for name in names:
         median = float(specs[name].ppf(0.5))
-        fixed = evaluate_model(model, specs, columns | {name: median}, outputs=targets)
-        for out in targets:
-            exceed_fixed = fixed[out] > thresholds[out]
+        fixed = evaluate_model(model, specs, columns | {name: median}, outputs=nodes)
+        for target in targets:
+            out = target.key
+            exceed_fixed = target.misses(fixed[target.node])
             only_drawn = int(np.count_nonzero(exceed[out] & ~exceed_fixed))
             only_fixed = int(np.count_nonzero(~exceed[out] & exceed_fixed))
             delta = (only_drawn - only_fixed) / n
@@ -320,9 +321,13 @@ def risk_drivers(
         "interval": "Wilson for probabilities; Newcombe 1998 paired for the fall",
         "outputs": {},
     }
-    for out in targets:
+    for target in targets:
+        out = target.key
         result["outputs"][out] = {
-            "threshold": _num(thresholds[out]),
+            "node": target.node,
+            "direction": target.direction,
+            "label": target.label,
+            "threshold": _num(target.threshold),
             "probability": proportion_interval(int(exceed[out].sum()), n, confidence=confidence),
             "inputs": sorted(rows[out], key=lambda row: -row["reduction"]["value"]),
         }
@@ -399,7 +404,7 @@ def run_until(
     precision: float,
     outputs: Sequence[str] | None = None,
     percentiles: Sequence[float] = (5, 50, 95),
-    thresholds: Mapping[str, float] | None = None,
+    targets: Sequence[RiskTarget] = (),
     confidence: float = 0.95,
     batch: int = 2**14,
     max_draws: int = 2**22,
@@ -432,7 +437,7 @@ def run_until(
             draws,
             outputs=outputs,
             percentiles=percentiles,
-            thresholds=thresholds,
+            targets=targets,
             confidence=confidence,
         )
         relative, absolute = _worst(summary)

@@ -25,10 +25,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["RANK_OUTPUTS", "correlation", "output_ranks", "rank_correlation", "rank_sums", "ranked"]
+__all__ = ["correlation", "output_ranks", "rank_correlation", "rank_sums", "ranked"]
 
 #: The outputs the inputs are ranked against by default.
-RANK_OUTPUTS: tuple[str, ...] = ("train_days", "tco_usd")
 
 
 def output_ranks(y: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ from distributions import Distribution
 
 from .intervals import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
 from .parallel import default_threads
+from .risk import RiskTarget
 
 __all__ = [
     "analyze",
@@ -555,7 +556,9 @@ def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None 
     cell = result["outputs"][output]
     if method == "risk_drivers":
         lines.insert(
-            0, f"P({output} > {_fmt(cell['threshold'])}) as drawn: {_fmt(cell['probability'])}.\n"
+            0,
+            f"P({cell['node']} {'>' if cell['direction'] == 'above' else '<'} "
+            f"{_fmt(cell['threshold'])}) as drawn: {_fmt(cell['probability'])}.\n",
         )
     elif method == "tornado":
         lines.insert(0, f"{output} with every input at its median: {_fmt(cell['base'])}.\n")
@@ -574,7 +577,7 @@ def analyze(
     draws: Mapping[str, Any],
     *,
     outputs: Sequence[str],
-    thresholds: Mapping[str, float] | None = None,
+    targets: Sequence[RiskTarget] = (),
     method: Literal["rank", "sobol"] = "rank",
     sobol_n: int = 2**14,
     seed: int = 0,
@@ -584,7 +587,7 @@ def analyze(
     """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
 
     Always rank correlations, log-variance shares (of the outputs whose draws are all
-    positive, when an input's are), the tornado, and, given ``thresholds``, the risk
+    positive, when an input's are), the tornado, and, given risk ``targets``, the risk
     drivers. With ``method="sobol"`` also Sobol' indices of each output and of its log,
     at ``sobol_n``·(d + 2) further model runs each. ``groups``: of the jackknife.
     """
@@ -606,9 +609,9 @@ def analyze(
             draws, specs, outputs=positive, confidence=confidence, groups=groups
         )
     section["tornado"] = tornado(model, specs, outputs=outputs)
-    if thresholds:
+    if targets:
         section["risk_drivers"] = risk_drivers(
-            model, specs, draws, thresholds=thresholds, confidence=confidence
+            model, specs, draws, targets=targets, confidence=confidence
         )
     if method == "sobol":
         section["sobol"] = sobol(

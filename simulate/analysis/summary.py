@@ -2,7 +2,8 @@
 
 Per variable: mean with its standard error, standard deviation, and the asked
 percentiles (numpy's linear rule) with distribution-free 95% intervals from order
-statistics; per risk line, P(value > threshold) with its Wilson interval. The
+statistics; per risk target, the probability of missing it with its Wilson interval
+(:mod:`simulate.analysis.risk`). The
 estimators and their sources live in :mod:`simulate.analysis.intervals`.
 """
 
@@ -15,16 +16,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .intervals import mean_interval, percentile_key, proportion_interval, quantile_intervals
+from .intervals import mean_interval, percentile_key, quantile_intervals
 from .parallel import default_threads
+from .risk import RiskTarget, miss_probability
 
-__all__ = [
-    "exceedance",
-    "exceedance_from_counts",
-    "percentile_key",
-    "risk",
-    "summarize",
-]
+__all__ = ["percentile_key", "risk", "summarize"]
 
 
 def summarize(ds: xr.Dataset, percentiles: Sequence[float]) -> dict[str, dict[str, Any]]:
@@ -78,31 +74,6 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def exceedance(values: np.ndarray, threshold: float) -> dict[str, Any]:
-    """P(value > threshold) with its 95% Wilson score interval (Wilson 1927, via scipy)."""
-    over = int(np.count_nonzero(np.asarray(values) > threshold))
-    return exceedance_from_counts(over, int(np.size(values)), threshold)
-
-
-def exceedance_from_counts(over: int, n: int, threshold: float) -> dict[str, Any]:
-    """:func:`exceedance` from the counts: ``over`` of ``n`` draws above ``threshold``."""
-    cell = proportion_interval(over, n)
-    return {
-        "threshold": float(threshold),
-        "probability": cell["probability"],
-        "ci95": [cell["low"], cell["high"]],
-        "draws_over": over,
-        "draws": n,
-    }
-
-
-def risk(
-    ds: xr.Dataset, *, deadline_days: float | None, budget_usd: float | None
-) -> dict[str, Any]:
-    """P(train_days > deadline_days) and P(tco_usd > budget_usd), where the scenario gives them."""
-    out: dict[str, Any] = {}
-    if deadline_days is not None and "train_days" in ds:
-        out["train_days_over_deadline"] = exceedance(ds["train_days"].values, deadline_days)
-    if budget_usd is not None and "tco_usd" in ds:
-        out["tco_usd_over_budget"] = exceedance(ds["tco_usd"].values, budget_usd)
-    return out
+def risk(ds: xr.Dataset, targets: Sequence[RiskTarget]) -> dict[str, Any]:
+    """P(miss) of each target whose node the run holds, by the target's key."""
+    return {t.key: miss_probability(ds[t.node].values, t) for t in targets if t.node in ds}

@@ -32,11 +32,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..analysis.intervals import interval_bounds, order_statistic_indices
+from ..analysis.intervals import interval_bounds, order_statistic_indices, percentile_key
 from ..analysis.parallel import default_threads
-from ..analysis.ranking import RANK_OUTPUTS, correlation, rank_sums, ranked
-from ..analysis.summary import exceedance_from_counts, percentile_key
-from ..model.chain import NODES
+from ..analysis.ranking import correlation, rank_sums, ranked
+from ..analysis.risk import RiskTarget, miss_probability_from_counts
+from ..model.chain import HEADLINE_OUTPUTS, NODES
 from ..scenario.config import Scenario
 from .limits import NonFiniteCounts, evaluate_draws, memory_estimate_bytes, memory_refusal
 from .memory import describe_inputs, node_attrs, provenance, sample_inputs
@@ -57,7 +57,6 @@ _FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 #: the covariance moves by at most m, the rank spread by at most m, so rho by at most
 #: 12 m + sqrt(12) m < 16 m.
 RANK_ERROR_FACTOR = 16.0
-RISK = {"train_days_over_deadline": "train_days", "tco_usd_over_budget": "tco_usd"}
 
 
 def _keys(x: np.ndarray) -> np.ndarray:
@@ -143,7 +142,7 @@ def make_plan(
     draws: int | None = None,
     seed: int | None = None,
     method: str | None = None,
-    rank_outputs: Iterable[str] = RANK_OUTPUTS,
+    rank_outputs: Iterable[str] = HEADLINE_OUTPUTS,
 ) -> Plan:
     """Check the request and find what varies (a one-draw run) and each node's shift."""
     draws = scenario.draws if draws is None else draws
@@ -205,16 +204,10 @@ class FirstPass:
         )
 
 
-def _thresholds(plan: Plan) -> dict[str, float]:
-    limits = {
-        "train_days_over_deadline": plan.scenario.deadline_days,
-        "tco_usd_over_budget": plan.scenario.budget_usd,
-    }
-    return {
-        key: limit
-        for key, limit in limits.items()
-        if limit is not None and RISK[key] in plan.varying + tuple(plan.constants)
-    }
+def _targets(plan: Plan) -> list[RiskTarget]:
+    """The scenario's risk targets on nodes this run computes."""
+    computed = {*plan.varying, *plan.constants}
+    return [t for t in plan.scenario.risk_targets if t.node in computed]
 
 
 def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
@@ -231,8 +224,8 @@ def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
             squares[name] = [float(np.sum(centred * centred))]
         histograms[name] = _histogram(values[name])
     over = {
-        key: int(np.count_nonzero(np.broadcast_to(values[RISK[key]], (draws,)) > limit))
-        for key, limit in _thresholds(plan).items()
+        t.key: int(np.count_nonzero(t.misses(np.broadcast_to(values[t.node], (draws,)))))
+        for t in _targets(plan)
     }
     fine = {name: _histogram(values[name], RANK_SHIFT) for name in plan.rank_outputs}
     return FirstPass(draws, sums, squares, over, histograms, fine, nonfinite)
@@ -444,7 +437,7 @@ def run_chunked(
     backend: Backend = "memory",
     workers: int | None = None,
     scheduler: str | None = None,
-    rank_outputs: Iterable[str] = RANK_OUTPUTS,
+    rank_outputs: Iterable[str] = HEADLINE_OUTPUTS,
 ) -> ChunkedRun:
     """Run ``scenario`` in chunks of ``chunk_draws`` draws, in two passes.
 
@@ -493,8 +486,7 @@ def run_chunked(
         if name in plan.constants or name in plan.varying
     }
     risk_entries = {
-        key: exceedance_from_counts(one.over[key], one.draws, limit)
-        for key, limit in _thresholds(plan).items()
+        t.key: miss_probability_from_counts(one.over[t.key], one.draws, t) for t in _targets(plan)
     }
     rhos, bound = _rank_correlation(plan, one, two)
     return ChunkedRun(

@@ -15,14 +15,17 @@ from typing import Any
 
 __all__ = [
     "BASE_SINKS",
+    "Domain",
+    "HEADLINE_OUTPUTS",
     "KEY_OUTPUTS",
     "NODES",
-    "VIEWS",
-    "Domain",
     "Node",
+    "OUTPUT_ROLES",
+    "VIEWS",
     "evaluate",
     "fallback_defaults",
     "needed_inputs",
+    "outputs_with",
     "view_sinks",
 ]
 
@@ -417,8 +420,27 @@ NODES: dict[str, Node] = {
     )
 }
 
-#: The outputs a scenario must be able to compute; the chain's sinks and the headline figures.
-KEY_OUTPUTS: tuple[str, ...] = ("train_days", "gpu_hours", "energy_cost_usd", "tco_usd")
+#: What the reports do with each output, in one place: "headline" (the answer cards, the
+#: figures, the chunked rank correlations, compare's paired differences), "key" (the
+#: answer list, the sensitivity section's outputs, compare's side-by-side table and what
+#: a scenario must be able to compute), "terminal" (the table printed after a run).
+OUTPUT_ROLES: dict[str, tuple[str, ...]] = {
+    "train_days": ("headline", "key", "terminal"),
+    "gpu_hours": ("key", "terminal"),
+    "energy_mwh": ("terminal",),
+    "energy_cost_usd": ("key", "terminal"),
+    "capex_usd": ("terminal",),
+    "tco_usd": ("headline", "key", "terminal"),
+}
+
+
+def outputs_with(role: str) -> tuple[str, ...]:
+    """The outputs that have ``role`` (:data:`OUTPUT_ROLES`), in the chain's order."""
+    return tuple(name for name in NODES if role in OUTPUT_ROLES.get(name, ()))
+
+
+KEY_OUTPUTS: tuple[str, ...] = outputs_with("key")
+HEADLINE_OUTPUTS: tuple[str, ...] = outputs_with("headline")
 _SINKS: tuple[str, ...] = ("gpu_hours", "energy_share_of_tco")
 #: What every scenario must compute, whatever views it asks for.
 BASE_SINKS: tuple[str, ...] = ("gpu_hours",)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..model.chain import KEY_OUTPUTS
 from .units import format_percent, format_quantity
 
-__all__ = ["COMPARED_OUTPUTS", "describe_difference", "render_compare_markdown"]
+__all__ = ["COMPARED_OUTPUTS", "describe_difference", "render_compare_markdown", "risk_rows"]
 
 
-COMPARED_OUTPUTS = ("train_days", "gpu_hours", "energy_cost_usd", "tco_usd")
+COMPARED_OUTPUTS = KEY_OUTPUTS
 
 
 def describe_difference(difference: Mapping[str, float], units: str) -> str:
@@ -61,3 +62,17 @@ def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str]
         prov = s["provenance"]
         lines.append(f"- {name}: `{prov['config_path']}` (config hash `{prov['config_hash']}`)")
     return "\n".join(lines) + "\n"
+
+
+def risk_rows(scenarios: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, list[float | None]]]:
+    """Each risk target any scenario has: its event (``P(train_days > deadline)``) and
+    each scenario's probability of missing it (None where that scenario has no such target)."""
+    entries = {key: e for s in scenarios.values() for key, e in s["risk"].items()}
+    rows = []
+    for key, entry in entries.items():
+        symbol = ">" if entry["direction"] == "above" else "<"
+        probabilities = [
+            s["risk"][key]["probability"] if key in s["risk"] else None for s in scenarios.values()
+        ]
+        rows.append((f"P({entry['node']} {symbol} {entry['label']})", probabilities))
+    return rows

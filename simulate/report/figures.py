@@ -8,10 +8,13 @@ the uncertain input with the largest absolute Spearman rank correlation with it,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import xarray as xr
+
+from ..analysis.risk import RiskTarget
+from ..model.chain import HEADLINE_OUTPUTS
 
 __all__ = [
     "FIGURE_OUTPUTS",
@@ -20,11 +23,18 @@ __all__ = [
     "report_figures",
 ]
 
-#: The outputs the report draws, with the risk threshold that belongs to each.
-FIGURE_OUTPUTS: dict[str, tuple[str, str]] = {
-    "train_days": ("deadline_days", "deadline"),
-    "tco_usd": ("budget_usd", "budget"),
-}
+#: The outputs the report draws (their role in :data:`simulate.model.chain.OUTPUT_ROLES`).
+FIGURE_OUTPUTS: tuple[str, ...] = HEADLINE_OUTPUTS
+
+
+def _mark(targets: Sequence[RiskTarget], output: str) -> dict[str, Any]:
+    """The threshold line of ``output``'s figures: its first risk target, if any."""
+    target = next((t for t in targets if t.node == output), None)
+    if target is None:
+        return {"threshold": None, "threshold_label": "the threshold"}
+    return {"threshold": target.threshold, "threshold_label": target.label}
+
+
 _KINDS = {
     "distribution": "distribution of {output} (density), P5/P50/P95 and {threshold} marked",
     "exceedance": "probability of exceeding each value of {output} (1 - ECDF)",
@@ -35,14 +45,15 @@ _KINDS = {
 }
 
 
-def caption(file_name: str) -> str:
-    """A figure's caption from its file name, e.g. ``train_days_exceedance.png``."""
+def caption(file_name: str, targets: Sequence[RiskTarget] = ()) -> str:
+    """A figure's caption from its file name, e.g. ``train_days_exceedance.png``, naming
+    the risk threshold marked on it (the output's first target in ``targets``)."""
     stem = file_name.removesuffix(".png")
     for kind, text in _KINDS.items():
         if stem.endswith(f"_{kind}"):
             output = stem.removesuffix(f"_{kind}")
-            threshold = FIGURE_OUTPUTS.get(output, ("", "the threshold"))[1]
-            return text.format(output=output, threshold=threshold)
+            label = _mark(targets, output)["threshold_label"]
+            return text.format(output=output, threshold=label)
     return stem.replace("_", " ")
 
 
@@ -73,12 +84,16 @@ def _sensitivity_rows(
 
 
 def report_figures(
-    ds: xr.Dataset, *, sensitivity: Mapping[str, Any] | None = None
+    ds: xr.Dataset,
+    *,
+    sensitivity: Mapping[str, Any] | None = None,
+    targets: Sequence[RiskTarget] = (),
 ) -> dict[str, bytes]:
     """PNG bytes by file name, in display order: per output its distribution and
     exceedance curve, then per output the scatter of its strongest driver (largest
     |Spearman ρ|), its tornado and its rank-correlation chart, from the run's
-    ``sensitivity`` section. Constant outputs (every input fixed) get none.
+    ``sensitivity`` section. Constant outputs (every input fixed) get none. An output's
+    first risk target in ``targets`` is marked on its distribution and exceedance curve.
     """
     from . import plots
 
@@ -89,9 +104,8 @@ def report_figures(
 
     drawn = [o for o in FIGURE_OUTPUTS if o in ds and not ds[o].attrs.get("constant")]
     for output in drawn:  # a constant has nothing to plot: the tables give its value
-        threshold_key, threshold_label = FIGURE_OUTPUTS[output]
         units = ds[output].attrs.get("units", "")
-        marks = {"threshold": ds.attrs.get(threshold_key), "threshold_label": threshold_label}
+        marks = _mark(targets, output)
         values = ds[output].values
         keep(
             f"{output}_distribution.png",
@@ -131,21 +145,26 @@ def report_figures(
     return images
 
 
-def compare_figures(datasets: Mapping[str, xr.Dataset]) -> dict[str, bytes]:
-    """Side-by-side distributions of each drawn output across scenarios (by scenario name)."""
+def compare_figures(
+    datasets: Mapping[str, xr.Dataset], targets: Mapping[str, Sequence[RiskTarget]]
+) -> dict[str, bytes]:
+    """Side-by-side distributions of each drawn output across scenarios (by scenario name);
+    ``targets``: each scenario's risk targets."""
     from . import plots
 
     images: dict[str, bytes] = {}
     first = next(iter(datasets.values()))
-    for output, (threshold_key, threshold_label) in FIGURE_OUTPUTS.items():
+    for output in FIGURE_OUTPUTS:
         present = {name: ds for name, ds in datasets.items() if output in ds}
         if not present:
             continue
         # the threshold is drawn where the scenarios that give one agree on it
-        thresholds = {
-            ds.attrs[threshold_key] for ds in present.values() if threshold_key in ds.attrs
+        marks = {
+            (m["threshold"], m["threshold_label"])
+            for name in present
+            if (m := _mark(targets.get(name, ()), output))["threshold"] is not None
         }
-        threshold = thresholds.pop() if len(thresholds) == 1 else None
+        threshold, threshold_label = marks.pop() if len(marks) == 1 else (None, "")
         figure = plots.plot_compare(
             {name: ds[output].values for name, ds in present.items()},
             name=output,

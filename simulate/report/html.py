@@ -14,18 +14,15 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from .compare import describe_difference
-from .units import format_percent, format_quantity
+from ..model.chain import HEADLINE_OUTPUTS
+from .compare import describe_difference, risk_rows
+from .units import format_percent, format_quantity, risk_event
 
 __all__ = ["SECTION_IDS", "render_compare_html", "render_html"]
 
 #: The sections of a single-scenario page, in order (notes only where the scenario has any).
 SECTION_IDS = ("answer", "inputs", "outputs", "method", "plots", "notes", "provenance")
-HEADLINE = ("train_days", "tco_usd")
-_RISK_LABELS = {
-    "train_days_over_deadline": ("train_days", "deadline"),
-    "tco_usd_over_budget": ("tco_usd", "budget"),
-}
+HEADLINE = HEADLINE_OUTPUTS
 
 _STYLE = """
 :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #dde2ea;
@@ -100,16 +97,15 @@ def _answer(summary: Mapping[str, Any]) -> str:
             f"{_e(format_quantity(q[high], v['units']))}</div></div>"
         )
     risks = []
-    for key, entry in summary.get("risk", {}).items():
-        node, what = _RISK_LABELS.get(key, (key, "threshold"))
-        units = variables.get(node, {}).get("units", "")
+    for entry in summary.get("risk", {}).values():
+        units = variables.get(entry["node"], {}).get("units", "")
         p, low, high = (
             format_percent(x, decimals=1) for x in (entry["probability"], *entry["ci95"])
         )
+        event = risk_event(entry, format_quantity(entry["threshold"], units))
         risks.append(
-            f"<li>P({_e(node)} &gt; {_e(what)} {_e(format_quantity(entry['threshold'], units))})"
-            f" = <b>{p}</b> (95% CI {low} to {high};"
-            f" {entry['draws_over']:,} of {entry['draws']:,} draws)</li>"
+            f"<li>{_e(event)} = <b>{p}</b> (95% CI {low} to {high};"
+            f" {entry['draws_missing']:,} of {entry['draws']:,} draws)</li>"
         )
     risk_html = f'<ul class="risk">{"".join(risks)}</ul>' if risks else ""
     return (
@@ -256,20 +252,12 @@ def render_compare_html(
                 text = format_quantity(value, v["units"]) if value is not None else "n/a"
                 cells.append(f'<td class="num">{_e(text)}</td>')
             rows.append(f"<tr><td><code>{_e(name)}</code> {key.upper()}</td>{''.join(cells)}</tr>")
-    for key, (node, what) in _RISK_LABELS.items():
-        if not any(key in s["risk"] for s in scenarios.values()):
-            continue
+    for event, probabilities in risk_rows(scenarios):
         cells = "".join(
-            '<td class="num">'
-            + (
-                format_percent(s["risk"][key]["probability"], decimals=1)
-                if key in s["risk"]
-                else "n/a"
-            )
-            + "</td>"
-            for s in scenarios.values()
+            '<td class="num">' + ("n/a" if p is None else format_percent(p, decimals=1)) + "</td>"
+            for p in probabilities
         )
-        rows.append(f"<tr><td>P({_e(node)} &gt; {_e(what)})</td>{cells}</tr>")
+        rows.append(f"<tr><td>{_e(event)}</td>{cells}</tr>")
     head = "".join(f"<th>{_e(n)}</th>" for n in names)
     table = (
         f"<table><thead><tr><th>figure</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody>"

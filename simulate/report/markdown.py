@@ -10,7 +10,7 @@ from typing import Any
 from ..analysis.sensitivity import markdown_section
 from ..model.chain import KEY_OUTPUTS
 from .summary import PROVENANCE_KEYS
-from .units import format_number, format_percent
+from .units import format_number, format_percent, risk_event
 from .views import render_compare_to, render_views
 
 __all__ = ["render_csv", "render_markdown"]
@@ -29,17 +29,12 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     lines.append("")
     if summary["risk"]:
         lines += ["## Risk", ""]
-        labels = {
-            "train_days_over_deadline": ("train_days", "deadline"),
-            "tco_usd_over_budget": ("tco_usd", "budget"),
-        }
-        for key, entry in summary["risk"].items():
-            node, what = labels[key]
+        for entry in summary["risk"].values():
             low, high = entry["ci95"]
             p, low, high = (format_percent(x) for x in (entry["probability"], low, high))
             lines.append(
-                f"- P({node} > {what} {format_number(entry['threshold'])}) = {p} "
-                f"(95% CI {low} to {high}; {entry['draws_over']:,} of {entry['draws']:,} draws)"
+                f"- {risk_event(entry, format_number(entry['threshold']))} = {p} (95% CI {low} "
+                f"to {high}; {entry['draws_missing']:,} of {entry['draws']:,} draws)"
             )
         lines.append("")
     lines += render_views(summary.get("views", {}), keys, format_number)

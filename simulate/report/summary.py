@@ -16,7 +16,7 @@ from .views import compare_to, view_summary
 __all__ = ["PROVENANCE_KEYS", "SCHEMA_VERSION", "assemble_summary", "build_summary"]
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
@@ -45,7 +45,7 @@ def build_summary(
         summarize(ds, scenario.percentiles),
         {name: ds[name].attrs for name in ds.data_vars},
         ds.attrs,
-        risk(ds, deadline_days=scenario.deadline_days, budget_usd=scenario.budget_usd),
+        risk(ds, scenario.risk_targets),
         scenario,
         compare=compare_to(ds, scenario.compare_to, scenario.percentiles),
         correlations=_correlation_rows(ds, scenario),

@@ -11,23 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..model.chain import NODES
-from .units import format_number, format_percent, format_quantity, scale_for
+from ..model.chain import NODES, outputs_with
+from .compare import risk_rows
+from .units import format_number, format_percent, format_quantity, risk_event, scale_for
 
 __all__ = ["catalog_text", "compare_table", "inputs_text", "summary_table", "table"]
 
-TERMINAL_OUTPUTS = (
-    "train_days",
-    "gpu_hours",
-    "energy_mwh",
-    "energy_cost_usd",
-    "capex_usd",
-    "tco_usd",
-)
-_RISK_LABELS = {
-    "train_days_over_deadline": ("train_days", "deadline"),
-    "tco_usd_over_budget": ("tco_usd", "budget"),
-}
+TERMINAL_OUTPUTS = outputs_with("terminal")
 
 
 def table(rows: Sequence[Sequence[str]], *, numeric_from: int = 2) -> str:
@@ -44,14 +34,11 @@ def table(rows: Sequence[Sequence[str]], *, numeric_from: int = 2) -> str:
 
 def _risk_lines(summary: Mapping[str, Any]) -> list[str]:
     lines = []
-    for key, entry in summary["risk"].items():
-        node, what = _RISK_LABELS.get(key, (key, "threshold"))
-        units = summary["variables"].get(node, {}).get("units", "")
+    for entry in summary["risk"].values():
+        units = summary["variables"].get(entry["node"], {}).get("units", "")
         p, low, high = (format_percent(x) for x in (entry["probability"], *entry["ci95"]))
-        lines.append(
-            f"P({node} > {what} {format_quantity(entry['threshold'], units)}) = "
-            f"{p} (95% CI {low} to {high})"
-        )
+        event = risk_event(entry, format_quantity(entry["threshold"], units))
+        lines.append(f"{event} = {p} (95% CI {low} to {high})")
     return lines
 
 
@@ -107,13 +94,9 @@ def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
                 for s in scenarios.values()
             ]
             rows.append([f"{name} {key.upper()}", scale.short or present[0]["units"], *cells])
-    for key, (node, what) in _RISK_LABELS.items():
-        if any(key in s["risk"] for s in scenarios.values()):
-            cells = [
-                format_percent(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"
-                for s in scenarios.values()
-            ]
-            rows.append([f"P({node} > {what})", "", *cells])
+    for event, probabilities in risk_rows(scenarios):
+        cells = ["n/a" if p is None else format_percent(p) for p in probabilities]
+        rows.append([event, "", *cells])
     common = summary["common"]
     lines = [
         f"common random numbers: seed {common['seed']}, {common['draws']:,} draws, "

@@ -9,8 +9,9 @@ Pure functions, standard library only (cheap to import).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["Scale", "format_number", "format_quantity", "scale_for"]
 
@@ -100,3 +101,10 @@ def format_quantity(x: float, units: str, *, scale: Scale | None = None, digits:
     if scale.short == "$":
         return f"${number}"
     return f"{number} {scale.short}".strip()
+
+
+def risk_event(entry: Mapping[str, Any], threshold: str) -> str:
+    """The event a risk entry counts, e.g. ``P(train_days > deadline 90 d)``, with the
+    threshold already formatted by the caller (plain text, Markdown or HTML)."""
+    symbol = ">" if entry["direction"] == "above" else "<"
+    return f"P({entry['node']} {symbol} {entry['label']} {threshold})"

@@ -38,6 +38,7 @@ from distributions.mixture import MAX_NESTING
 from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
 from ..analysis.intervals import percentile_key
+from ..analysis.risk import RiskTarget
 from ..model.catalog import load_catalog
 from ..model.chain import (
     NODES,
@@ -78,7 +79,8 @@ SCENARIO_KEYS = (
 )
 REFERENCE_KEYS = ("node", "value", "source")
 CLUSTER_KEYS = ("accelerator", "precision")
-RISK_KEYS = ("deadline_days", "budget_usd")
+RISK_KEYS = ("deadline_days", "budget_usd", "targets")
+TARGET_KEYS = ("node", "threshold", "direction", "label")
 CORRELATION_KEYS = ("pairs", "names", "matrix")
 #: The longest scenario name (it names the report folder).
 NAME_MAX_CHARS = 100
@@ -142,6 +144,9 @@ class Scenario:
     compare_to: tuple[Reference, ...] = ()
     correlations: Correlations | None = None
     warnings: tuple[str, ...] = ()
+    #: ``[risk]``: the shorthands (train_days above deadline_days, tco_usd above
+    #: budget_usd) first, then ``[[risk.targets]]`` in file order.
+    risk_targets: tuple[RiskTarget, ...] = ()
 
 
 def _is_number(value: Any) -> bool:
@@ -294,6 +299,7 @@ def scenario_from_dict(
         precision=precision,
         deadline_days=_positive_number(risk, "deadline_days", file),
         budget_usd=_positive_number(risk, "budget_usd", file),
+        risk_targets=_risk_targets(risk, inputs, file),
         notes=tuple(_strings(head, "notes", file)),
         description=_text(head, "description", file, ""),
         config_hash=config_hash,
@@ -413,6 +419,75 @@ def _positive_number(table: Mapping[str, Any], key: str, file: str) -> float | N
     if not _is_number(value) or value <= 0:
         raise ConfigError(f"{file}: risk.{key}: must be a number > 0; got {value!r}")
     return float(value)
+
+
+def _computable(inputs: Mapping[str, InputSpec]) -> set[str]:
+    """The nodes :func:`~simulate.model.chain.evaluate` computes from these inputs."""
+    done = set(inputs)
+    for name, node in NODES.items():  # NODES is in topological order
+        if name not in done and not node.is_input and all(p in done for p in node.parents):
+            done.add(name)
+    return done
+
+
+def _risk_targets(
+    risk: Mapping[str, Any], inputs: Mapping[str, InputSpec], file: str
+) -> tuple[RiskTarget, ...]:
+    """``deadline_days``, ``budget_usd`` and ``[[risk.targets]]`` as :class:`RiskTarget`s,
+    each on a node the scenario computes, each with its own key."""
+    fields = {
+        f"risk.{key}": RiskTarget(node, float(risk[key]), "above", label)
+        for key, node, label in (
+            ("deadline_days", "train_days", "deadline"),
+            ("budget_usd", "tco_usd", "budget"),
+        )
+        if key in risk
+    }
+    tables = risk.get("targets", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(
+            f"{file}: risk.targets: must be a list of tables ([[risk.targets]]); got {tables!r}"
+        )
+    for i, table in enumerate(tables):
+        field = f"{file}: risk.targets[{i}]"
+        unknown = sorted(set(table) - set(TARGET_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"{field}.{unknown[0]}: unknown field; known: {', '.join(TARGET_KEYS)}"
+            )
+        node = table.get("node")
+        if node not in NODES:
+            raise ConfigError(f"{field}.node: must name a node ({', '.join(NODES)}); got {node!r}")
+        threshold = table.get("threshold")
+        if not _is_number(threshold):
+            raise ConfigError(f"{field}.threshold: must be a finite number; got {threshold!r}")
+        direction = table.get("direction", "above")
+        if direction not in ("above", "below"):
+            raise ConfigError(f"{field}.direction: must be above or below; got {direction!r}")
+        label = table.get("label", "threshold")
+        if not isinstance(label, str) or not re.search(r"[A-Za-z0-9]", label) or len(label) > 60:
+            raise ConfigError(
+                f"{field}.label: must be a short text (<= 60 characters, a letter or digit); "
+                f"got {label!r}"
+            )
+        fields[f"risk.targets[{i}]"] = RiskTarget(node, float(threshold), direction, label)
+    computable = _computable(inputs)
+    keys: dict[str, str] = {}
+    for field, target in fields.items():
+        if target.node not in computable:
+            needed = needed_inputs(inputs, sinks=(target.node,))
+            missing = sorted(n for n in needed if n not in inputs and NODES[n].default is None)
+            raise ConfigError(
+                f"{file}: {field}: this scenario does not compute {target.node}; it needs "
+                f"{', '.join(missing)} (give them, or ask for a view that fills them)"
+            )
+        if target.key in keys:
+            raise ConfigError(
+                f"{file}: {field}: same node, direction and label as {keys[target.key]} "
+                f"(key {target.key!r}); give it a label of its own"
+            )
+        keys[target.key] = field
+    return tuple(fields.values())
 
 
 def _views(head: Mapping[str, Any], inputs: Mapping[str, InputSpec], file: str) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ import xarray as xr
 
 from ..engine.limits import memory_estimate_bytes, memory_refusal
 from ..engine.memory import run
+from ..model.chain import HEADLINE_OUTPUTS
 from ..report.compare import render_compare_markdown
 from ..report.figures import caption, compare_figures
 from ..report.folder import write_files
@@ -37,7 +38,7 @@ __all__ = [
     "load_compared",
 ]
 
-_DIFFERENCE_OUTPUTS = ("train_days", "tco_usd")
+_DIFFERENCE_OUTPUTS = HEADLINE_OUTPUTS
 
 
 def load_compared(
@@ -162,7 +163,8 @@ def compare_report(
     summaries = {s.name: build_summary(datasets[s.name], s) for s in scenarios}
     summary = compare_summary(summaries, datasets)
     on_stage("plots")
-    images = compare_figures(datasets) if plots else {}
+    targets = {s.name: s.risk_targets for s in scenarios}
+    images = compare_figures(datasets, targets) if plots else {}
     on_stage("writing")
     files: dict[str, bytes | str] = {
         "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",

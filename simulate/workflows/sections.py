@@ -16,30 +16,18 @@ from distributions import Distribution
 
 from ..analysis import intervals as uncertainty
 from ..analysis import sensitivity
-from ..analysis.ranking import RANK_OUTPUTS, rank_correlation
+from ..analysis.ranking import rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, sample_inputs
-from ..model.chain import KEY_OUTPUTS, NODES
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES
 from ..scenario.config import ConfigError, Scenario
 
-__all__ = [
-    "check_outputs",
-    "run_to_precision",
-    "scenario_specs",
-    "sensitivity_section",
-    "thresholds",
-]
+__all__ = ["check_outputs", "run_to_precision", "scenario_specs", "sensitivity_section"]
 
 
 def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
     """Every given input's distribution (fixed ones included), by name."""
     return {name: spec.dist for name, spec in scenario.inputs.items()}
-
-
-def thresholds(scenario: Scenario) -> dict[str, float]:
-    """The risk thresholds the scenario gives: train_days > deadline, tco_usd > budget."""
-    given = {"train_days": scenario.deadline_days, "tco_usd": scenario.budget_usd}
-    return {name: value for name, value in given.items() if value is not None}
 
 
 def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
@@ -89,13 +77,13 @@ def sensitivity_section(
     groups = min(JACKKNIFE_GROUPS, ds.sizes["draw"] // MIN_GROUP_DRAWS)
     if not names or not uncertainty.uncertain_names(specs) or groups < 2:
         return None
-    risky = {k: v for k, v in thresholds(scenario).items() if k in names}
+    risky = [t for t in scenario.risk_targets if t.node in names]
     return sensitivity.analyze(
         evaluate_draws,  # the chain in IEEE-754 arithmetic: inf, never ZeroDivisionError
         specs,
         ds,
         outputs=names,
-        thresholds=risky,
+        targets=risky,
         method=method,
         sobol_n=sobol_n,
         seed=scenario.seed,
@@ -136,14 +124,14 @@ def run_to_precision(
         draw,
         precision=precision,
         percentiles=scenario.percentiles,
-        thresholds=thresholds(scenario),
+        targets=[t for t in scenario.risk_targets if t.node in KEY_OUTPUTS],
         batch=min(batch, max_draws),
         max_draws=max_draws,
     )
     return run(scenario, draws=converged.n_draws), converged.to_dict()
 
 
-def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = RANK_OUTPUTS) -> dict:
+def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = HEADLINE_OUTPUTS) -> dict:
     """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset), from
     the uniforms the run kept, or else regenerated from its seed, method and correlations."""
     from ..engine.memory import run_uniforms  # noqa: PLC0415
