@@ -6,10 +6,14 @@ family and table form. Public names are imported on first use (PEP 562), so that
 ``METHODS`` or ``uniforms`` do not pull in scipy.stats (half a second of start-up).
 """
 
+from collections.abc import Mapping
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from .base import Distribution as _Distribution
+
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .base import Distribution, DistributionError
     from .dependence import (
         Correlations,
         achieved_spearman,
@@ -30,8 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .families import (
         PERT,
         Beta,
-        Distribution,
-        DistributionError,
         Fixed,
         Gamma,
         LogNormal,
@@ -80,8 +82,6 @@ _WHERE = {
         (
             "PERT",
             "Beta",
-            "Distribution",
-            "DistributionError",
             "Fixed",
             "Gamma",
             "LogNormal",
@@ -93,6 +93,7 @@ _WHERE = {
         ),
         "families",
     ),
+    **dict.fromkeys(("Distribution", "DistributionError"), "base"),
     "Metalog": "metalog",
     "Mixture": "mixture",
     **dict.fromkeys(("FAMILIES", "parse"), "parse"),
@@ -159,6 +160,25 @@ __all__ = [
     "truncate",
     "uniforms",
 ]
+
+
+def _from_percentiles(
+    cls: type[_Distribution], percentiles: Mapping[Any, float], /, **known: Any
+) -> _Distribution:
+    """The member of this family whose percentiles are ``percentiles``.
+
+    Keys are percents (``{10: 2.0, 90: 7.0}``) or ``"pNN"`` strings; ``known``
+    fixes other parameters (e.g. ``mode`` for PERT). See
+    :func:`distributions.elicitation.fit_percentiles`.
+    """
+    from .elicitation import fit_percentiles  # noqa: PLC0415 (scipy.optimize: on first use)
+
+    return fit_percentiles(cls, percentiles, **known)
+
+
+# Attached here, where the package wires its modules together, so that base.py (which
+# every family imports) does not import elicitation.py (which imports the families).
+_Distribution.from_percentiles = classmethod(_from_percentiles)  # type: ignore[assignment]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg, stats
 
-from .families import Distribution, DistributionError, _fmt
+from .base import Distribution, DistributionError, _fmt
 
 __all__ = [
     "Correlations",

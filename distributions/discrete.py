@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import stats
 
-from .families import Distribution, DistributionError, _fmt
+from .base import Distribution, DistributionError, _fmt
 from .files import decode_text, read_regular_file
 
 __all__ = ["Discrete", "Empirical", "read_csv_column"]
@@ -70,17 +70,17 @@ class _StepDistribution(Distribution):
         """Sorted distinct values and their cumulative weights (last one exactly 1)."""
         raise NotImplementedError
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         values, cumulative = self._table
         index = np.searchsorted(cumulative, np.asarray(u, float), side="left")
         return values[np.minimum(index, len(values) - 1)]
 
-    def cdf(self, x: Any) -> Any:
+    def _cdf(self, x: Any) -> Any:
         values, cumulative = self._table
         index = np.searchsorted(values, np.asarray(x, float), side="right")
         return np.where(index > 0, cumulative[np.maximum(index - 1, 0)], 0.0)
 
-    def sf(self, x: Any) -> Any:
+    def _sf(self, x: Any) -> Any:
         return 1.0 - self.cdf(x)
 
     def atoms(self) -> np.ndarray:

@@ -25,20 +25,8 @@ from typing import Any
 import numpy as np
 from scipy import optimize, stats
 
-from .families import (
-    PERT,
-    Beta,
-    Distribution,
-    DistributionError,
-    Gamma,
-    LogNormal,
-    LogUniform,
-    Normal,
-    Triangular,
-    Uniform,
-    _finite,
-    _fmt,
-)
+from .base import Distribution, DistributionError, _finite, _fmt
+from .families import PERT, Beta, Gamma, LogNormal, LogUniform, Normal, Triangular, Uniform
 from .metalog import Metalog
 from .scipy_bridge import ScipyFamily, shape_names
 

@@ -1,7 +1,8 @@
 """Distribution families: small frozen, validated specs with ``to_scipy()``.
 
-Every family maps a uniform ``u`` in (0, 1) to a value through ``ppf`` (inverse
-transform sampling); ``ppf`` is the contract the sampler relies on. Parameter
+Every family maps a uniform ``u`` in (0, 1) to a value through ``_ppf`` (inverse
+transform sampling; the public ``ppf`` of :mod:`distributions.base` adds scipy's
+domain handling). Parameter
 names follow scipy.stats where they exist. Validation errors are
 :class:`DistributionError` and name the rule and the values given, without any
 file or field: the caller (the scenario loader) prefixes those.
@@ -9,15 +10,14 @@ file or field: the caller (the scenario loader) prefixes those.
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Self, cast
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special, stats
 
+from .base import Distribution, DistributionError, _finite, _fmt, _ordered, _positive
 from .fast_quantile import beta_ppf
 
 __all__ = [
@@ -40,131 +40,6 @@ __all__ = [
 Z95 = float(stats.norm.ppf(0.95))
 
 
-class DistributionError(ValueError):
-    """A distribution spec breaks one of its rules (message: rule and values)."""
-
-
-def _fmt(x: float) -> str:
-    return f"{x:g}"
-
-
-def _finite(family: str, **values: Any) -> None:
-    for key, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise DistributionError(f"{family} needs {key} to be a number; got {key}={value!r}")
-        if not math.isfinite(value):
-            raise DistributionError(f"{family} needs {key} to be finite; got {key}={value!r}")
-
-
-def _bound(family: str, key: str, value: Any) -> float:
-    """A number, infinite allowed (an open side), NaN not."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-        raise DistributionError(f"{family} needs {key} to be a number; got {key}={value!r}")
-    if math.isnan(value):
-        raise DistributionError(f"{family} needs {key} to be a number; got {key}=nan")
-    return float(value)
-
-
-def _ordered(family: str, **values: float) -> None:
-    """Require the given values to be strictly increasing, in the order given."""
-    keys = list(values)
-    for a, b in zip(keys, keys[1:], strict=False):
-        if not values[a] < values[b]:
-            got = ", ".join(f"{k}={_fmt(v)}" for k, v in values.items())
-            raise DistributionError(f"{family} needs {' < '.join(keys)}; got {got}")
-
-
-def _positive(family: str, **values: float) -> None:
-    for key, value in values.items():
-        if not value > 0:
-            raise DistributionError(f"{family} needs {key} > 0; got {key}={_fmt(value)}")
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """Base of all families: ``ppf`` on a uniform array, ``support``, ``expected``."""
-
-    name: ClassVar[str] = ""
-
-    def __post_init__(self) -> None:
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        _finite(self.name, **values)
-        self.validate()
-
-    def validate(self) -> None:
-        """Check the family's own rules; raise :class:`DistributionError`."""
-
-    def to_scipy(self) -> Any:
-        """The equivalent frozen ``scipy.stats`` distribution."""
-        raise NotImplementedError
-
-    def frozen(self) -> Any:
-        """``to_scipy()``, built once per distinct spec (a build formats scipy's docstrings:
-        about 0.4 ms, more than most of what is asked of it)."""
-        try:
-            return _frozen(self)
-        except TypeError:  # a spec with an unhashable field
-            return self.to_scipy()
-
-    def ppf(self, u: np.ndarray) -> np.ndarray:
-        """Quantile function applied to uniforms ``u`` in (0, 1)."""
-        return self.frozen().ppf(u)
-
-    def cdf(self, x: Any) -> Any:
-        """P(X <= x)."""
-        return self.frozen().cdf(x)
-
-    def sf(self, x: Any) -> Any:
-        """P(X > x), accurate in the upper tail where ``1 - cdf`` is not."""
-        return self.frozen().sf(x)
-
-    def atoms(self) -> np.ndarray:
-        """Values that carry probability of their own (point masses); none for continuous."""
-        return np.empty(0)
-
-    @classmethod
-    def from_percentiles(cls, percentiles: Mapping[Any, float], /, **known: Any) -> Self:
-        """The member of this family whose percentiles are ``percentiles``.
-
-        Keys are percents (``{10: 2.0, 90: 7.0}``) or ``"pNN"`` strings; ``known``
-        fixes other parameters (e.g. ``mode`` for PERT). See
-        :func:`distributions.elicitation.fit_percentiles`.
-        """
-        from .elicitation import fit_percentiles  # elicitation builds on this module
-
-        return cast(Self, fit_percentiles(cls, percentiles, **known))
-
-    def support(self) -> tuple[float, float]:
-        low, high = self.frozen().support()
-        return float(low), float(high)
-
-    def expected(self) -> float:
-        """The distribution's mean."""
-        return float(self.frozen().mean())
-
-    @property
-    def is_fixed(self) -> bool:
-        return False
-
-    @property
-    def is_discrete(self) -> bool:
-        """True when every draw is one of :meth:`atoms` (fixed, discrete, empirical)."""
-        return False
-
-    def params(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def describe(self) -> str:
-        """Short human form, e.g. ``uniform(low=0.38, high=0.43)``."""
-        args = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params().items())
-        return f"{self.name}({args})"
-
-
-@functools.lru_cache(maxsize=512)
-def _frozen(spec: Distribution) -> Any:
-    return spec.to_scipy()
-
-
 @dataclass(frozen=True)
 class Fixed(Distribution):
     """A constant: every draw equals ``value``."""
@@ -174,16 +49,16 @@ class Fixed(Distribution):
 
     def to_scipy(self) -> Any:
         # A point mass: uniform on [value, value] is not allowed by scipy, so a
-        # one-point discrete distribution stands in (ppf is overridden anyway).
-        return stats.rv_discrete(values=([0], [1.0]), name="fixed")
+        # one-point discrete distribution at the value stands in.
+        return stats.rv_discrete(values=([float(self.value)], [1.0]), name="fixed")
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), float(self.value))
 
-    def cdf(self, x: Any) -> Any:
+    def _cdf(self, x: Any) -> Any:
         return np.where(np.asarray(x) >= self.value, 1.0, 0.0)
 
-    def sf(self, x: Any) -> Any:
+    def _sf(self, x: Any) -> Any:
         return np.where(np.asarray(x) >= self.value, 0.0, 1.0)
 
     def atoms(self) -> np.ndarray:
@@ -221,7 +96,7 @@ class Uniform(Distribution):
     def to_scipy(self) -> Any:
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         # scipy's arithmetic written out (q * scale + loc): equal bit for bit, without the
         # frozen distribution's argument checks (which cost more than the formula)
         return np.asarray(u, dtype=float) * (self.high - self.low) + self.low
@@ -264,7 +139,7 @@ class Triangular(Distribution):
         width = self.high - self.low
         return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         # scipy.stats.triang's _ppf, then * scale + loc: equal to scipy's bit for bit
         u = np.asarray(u, dtype=float)
         width = self.high - self.low
@@ -297,7 +172,7 @@ class PERT(Triangular):
     def to_scipy(self) -> Any:
         return stats.beta(*self.shapes(), loc=self.low, scale=self.high - self.low)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         """Inverse transform through :func:`~distributions.fast_quantile.beta_ppf` (HINV table)."""
         return beta_ppf(*self.shapes(), u) * (self.high - self.low) + self.low
 
@@ -306,7 +181,7 @@ class PERT(Triangular):
 class Normal(Distribution):
     """Normal with mean ``mean`` and standard deviation ``sd``."""
 
-    mean: float
+    mean: float = field()  # a parameter: the inherited method mean() is not its default
     sd: float
     name: ClassVar[str] = "normal"
 
@@ -316,7 +191,7 @@ class Normal(Distribution):
     def to_scipy(self) -> Any:
         return stats.norm(loc=self.mean, scale=self.sd)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         # scipy.stats.norm's _ppf (ndtri), then * scale + loc: equal to scipy's bit for bit
         return special.ndtri(np.asarray(u, dtype=float)) * self.sd + self.mean
 
@@ -325,7 +200,7 @@ class Normal(Distribution):
 class TruncatedNormal(Distribution):
     """Normal(mean, sd) restricted to [low, high] (renormalized, never clipped)."""
 
-    mean: float
+    mean: float = field()  # a parameter: the inherited method mean() is not its default
     sd: float
     low: float
     high: float
@@ -383,7 +258,7 @@ class LogNormal(Distribution):
     def to_scipy(self) -> Any:
         return stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         # scipy.stats.lognorm's _ppf, exp(s * ndtri(q)), then * scale: equal bit for bit
         return np.exp(self.sigma * special.ndtri(np.asarray(u, dtype=float))) * math.exp(self.mu)
 
@@ -411,7 +286,7 @@ class Beta(Distribution):
     def to_scipy(self) -> Any:
         return stats.beta(self.a, self.b, loc=self.low, scale=self.high - self.low)
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         """Inverse transform through :func:`~distributions.fast_quantile.beta_ppf` (HINV table)."""
         return beta_ppf(self.a, self.b, u) * (self.high - self.low) + self.low
 

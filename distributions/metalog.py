@@ -30,7 +30,7 @@ import numpy as np
 from scipy import integrate
 from scipy.special import expit
 
-from .families import Distribution, DistributionError, _bound, _fmt
+from .base import Distribution, DistributionError, _bound, _fmt
 from .scipy_bridge import SpecDistribution, invert_increasing
 
 __all__ = ["Metalog"]
@@ -193,18 +193,18 @@ class Metalog(Distribution):
             return self.low + (self.high - self.low) * expit(metalog)
         return metalog
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, float)
         return self._from_logit(np.log(u) - np.log1p(-u))
 
-    def cdf(self, x: Any) -> Any:
+    def _cdf(self, x: Any) -> Any:
         """Inverse of the quantile function, by root search in logit space."""
         x = np.asarray(x, float)
         bound = np.full(x.shape, _CDF_LOGIT_BRACKET)
         logit = invert_increasing(self._from_logit, x, -bound, bound)
         return np.where(x <= self.low, 0.0, np.where(x >= self.high, 1.0, expit(logit)))
 
-    def sf(self, x: Any) -> Any:
+    def _sf(self, x: Any) -> Any:
         return 1.0 - self.cdf(x)
 
     def pdf(self, x: Any) -> Any:
@@ -233,6 +233,11 @@ class Metalog(Distribution):
         """E[X] = ∫₀¹ Q(u) du."""
         value, _ = integrate.quad(lambda u: float(self.ppf(np.array(u))), 0, 1, limit=200)
         return float(value)
+
+    def var(self) -> float:
+        """∫₀¹ (Q(u) − mean)² du."""
+        mean = self.expected()
+        return self._quantile_integral(lambda x: (x - mean) ** 2)
 
     def params(self) -> dict[str, Any]:
         return {

@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .base import Distribution, DistributionError
 from .discrete import _numbers, check_weights
-from .families import Distribution, DistributionError
-from .scipy_bridge import SpecDistribution, invert_increasing
+from .scipy_bridge import SpecDistribution, invert_increasing, step_distribution
 
 __all__ = ["MAX_NESTING", "Mixture"]
 
@@ -75,14 +75,14 @@ class Mixture(Distribution):
         weights = np.asarray(self.weights)
         return weights / weights.sum()
 
-    def cdf(self, x: Any) -> Any:
+    def _cdf(self, x: Any) -> Any:
         x = np.asarray(x, float)
         return sum(
             w * np.asarray(c.cdf(x), float)
             for w, c in zip(self._weights, self.components, strict=True)
         )
 
-    def sf(self, x: Any) -> Any:
+    def _sf(self, x: Any) -> Any:
         x = np.asarray(x, float)
         return sum(
             w * np.asarray(c.sf(x), float)
@@ -106,7 +106,7 @@ class Mixture(Distribution):
     def atoms(self) -> np.ndarray:
         return np.unique(np.concatenate([c.atoms() for c in self.components]))
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, float)
         flat = u.ravel()
         out = np.full(flat.shape, np.nan)
@@ -131,6 +131,9 @@ class Mixture(Distribution):
         return mask
 
     def to_scipy(self) -> Any:
+        """``rv_discrete`` when every component is discrete, else :class:`SpecDistribution`."""
+        if self.is_discrete:
+            return step_distribution(self)
         return SpecDistribution(self, pdf=self.pdf)
 
     def support(self) -> tuple[float, float]:
@@ -141,6 +144,15 @@ class Mixture(Distribution):
         return math.fsum(
             w * c.expected() for w, c in zip(self._weights, self.components, strict=True)
         )
+
+    def var(self) -> float:
+        """Σ w_k (σ_k² + μ_k²) − μ² (law of total variance)."""
+        mean = self.expected()
+        second = math.fsum(
+            w * (c.var() + c.expected() ** 2)
+            for w, c in zip(self._weights, self.components, strict=True)
+        )
+        return max(second - mean**2, 0.0)
 
     def params(self) -> dict[str, Any]:
         return {"components": self.components, "weights": self.weights}

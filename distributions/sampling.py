@@ -1,7 +1,9 @@
 """Sampling designs: uniforms in (0, 1) for named inputs, then inverse transform.
 
 One code path for every method: a design gives each uncertain input a column of
-uniforms, and each input's ``ppf`` turns its column into values.
+uniforms in [U_MIN, U_MAX], inside (0, 1), and each input's quantile function
+(``_ppf``: the public ``ppf`` without its domain checks, which these uniforms pass)
+turns its column into values.
 
 * ``random``: one independent stream per input, ``PCG64(SeedSequence(seed,
   spawn_key=stable_key(name)))``. Keyed by the input's *name*, not its position,
@@ -32,6 +34,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from .base import U_MAX, U_MIN, DistributionError
+
 if TYPE_CHECKING:  # scipy-heavy modules: imported where they are needed
     from .dependence import Correlations
     from .families import Distribution
@@ -41,6 +45,7 @@ __all__ = [
     "U_MAX",
     "U_MIN",
     "Method",
+    "check_seed",
     "reachable_range",
     "sample",
     "stable_key",
@@ -50,11 +55,6 @@ __all__ = [
 Method = Literal["random", "lhs", "sobol"]
 METHODS: tuple[str, ...] = ("random", "lhs", "sobol")
 
-#: Smallest uniform handed to a ppf: keeps unbounded families finite at u = 0.
-U_MIN = 2.0**-54
-#: Largest uniform any design yields: the largest double below 1 (``Generator.random``'s maximum).
-U_MAX = 1.0 - 2.0**-53
-
 
 def stable_key(name: str) -> tuple[int, ...]:
     """A spawn key from the SHA-256 of ``name``: four 32-bit words, stable across runs."""
@@ -62,10 +62,40 @@ def stable_key(name: str) -> tuple[int, ...]:
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
-def _stream(seed: int, name: str) -> np.random.Generator:
-    return np.random.Generator(
-        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=stable_key(name)))
-    )
+Seed = int | np.random.SeedSequence
+
+
+def check_seed(seed: Any) -> Seed:
+    """``seed`` if SPEC 7 allows it here: an int >= 0 or a ``SeedSequence``.
+
+    A ``Generator`` (or ``BitGenerator``) is refused: draws are addressed by index
+    (``start``) on one stream per input name, which needs the seed, not a stream.
+    """
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator | np.random.BitGenerator):
+        raise DistributionError(
+            f"seed needs an int >= 0 or a numpy SeedSequence, not a {type(seed).__name__}: "
+            "draws are addressed by index (one stream per input, advanced to start), which "
+            f"a generator's state cannot give; got seed={seed!r}"
+        )
+    if isinstance(seed, bool | np.bool_) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise DistributionError(
+            f"seed needs an int >= 0 or a numpy SeedSequence; got seed={seed!r}"
+        )
+    return int(seed)
+
+
+def _stream(seed: Seed, name: str) -> np.random.Generator:
+    """PCG64 on ``SeedSequence(seed, spawn_key=stable_key(name))``; a SeedSequence seed
+    keeps its entropy and appends the name's key to its own spawn key."""
+    if isinstance(seed, np.random.SeedSequence):
+        sequence = np.random.SeedSequence(
+            seed.entropy, spawn_key=(*seed.spawn_key, *stable_key(name)), pool_size=seed.pool_size
+        )
+    else:
+        sequence = np.random.SeedSequence(seed, spawn_key=stable_key(name))
+    return np.random.Generator(np.random.PCG64(sequence))
 
 
 def _error(message: str) -> ValueError:
@@ -85,11 +115,14 @@ def uniforms(
     n_draws: int,
     *,
     method: Method = "random",
-    seed: int = 0,
+    seed: Seed = 0,
     start: int = 0,
     correlations: Correlations | Any | None = None,
 ) -> dict[str, np.ndarray]:
     """Uniforms in (0, 1), one array of ``n_draws`` per name, draws ``start`` onwards.
+
+    ``seed``: an int >= 0 or a ``SeedSequence`` (``SeedSequence(s)`` gives the draws of
+    ``s``); anything else is a :class:`DistributionError`.
 
     ``correlations``: Spearman correlations between some of ``names`` (a
     :class:`~distributions.dependence.Correlations`, or what
@@ -101,7 +134,7 @@ def uniforms(
     if isinstance(names, str | bytes) or not hasattr(names, "__iter__"):
         raise _error(f"uniforms needs names to be a list of names; got {names!r}")
     check_whole("uniforms", "n_draws", n_draws, 0)
-    check_whole("uniforms", "seed", seed, 0)
+    seed = check_seed(seed)
     check_whole("uniforms", "start", start, 0)
     names = list(names)
     if method == "random":
@@ -128,7 +161,7 @@ def uniforms(
 
 
 def _qmc_design(
-    dimensions: int, n_draws: int, *, method: Method, seed: int, start: int = 0
+    dimensions: int, n_draws: int, *, method: Method, seed: Seed, start: int = 0
 ) -> np.ndarray:
     from scipy.stats import qmc  # noqa: PLC0415 (heavy: imported when a design needs it)
 
@@ -158,7 +191,7 @@ def sample(
     n_draws: int,
     *,
     method: Method = "random",
-    seed: int = 0,
+    seed: Seed = 0,
     start: int = 0,
     correlations: Correlations | Any | None = None,
     threads: int = 1,
@@ -172,7 +205,7 @@ def sample(
     """
     if not isinstance(specs, Mapping):
         raise _error(f"sample needs specs to be a dict of name: spec; got {specs!r}")
-    from .families import Distribution  # noqa: PLC0415 (scipy-heavy)
+    from .base import Distribution
 
     for name, spec in specs.items():
         if not isinstance(spec, Distribution):
@@ -182,6 +215,7 @@ def sample(
             )
     check_whole("sample", "n_draws", n_draws, 0)
     check_whole("sample", "threads", threads, 1)
+    seed = check_seed(seed)
     uncertain = [name for name, spec in specs.items() if not spec.is_fixed]
     if correlations is not None:
         from .dependence import as_correlations  # noqa: PLC0415
@@ -194,9 +228,9 @@ def sample(
     if uniforms_out is not None:
         uniforms_out.update(u)
     if threads <= 1 or n_draws < 2 * _MIN_SPLIT:
-        return {name: np.asarray(specs[name].ppf(u[name]), dtype=float) for name in uncertain}
+        return {name: np.asarray(specs[name]._ppf(u[name]), dtype=float) for name in uncertain}
     for name in uncertain:  # first calls here, on one thread: a PERT builds its quantile
-        specs[name].ppf(u[name][:1])  # table with warnings as errors, process-wide
+        specs[name]._ppf(u[name][:1])  # table with warnings as errors, process-wide
     out = {name: np.empty(n_draws) for name in uncertain}
     edges = np.linspace(0, n_draws, min(threads, n_draws // _MIN_SPLIT) + 1).astype(int)
     pieces = [
@@ -205,7 +239,7 @@ def sample(
 
     def fill(piece: tuple[str, slice]) -> None:
         name, part = piece
-        out[name][part] = specs[name].ppf(u[name][part])
+        out[name][part] = specs[name]._ppf(u[name][part])
 
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(fill, pieces))

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 from scipy.optimize import elementwise
 
-from .families import Distribution, DistributionError, _finite, _fmt
+from .base import Distribution, DistributionError, _finite, _fmt
 
 __all__ = [
     "SCIPY_PREFIX",
@@ -32,6 +32,7 @@ __all__ = [
     "invert_increasing",
     "seconds_per_draw",
     "shape_names",
+    "step_distribution",
     "uses_scipy_family",
 ]
 
@@ -113,8 +114,12 @@ def _bisect_doubles(
 class SpecDistribution(stats.rv_continuous):
     """A scipy ``rv_continuous`` (no shape parameters) that delegates to a spec.
 
-    Used unfrozen: it has no shapes, so ``ppf``, ``cdf``, ``sf``, ``pdf``, ``mean``
-    and ``support`` are called on it directly, like a frozen distribution.
+    Used unfrozen: it has no shapes, so ``ppf``, ``cdf``, ``sf``, ``pdf``, ``mean``,
+    ``std``, ``rvs`` and ``support`` are called on it directly, like a frozen
+    distribution. Mean and variance are the spec's own (``expected()``, ``var()``),
+    not integrals of ``pdf``, so they stay right when the spec has atoms beside a
+    density (a mixture with a fixed component); ``pdf`` is then the density of the
+    continuous part only.
     """
 
     def __init__(self, spec: Any, *, pdf: Callable[[np.ndarray], np.ndarray] | None = None):
@@ -124,18 +129,31 @@ class SpecDistribution(stats.rv_continuous):
         super().__init__(a=low, b=high, name=spec.name)
 
     def _ppf(self, q: np.ndarray) -> np.ndarray:
-        return self.spec.ppf(q)
+        return self.spec._ppf(q)
 
     def _cdf(self, x: np.ndarray) -> np.ndarray:
-        return self.spec.cdf(x)
+        return self.spec._cdf(x)
 
     def _sf(self, x: np.ndarray) -> np.ndarray:
-        return self.spec.sf(x)
+        return self.spec._sf(x)
 
     def _pdf(self, x: np.ndarray) -> np.ndarray:
         if self._spec_pdf is None:
             raise NotImplementedError(f"{self.spec.name} has no density")
         return self._spec_pdf(x)
+
+    def _stats(self) -> tuple[float, float, None, None]:
+        return self.spec.expected(), self.spec.var(), None, None
+
+
+def step_distribution(spec: Any) -> Any:
+    """``scipy.stats.rv_discrete`` on a spec whose every draw is an atom: values
+    ``atoms()`` with probabilities F(a) − F(a⁻)."""
+    atoms = spec.atoms()
+    jumps = np.asarray(spec.cdf(atoms), float) - np.asarray(
+        spec.cdf(np.nextafter(atoms, -np.inf)), float
+    )
+    return stats.rv_discrete(values=(atoms, jumps / jumps.sum()), name=spec.name)
 
 
 def _continuous_family(family: str) -> Any:

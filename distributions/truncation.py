@@ -20,9 +20,10 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import integrate
 
+from .base import Distribution, DistributionError, _bound, _fmt
 from .discrete import Discrete, _StepDistribution
-from .families import Distribution, DistributionError, Fixed, _bound, _fmt
-from .scipy_bridge import SpecDistribution
+from .families import Fixed
+from .scipy_bridge import SpecDistribution, step_distribution
 
 __all__ = ["Truncated", "mass_outside", "truncate"]
 
@@ -77,7 +78,7 @@ class Truncated(Distribution):
     def _upper_tail(self) -> bool:
         return self._ends[0] > 0.5
 
-    def ppf(self, u: np.ndarray) -> np.ndarray:
+    def _ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, float)
         below, upto, from_low, above = self._ends
         if self._upper_tail:
@@ -88,7 +89,7 @@ class Truncated(Distribution):
         # ulps of [low, high]; this moves no probability mass onto the bounds.
         return np.clip(x, self.low, self.high)
 
-    def cdf(self, x: Any) -> Any:
+    def _cdf(self, x: Any) -> Any:
         x = np.asarray(x, float)
         below, upto, from_low, above = self._ends
         if self._upper_tail:
@@ -97,7 +98,7 @@ class Truncated(Distribution):
             inside = (np.asarray(self.base.cdf(x), float) - below) / self._kept_mass
         return np.where(x < self.low, 0.0, np.where(x >= self.high, 1.0, np.clip(inside, 0, 1)))
 
-    def sf(self, x: Any) -> Any:
+    def _sf(self, x: Any) -> Any:
         x = np.asarray(x, float)
         below, upto, from_low, above = self._ends
         if self._upper_tail:
@@ -123,6 +124,9 @@ class Truncated(Distribution):
         return atoms[(atoms >= self.low) & (atoms <= self.high)]
 
     def to_scipy(self) -> Any:
+        """``rv_discrete`` when the base is discrete, else :class:`SpecDistribution`."""
+        if self.is_discrete:
+            return step_distribution(self)
         return SpecDistribution(self, pdf=self.pdf)
 
     def support(self) -> tuple[float, float]:
@@ -133,6 +137,11 @@ class Truncated(Distribution):
         """E[X | low <= X <= high] = ∫₀¹ Q_truncated(u) du."""
         value, _ = integrate.quad(lambda u: float(self.ppf(np.array(u))), 0, 1, limit=200)
         return float(value)
+
+    def var(self) -> float:
+        """∫₀¹ (Q(u) − mean)² du."""
+        mean = self.expected()
+        return self._quantile_integral(lambda x: (x - mean) ** 2)
 
     def params(self) -> dict[str, Any]:
         return {"base": self.base, "low": self.low, "high": self.high}

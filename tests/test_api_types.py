@@ -31,11 +31,11 @@ CASES = {
     ),
     "sample seed negative": (
         lambda: d.sample({"a": NORMAL}, 10, seed=-1),
-        r"uniforms needs seed to be a whole number >= 0; got -1",
+        r"seed needs an int >= 0 or a numpy SeedSequence; got seed=-1",
     ),
     "sample seed string": (
         lambda: d.sample({"a": NORMAL}, 10, seed="x"),
-        r"uniforms needs seed to be a whole number >= 0; got 'x'",
+        r"seed needs an int >= 0 or a numpy SeedSequence; got seed='x'",
     ),
     "sample specs None": (
         lambda: d.sample(None, 10),
