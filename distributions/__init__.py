@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .metalog import Metalog
     from .mixture import Mixture
     from .parse import FAMILIES, parse
+    from .ranks import mid_cdf
     from .sampling import (
         METHODS,
         U_MAX,
@@ -97,6 +98,7 @@ _WHERE = {
     "Metalog": "metalog",
     "Mixture": "mixture",
     **dict.fromkeys(("FAMILIES", "parse"), "parse"),
+    "mid_cdf": "ranks",
     **dict.fromkeys(
         (
             "METHODS",
@@ -148,6 +150,7 @@ __all__ = [
     "from_interval",
     "interval_percentiles",
     "mass_outside",
+    "mid_cdf",
     "nearest_correlation",
     "parse",
     "pearson_from_spearman",

@@ -1,45 +1,70 @@
-"""Rank correlation of the inputs against an output, sorting only the output.
+"""Spearman's rho as the Pearson correlation of mid-ranks, from mergeable sums.
 
-Spearman's rho is the Pearson correlation of ranks (Spearman 1904). An input drawn by
-inverse transform, ``x = F⁻¹(u)``, has ``F(x) = u``: its uniform is its rank in the
-population scaled to (0, 1), so the inputs need no sorting. An output's rank is its
-empirical CDF ``G(y_j) = (rank_j + 1/2) / n`` (one argsort), or in a chunked run the
-pass-1 histogram's CDF (:mod:`simulate.engine.chunked`). The estimate is
-``corr(u, G(y))``, an estimator of the population Spearman rho
-``12 E[F(X) G(Y)] − 3`` (Kruskal 1958, Sec. 5); it differs from the sample Spearman
-(ranks of both) by far less than its Monte Carlo standard error (see
-``docs/performance.md``).
+One estimator for every path: the sample Spearman coefficient, ``scipy.stats.spearmanr``
+(Spearman 1904), the Pearson correlation of average ranks. A value's rank is scaled to
+(0, 1) as its mid-ECDF ``(F̂(x⁻) + F̂(x)) / 2`` (``rankdata(x) / n − 1 / (2n)``: a shift,
+which Pearson's correlation ignores), so a tied block (an atom of a discrete, empirical
+or mixture input) shares its average rank.
 
-Sums are kept centred at 1/2 (``a = u − 1/2``, ``b = G − 1/2``), so they are small and
+* In memory (:func:`rank_correlation`, :func:`sample_ranks`) the ranks are exact: one
+  argsort per column, ties averaged.
+* In chunks (:mod:`simulate.engine.chunked`) each rank is read from a pass-1 histogram:
+  ``below/n`` plus the bin's share ``count/n`` times the value's place in its bin (an
+  input's bins are bins of its mid-CDF rank, :func:`distributions.mid_cdf`, or of its
+  uniform where it is continuous; an output's are bins of its value). Each rank is then
+  within its bin's share of the exact mid-ECDF, and :func:`angle_bound` turns that into
+  a bound on rho.
+
+Sums are kept centred at 1/2 (``a = r − 1/2``, ``b = G − 1/2``), so they are small and
 mergeable across chunks.
 
-The team's sensitivity API lives in ``simulate/analysis/sensitivity.py``; this module is the
-fast path used by the chunked engine and the benchmark.
+The team's sensitivity API lives in ``simulate/analysis/sensitivity.py`` (the same sample
+statistic, with intervals and PRCC); this module is the fast path used by the chunked
+engine and :func:`simulate.workflows.sections.rank_run`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 
-__all__ = ["correlation", "output_ranks", "rank_correlation", "rank_sums", "ranked"]
+__all__ = [
+    "angle_bound",
+    "correlation",
+    "rank_correlation",
+    "rank_sums",
+    "ranked",
+    "sample_ranks",
+]
 
 #: The outputs the inputs are ranked against by default.
 
 
-def output_ranks(y: np.ndarray) -> np.ndarray:
-    """Empirical CDF at each draw, ``(rank + 1/2) / n`` (ordinal ranks by argsort)."""
-    n = y.size
+def sample_ranks(x: np.ndarray) -> np.ndarray:
+    """Mid-ECDF of each draw, ``(F̂(x⁻) + F̂(x)) / 2`` = ``(rankdata(x) − 1/2) / n``:
+    one argsort; a tied block gets its average rank."""
+    x = np.asarray(x, dtype=float).ravel()
+    n = x.size
+    order = np.argsort(x)
+    ordered = x[order]
     ranks = np.empty(n)
-    ranks[np.argsort(y)] = (np.arange(n) + 0.5) / n
+    new = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    if new.size == n - 1:  # no ties: ordinal ranks
+        ranks[order] = (np.arange(n) + 0.5) / n
+        return ranks
+    starts = np.concatenate(([0], new))
+    counts = np.diff(np.concatenate((starts, [n])))
+    ranks[order] = np.repeat((starts + 0.5 * counts) / n, counts)
     return ranks
 
 
 def rank_sums(u: Mapping[str, np.ndarray], g: np.ndarray) -> dict[str, Any]:
-    """Partial sums for :func:`correlation`: the output's and each input's, centred at 1/2.
+    """Partial sums for :func:`correlation`: the output's ranks ``g`` and each input's
+    ranks ``u[name]`` (all scaled to (0, 1)), centred at 1/2.
 
     Every sum is a plain ``np.sum`` (pairwise, deterministic), never BLAS, whose
     order of summation may change with its thread count.
@@ -59,25 +84,46 @@ def correlation(n: int, a: float, aa: float, b: float, bb: float, ab: float) -> 
     return float(covariance / np.sqrt(spread)) if spread > 0 else float("nan")
 
 
+def angle_bound(spread: float, error: float) -> float:
+    """How far rho can move when one column's ranks move by at most ``error`` each.
+
+    rho is the cosine of the angle between the centred rank vectors. Moving a vector
+    ``x`` (RMS ``spread`` once centred) by ``e`` with every ``|e_i| <= error`` moves it by
+    an RMS of at most ``error`` once centred (centring does not lengthen), so it turns by
+    at most ``arcsin(error / spread)`` (the largest angle when ``e`` is at right angles
+    to the moved vector); cosine is 1-Lipschitz in the angle, so rho moves by at most
+    that angle, and the two columns' angles add. Beyond ``error >= spread`` nothing is
+    bounded short of pi.
+    """
+    if error <= 0.0:
+        return 0.0
+    if not spread > error:
+        return math.pi
+    return math.asin(error / spread)
+
+
 def rank_correlation(
-    u: Mapping[str, np.ndarray],
+    inputs: Mapping[str, np.ndarray],
     outputs: Mapping[str, np.ndarray],
 ) -> dict[str, dict[str, float]]:
-    """Per output, each input's rank correlation, largest magnitude first (one thread per
-    output: argsort releases the GIL, and each output's numbers are its own)."""
+    """Per output, each input's Spearman rho (``scipy.stats.spearmanr`` of the draws),
+    largest magnitude first. Inputs and outputs are given as values (one thread per
+    column: argsort releases the GIL)."""
+    varying = {output: np.asarray(y) for output, y in outputs.items() if np.ndim(y) > 0}
+    with ThreadPoolExecutor(max(len(inputs) + len(varying), 1)) as pool:
+        u = dict(zip(inputs, pool.map(sample_ranks, inputs.values()), strict=True))
+        g = dict(zip(varying, pool.map(sample_ranks, varying.values()), strict=True))
 
-    def one(y: np.ndarray) -> dict[str, float]:
-        sums = rank_sums(u, output_ranks(y))
+    def one(name: str) -> dict[str, float]:
+        sums = rank_sums(u, g[name])
         return ranked(
             {
-                name: correlation(y.size, a, aa, sums["b"], sums["bb"], ab)
-                for name, (a, aa, ab) in sums["inputs"].items()
+                key: correlation(g[name].size, a, aa, sums["b"], sums["bb"], ab)
+                for key, (a, aa, ab) in sums["inputs"].items()
             }
         )
 
-    varying = {output: np.asarray(y) for output, y in outputs.items() if np.ndim(y) > 0}
-    with ThreadPoolExecutor(max(len(varying), 1)) as pool:
-        return dict(zip(varying, pool.map(one, varying.values()), strict=True))
+    return {name: one(name) for name in varying}
 
 
 def ranked(rhos: Mapping[str, float | None]) -> dict[str, float | None]:

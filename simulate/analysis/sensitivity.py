@@ -9,8 +9,8 @@ input specs; fixed specs are passed to the model as constants and never ranked.
   partial correlation −P_iy/√(P_ii P_yy) from the inverse P of the rank correlation
   matrix, Whittaker 1990 §5.7), and the contribution to variance ρ_i² / Σ_j ρ_j²
   (the @RISK convention, Palisade *@RISK User's Guide*, "Sensitivity Analysis").
-  The ranks of an input equal those of the uniforms it came from (monotone ppf), so
-  either may be passed.
+  Ranks are the draws' average ranks (``scipy.stats.spearmanr``'s); a continuous
+  input's equal those of its uniforms, an input with atoms needs its values.
 * :func:`sobol`: first-order (Saltelli et al. 2010, *Comput. Phys. Commun.* 181:259,
   Table 2 (b)) and total (Jansen 1999, Table 2 (f)) indices by
   ``scipy.stats.sobol_indices`` on the A, B, AB design of Saltelli et al. (2010, §5)
@@ -191,9 +191,11 @@ def rank_correlations(
     """Spearman ρ, PRCC and contribution to variance of every uncertain input, per output.
 
     ``draws`` maps names to the main run's arrays (an ``xarray.Dataset`` works); the
-    uncertain inputs may be given as values, uniforms or ranks. Rows are sorted by
-    contribution to variance, largest first. An uncertain input whose draws are all equal
-    in this sample gets null cells and ``"note": "no spread in this sample"``, last.
+    uncertain inputs are given as values (uniforms rank alike only for continuous
+    inputs: they break an atom's ties). Spearman rho is the sample statistic,
+    ``scipy.stats.spearmanr`` (ties averaged). Rows are sorted by contribution to
+    variance, largest first. An uncertain input whose draws are all equal in this sample
+    gets null cells and ``"note": "no spread in this sample"``, last.
     """
     every = uncertain_names(specs)
     raw = _columns(draws, every, "input", flat_ok=True)

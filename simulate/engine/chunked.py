@@ -16,10 +16,15 @@ chunks are independent tasks whose small summaries merge in any order:
 * **Pass 2** regenerates each chunk and keeps only the values in the bins that hold
   the wanted order statistics (numpy's ``linear`` quantile needs ranks ``⌊h⌋`` and
   ``⌊h⌋ + 1``, ``h = (n − 1) q``), so percentiles equal ``np.quantile`` on all the
-  draws bit for bit. It also sums each input's uniform against each output's rank
-  read from a finer pass-1 histogram's CDF (bins 2⁻¹⁸ wide, linear within a bin): a sketch of
-  :func:`simulate.analysis.ranking.rank_correlation`, off by at most :data:`RANK_ERROR_FACTOR`
-  times the largest share of draws in one bin (``rank_error_bound``).
+  draws bit for bit. It also sums each input's rank against each output's rank, both
+  read from pass-1 histograms: the draws below the value's bin plus the bin's draws
+  times the value's place in the bin. An output's histogram is a finer one of its
+  values (bins 2⁻¹⁸ wide); an input's has :data:`INPUT_BINS` equal bins of its mid-CDF
+  rank ``p`` (:func:`distributions.mid_cdf`; its uniform where it is continuous), with
+  each atom's draws counted exactly, so that an atom's tied draws get their average
+  rank. The result estimates the sample Spearman rho (``scipy.stats.spearmanr`` of the
+  draws, :func:`simulate.analysis.ranking.rank_correlation` in memory) within
+  ``rank_error_bound`` (:func:`_rank_correlation` derives it).
 """
 
 from __future__ import annotations
@@ -32,9 +37,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from distributions import mid_cdf
+
 from ..analysis.intervals import interval_bounds, order_statistic_indices, percentile_key
 from ..analysis.parallel import default_threads
-from ..analysis.ranking import correlation, rank_sums, ranked
+from ..analysis.ranking import angle_bound, correlation, rank_sums, ranked
 from ..analysis.risk import RiskTarget, miss_probability_from_counts
 from ..model.chain import HEADLINE_OUTPUTS, NODES
 from ..scenario.config import Scenario
@@ -42,7 +49,7 @@ from .limits import NonFiniteCounts, evaluate_draws, memory_estimate_bytes, memo
 from .memory import describe_inputs, node_attrs, provenance, sample_inputs
 from .runners import ChunkError, ThreadRunner
 
-__all__ = ["RANK_ERROR_FACTOR", "ChunkedRun", "Plan", "first_pass", "run_chunked", "second_pass"]
+__all__ = ["ChunkedRun", "Plan", "first_pass", "run_chunked", "second_pass"]
 
 Backend = Literal["memory", "dask"]
 
@@ -52,11 +59,10 @@ BIN_SHIFT = 38
 #: bounds the sketch's error by a few 1e-4 (the Monte Carlo standard error at ~1e7 draws).
 RANK_SHIFT = 34
 _FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
-#: |chunked − in-memory rank correlation| <= this × the largest share of draws in a bin.
-#: With a = u − 1/2 (|a| <= 1/2, variance 1/12) and each G off by at most that share m:
-#: the covariance moves by at most m, the rank spread by at most m, so rho by at most
-#: 12 m + sqrt(12) m < 16 m.
-RANK_ERROR_FACTOR = 16.0
+#: An input's rank histogram: this many equal bins of its mid-CDF rank in [0, 1] (a
+#: continuous input's bins hold 1/2¹⁶ of the draws each, give or take sampling; an
+#: input's histogram is a fixed 512 KiB whatever the draws).
+INPUT_BINS = 1 << 16
 
 
 def _keys(x: np.ndarray) -> np.ndarray:
@@ -189,6 +195,10 @@ class FirstPass:
     histograms: dict[str, tuple[np.ndarray, np.ndarray]]
     fine: dict[str, tuple[np.ndarray, np.ndarray]]
     nonfinite: NonFiniteCounts
+    #: per rank input: the draws in each of :data:`INPUT_BINS` bins of its mid-CDF rank
+    input_counts: dict[str, np.ndarray] = field(default_factory=dict)
+    #: per rank input with atoms: the draws equal to each of its atoms (sorted)
+    atom_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def merge(self, other: FirstPass) -> FirstPass:
         return FirstPass(
@@ -201,6 +211,8 @@ class FirstPass:
             },
             fine={k: _merge_histograms(v, other.fine[k]) for k, v in self.fine.items()},
             nonfinite=self.nonfinite.merge(other.nonfinite),
+            input_counts={k: v + other.input_counts[k] for k, v in self.input_counts.items()},
+            atom_counts={k: v + other.atom_counts[k] for k, v in self.atom_counts.items()},
         )
 
 
@@ -214,7 +226,19 @@ def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
     """Pass 1 over one chunk ``(start, draws)``; it also counts the draws that are not
     finite, which :func:`run_chunked` refuses before pass 2."""
     start, draws = chunk
-    values = plan.values(start, draws)
+    u: dict[str, np.ndarray] = {}
+    values = plan.values(start, draws, uniforms_out=u)
+    input_counts, atom_counts = {}, {}
+    for name in plan.rank_inputs if plan.rank_outputs else ():
+        p = _mid_rank(plan, name, values, u)
+        input_counts[name] = np.bincount(_rank_bins(p)[0], minlength=INPUT_BINS)
+        atoms = _atoms(plan.scenario.inputs[name].dist)
+        if atoms.size:
+            x = values[name]
+            index = np.minimum(np.searchsorted(atoms, x), atoms.size - 1)
+            hit = atoms[index] == x
+            atom_counts[name] = np.bincount(index[hit], minlength=atoms.size)
+    u.clear()  # the uniforms are not needed past here
     nonfinite = NonFiniteCounts.of(values, draws, start=start)
     sums, squares, histograms = {}, {}, {}
     for name in plan.varying:
@@ -228,7 +252,31 @@ def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
         for t in _targets(plan)
     }
     fine = {name: _histogram(values[name], RANK_SHIFT) for name in plan.rank_outputs}
-    return FirstPass(draws, sums, squares, over, histograms, fine, nonfinite)
+    return FirstPass(
+        draws, sums, squares, over, histograms, fine, nonfinite, input_counts, atom_counts
+    )
+
+
+def _mid_rank(plan: Plan, name: str, values: dict, u: dict) -> np.ndarray:
+    """An input's mid-CDF rank: its uniform where it is continuous (``F(x) = u``, no cdf
+    call), else :func:`distributions.mid_cdf` of its values."""
+    dist = plan.scenario.inputs[name].dist
+    return mid_cdf(dist, values[name]) if _atoms(dist).size else u[name]
+
+
+def _rank_bins(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`INPUT_BINS` bin of each mid-CDF rank ``p`` (1 in the last bin), and
+    ``p``'s place in its bin, in [0, 1]."""
+    t = np.multiply(p, INPUT_BINS, dtype=float)
+    np.clip(t, 0, INPUT_BINS - 1, out=t)
+    bins = t.astype(np.intp)
+    t -= bins
+    return bins, t
+
+
+def _atoms(dist: Any) -> np.ndarray:
+    """An input's atoms, sorted, without repeats."""
+    return np.unique(np.asarray(dist.atoms(), dtype=float))
 
 
 # --- between the passes: where the order statistics are, the outputs' CDF --------------------
@@ -243,6 +291,10 @@ class Targets:
     bins: dict[str, np.ndarray]
     below: dict[str, np.ndarray]
     cdf: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: per rank input: columns over the bins of its mid-CDF rank (:func:`_input_table`)
+    input_cdf: dict[str, np.ndarray] = field(default_factory=dict)
+    #: per rank input: the largest share of a bin's draws other than its one atom's
+    input_error: dict[str, float] = field(default_factory=dict)
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -272,7 +324,59 @@ def targets(plan: Plan, summary: FirstPass) -> Targets:
         if name in plan.rank_outputs:
             occupied, counts = summary.fine[name]
             cdf[name] = (occupied, np.cumsum(counts) - counts, counts)
-    return Targets(summary.draws, ranks, bins, below, cdf)
+    input_cdf, input_error = {}, {}
+    for name in plan.rank_inputs if plan.rank_outputs else ():
+        input_cdf[name], input_error[name] = _input_table(
+            plan.scenario.inputs[name].dist,
+            summary.input_counts[name],
+            summary.atom_counts.get(name),
+            n,
+        )
+    return Targets(summary.draws, ranks, bins, below, cdf, input_cdf, input_error)
+
+
+def _input_table(dist: Any, counts: np.ndarray, atom_counts: np.ndarray | None, n: int):
+    """Columns over the bins of an input's mid-CDF rank ``p`` (:func:`_input_ranks`
+    reads a draw's rank from them), and the largest error of such a rank: the largest share of a
+    bin's draws other than its one atom's.
+
+    Ranking by ``p`` is ranking by value (``mid_cdf`` is increasing on the support). A
+    draw's exact mid-ECDF lies between the draws below its bin and those below plus the
+    bin's: a rank read anywhere in that span is off by at most the bin's share. A bin
+    that holds an atom ``a`` (the only atom whose ``p`` falls in it) and its exact count
+    ``k_a`` (pass 1) has ``k_r`` other draws, each below or above the atom's block, so
+    the rank ``start + (k_r ρ + k_a σ) / n`` (σ = 0, 1/2, 1 below, at, above ``a``; any
+    ρ in [0, 1], here the place of ``p`` in the bin) is off by at most ``k_r / n``: 0 when
+    the atom is alone in its bin.
+    """
+    start = (np.cumsum(counts) - counts) / n
+    if atom_counts is None:
+        return np.stack([start, counts / n]), float(counts.max()) / n
+    atoms = _atoms(dist)
+    p_atom = mid_cdf(dist, atoms)
+    bin_ = _rank_bins(p_atom)[0]
+    alone = (np.bincount(bin_, minlength=INPUT_BINS) == 1)[bin_]
+    atom_p = np.full(INPUT_BINS, np.nan)
+    atom_p[bin_[alone]] = p_atom[alone]
+    k_a = np.zeros(INPUT_BINS, dtype=np.int64)
+    k_a[bin_[alone]] = atom_counts[alone]
+    k_r = counts - k_a
+    return np.stack([start, k_r / n, k_a / n, atom_p]), float(k_r.max()) / n
+
+
+def _input_ranks(table: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """An input's rank from its mid-CDF rank ``p`` (:func:`_input_table`): the rank at its
+    bin's start plus the bin's share times ``p``'s place in the bin; an atom in the bin
+    counts whole below the draw, half at it, not above it."""
+    bin_, within = _rank_bins(p)
+    # one contiguous column at a time: twice as fast as gathering rows
+    if len(table) == 2:
+        within *= np.take(table[1], bin_)
+        within += np.take(table[0], bin_)
+        return within
+    start, rest, atom_share, atom_p = (np.take(column, bin_) for column in table)
+    side = (p > atom_p) + 0.5 * (p == atom_p)
+    return start + rest * within + atom_share * side
 
 
 def _histogram_cdf(cdf: tuple[np.ndarray, np.ndarray, np.ndarray], y: np.ndarray, n: int):
@@ -322,7 +426,10 @@ def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPas
         kept[name] = [x[np.isin(_bins(x), where.bins[name], kind="sort")]]
     ranks = {}
     if plan.rank_outputs:
-        u = {name: u[name] for name in plan.rank_inputs}
+        u = {
+            name: _input_ranks(where.input_cdf[name], _mid_rank(plan, name, values, u))
+            for name in plan.rank_inputs
+        }
         for output in plan.rank_outputs:
             g = _histogram_cdf(where.cdf[output], values[output], where.draws)
             ranks[output] = [rank_sums(u, g)]
@@ -412,19 +519,41 @@ def _count(histogram: tuple[np.ndarray, np.ndarray], bin_: int) -> int:
     return int(counts[where]) if where < occupied.size and occupied[where] == bin_ else 0
 
 
-def _rank_correlation(plan: Plan, one: FirstPass, two: SecondPass) -> tuple[dict, float]:
-    n, result, largest = one.draws, {}, 0.0
+def _rank_correlation(
+    plan: Plan, one: FirstPass, two: SecondPass, where: Targets
+) -> tuple[dict, float]:
+    """Spearman rho of every rank input against every rank output, and a bound on its
+    distance from the sample Spearman (``scipy.stats.spearmanr`` of the same draws).
+
+    The sample statistic is the Pearson correlation of the mid-ECDF ranks
+    ``(F̂(x⁻) + F̂(x)) / 2`` (average ranks, shifted and scaled). A rank read from a
+    histogram lies in ``[below, below + count] / n`` of its bin, and so does the mid-ECDF
+    of every value in that bin, so each is off by at most the bin's share ``count / n``;
+    in a bin with one atom the error is the share of its other draws
+    (:func:`_input_table`), 0 when the atom is alone. With ``m`` the largest such share
+    of a column and ``s`` the RMS of its centred ranks here, rho moves by at most
+    ``arcsin(m / s)`` per column (:func:`simulate.analysis.ranking.angle_bound`): the
+    bound is the largest sum over the pairs, at most 2. (With atoms ``s`` is below
+    ``1/sqrt(12)``: ties shrink it.)
+    """
+    n, result, bound = one.draws, {}, 0.0
     for output in plan.rank_outputs:
         parts = two.ranks[output]
         b = math.fsum(p["b"] for p in parts)
         bb = math.fsum(p["bb"] for p in parts)
+        output_turn = angle_bound(
+            math.sqrt(max(bb - b * b / n, 0.0) / n), int(one.fine[output][1].max()) / n
+        )
         rhos = {}
         for name in plan.rank_inputs:
             a, aa, ab = (math.fsum(p["inputs"][name][i] for p in parts) for i in range(3))
             rhos[name] = _finite(correlation(n, a, aa, b, bb, ab))  # None: no spread
+            input_turn = angle_bound(
+                math.sqrt(max(aa - a * a / n, 0.0) / n), where.input_error[name]
+            )
+            bound = max(bound, min(output_turn + input_turn, 2.0))
         result[output] = ranked(rhos)
-        largest = max(largest, int(one.fine[output][1].max()) / n)
-    return result, RANK_ERROR_FACTOR * largest
+    return result, bound
 
 
 def run_chunked(
@@ -488,7 +617,7 @@ def run_chunked(
     risk_entries = {
         t.key: miss_probability_from_counts(one.over[t.key], one.draws, t) for t in _targets(plan)
     }
-    rhos, bound = _rank_correlation(plan, one, two)
+    rhos, bound = _rank_correlation(plan, one, two, where)
     return ChunkedRun(
         statistics=_statistics(plan, one, two, where),
         attrs=attrs,

@@ -132,22 +132,10 @@ def run_to_precision(
 
 
 def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = HEADLINE_OUTPUTS) -> dict:
-    """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset), from
-    the uniforms the run kept, or else regenerated from its seed, method and correlations."""
-    from ..engine.memory import run_uniforms  # noqa: PLC0415
-
-    u = run_uniforms(ds)
-    if u is None:
-        from distributions import uniforms  # noqa: PLC0415
-
-        names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
-        attrs = ds.attrs
-        u = uniforms(
-            names,
-            attrs["draws"],
-            method=attrs["method"],
-            seed=attrs["seed"],
-            correlations=scenario.correlations,
-        )
+    """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset): the
+    sample Spearman rho (``scipy.stats.spearmanr``) of each uncertain input's draws,
+    ties averaged, against each varying output's."""
+    names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
+    inputs = {name: ds[name].values for name in names if not ds[name].attrs["constant"]}
     varying = {o: ds[o].values for o in outputs if o in ds and not ds[o].attrs["constant"]}
-    return rank_correlation(u, varying)
+    return rank_correlation(inputs, varying)
