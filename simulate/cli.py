@@ -63,9 +63,12 @@ not a report of this tool (no .llm-cost-mc-report marker) is never replaced or m
 SENSITIVITY_EPILOG = """examples:
   python -m simulate sensitivity                      rank the default scenario's inputs
   python -m simulate sensitivity CONFIG --method sobol --sobol-draws 8192 --output energy_mwh
+  python -m simulate sensitivity CONFIG --method shapley     variance shares, correlations kept
 
-Writes the same report as run (its sensitivity section then holds the Sobol' indices too)
-and prints the ranking tables. Every run already ranks the inputs by rank correlation.
+Writes the same report as run (its sensitivity section then holds the Sobol' indices or
+Shapley effects too; Shapley effects replace Sobol' indices when the scenario has
+[correlations]) and prints the ranking tables. Every run already ranks the inputs by rank
+correlation.
 """
 BACKTEST_EPILOG = """examples:
   python -m simulate backtest                         the reference runs shipped in configs/
@@ -278,10 +281,12 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument(
         "--method",
         dest="analysis",
-        choices=("rank", "sobol"),
+        choices=("rank", "sobol", "shapley"),
         default="rank",
         help="rank: Spearman, PRCC, contribution to variance, log-variance shares, tornado, "
-        "risk drivers; sobol: also Sobol' first-order and total indices, e.g. --method sobol",
+        "risk drivers; sobol: also Sobol' first-order and total indices (Shapley effects "
+        "instead when the scenario has [correlations]); shapley: also Shapley effects, "
+        "e.g. --method shapley",
     )
     sens.add_argument(
         "--sobol-draws",

@@ -21,7 +21,10 @@ input specs; fixed specs are passed to the model as constants and never ranked.
   shares are Var(log Y) = Σ a_i² Var(log X_i) split term by term; 1 − R² is what the
   log-linear form misses (sums such as capex + energy).
 * :func:`tornado`: one-at-a-time swing of each output between an input's P10 and P90,
-  the others at their medians (Clemen & Reilly, *Making Hard Decisions*, 2001, ch. 5).
+  the others at their medians (Clemen & Reilly, *Making Hard Decisions*, 2001, ch. 5);
+  with correlated inputs, at their medians given the moved input (Gaussian copula).
+* Shapley effects (:mod:`simulate.analysis.shapley`) replace Sobol' indices in
+  :func:`analyze` when the inputs are correlated: Sobol' indices assume independence.
 
 Rank and log statistics get grouped-jackknife intervals: the draws are split into G
 contiguous groups, the statistic is recomputed leaving each group out (from the group
@@ -41,11 +44,13 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
-from distributions import Distribution
+from distributions import Correlations, Distribution
 
+from .copula import copula_matrix
 from .intervals import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
 from .parallel import default_threads
 from .risk import RiskTarget
+from .shapley import shapley_effects
 
 __all__ = [
     "analyze",
@@ -431,6 +436,7 @@ def sobol(
         "interval": f"percentile bootstrap, {n_resamples} resamples",
         "estimator": "first order Saltelli et al. 2010; total Jansen 1999 "
         "(scipy.stats.sobol_indices)",
+        "assumption": "independent inputs",
         "outputs": {},
     }
     for o, out in enumerate(outputs):
@@ -454,23 +460,45 @@ def tornado(
     outputs: Sequence[str],
     low: float = 0.10,
     high: float = 0.90,
+    correlations: Correlations | None = None,
 ) -> dict[str, Any]:
     """Swing of each output as each input goes from its ``low`` to its ``high`` quantile,
-    the others at their medians; exact (no sampling), rows sorted by swing."""
+    the others at their medians; exact (no sampling), rows sorted by swing.
+
+    With ``correlations`` (the inputs' Gaussian copula) the others sit at their medians
+    given the moved input: normal score R_oi·Φ⁻¹(q) for the input at quantile q, the
+    median of the conditional normal, mapped through each one's ppf.
+    """
     if not 0 < low < high < 1:
         raise ValueError(f"tornado needs 0 < low < high < 1; got low={low!r}, high={high!r}")
     names = uncertain_names(specs)
     k = len(names)
-    inputs = {}
-    for i, name in enumerate(names):
-        column = np.full(2 * k + 1, float(specs[name].ppf(0.5)))
-        column[1 + i], column[1 + k + i] = specs[name].ppf(low), specs[name].ppf(high)
-        inputs[name] = column
+    matrix = copula_matrix(names, correlations)
+    scores = np.zeros((2 * k + 1, k))
+    for i in range(k):
+        scores[1 + i, :] = matrix[:, i] * stats.norm.ppf(low)
+        scores[1 + k + i, :] = matrix[:, i] * stats.norm.ppf(high)
+    # Φ(0) = 0.5 exactly and Φ(Φ⁻¹(q)) returns q to round-off; pass the quantiles
+    # themselves where they are known, so an uncorrelated tornado is unchanged.
+    quantiles = stats.norm.cdf(scores)
+    quantiles[scores == 0] = 0.5
+    for i in range(k):
+        quantiles[1 + i, i], quantiles[1 + k + i, i] = low, high
+    inputs = {
+        name: np.asarray(specs[name].ppf(quantiles[:, j]), dtype=float)
+        for j, name in enumerate(names)
+    }
     values = evaluate_model(model, specs, inputs, outputs=outputs)
+    correlated = correlations is not None and bool(correlations.names)
     result: dict[str, Any] = {
         "method": "tornado",
         "low_quantile": low,
         "high_quantile": high,
+        "others": (
+            "at their medians given the moved input (Gaussian copula of [correlations])"
+            if correlated
+            else "at their medians (inputs independent)"
+        ),
         "outputs": {},
     }
     for out in outputs:
@@ -514,6 +542,11 @@ _COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("input", "input"),
         ("first_order", "first-order S_i"),
         ("total_order", "total S_Ti"),
+    ],
+    "shapley": [
+        ("input", "input"),
+        ("shapley", "Shapley effect (share)"),
+        ("shapley_variance", "effect (output units²)"),
     ],
     "log_variance": [
         ("input", "input"),
@@ -580,21 +613,29 @@ def analyze(
     *,
     outputs: Sequence[str],
     targets: Sequence[RiskTarget] = (),
-    method: Literal["rank", "sobol"] = "rank",
+    method: Literal["rank", "sobol", "shapley"] = "rank",
     sobol_n: int = 2**14,
     seed: int = 0,
     confidence: float = 0.95,
     groups: int = 20,
+    correlations: Correlations | None = None,
+    uniforms: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
 
     Always rank correlations, log-variance shares (of the outputs whose draws are all
     positive, when an input's are), the tornado, and, given risk ``targets``, the risk
     drivers. With ``method="sobol"`` also Sobol' indices of each output and of its log,
-    at ``sobol_n``·(d + 2) further model runs each. ``groups``: of the jackknife.
+    at ``sobol_n``·(d + 2) further model runs each; with ``method="shapley"``, or
+    ``"sobol"`` when ``correlations`` (the run's Gaussian copula) correlates any input,
+    Shapley effects instead (:func:`simulate.analysis.shapley.shapley_effects`), which
+    keep the correlations. The tornado and the risk drivers condition the other inputs
+    through the copula (``uniforms``: the run's uniforms of the correlated inputs).
+    ``groups``: of the jackknife.
     """
-    if method not in ("rank", "sobol"):
-        raise ValueError(f"unknown sensitivity method {method!r}; known: rank, sobol")
+    if method not in ("rank", "sobol", "shapley"):
+        raise ValueError(f"unknown sensitivity method {method!r}; known: rank, sobol, shapley")
+    correlated = correlations is not None and bool(correlations.names)
     positive = [out for out in outputs if np.min(np.asarray(draws[out])) > 0]
     loggable = any(
         np.min(column) > 0 and np.ptp(column) > 0
@@ -610,10 +651,33 @@ def analyze(
         section["log_variance"] = log_variance_shares(
             draws, specs, outputs=positive, confidence=confidence, groups=groups
         )
-    section["tornado"] = tornado(model, specs, outputs=outputs)
+    section["tornado"] = tornado(model, specs, outputs=outputs, correlations=correlations)
+    notes = []
+    if correlated:
+        pairs = ", ".join(f"{a}-{b}" for a, b in correlations.pairs())
+        if "log_variance" in section:
+            section["log_variance"]["assumption"] = "independent inputs"
+        notes.append(
+            f"Inputs are correlated ({pairs}). Rank correlations and the log-variance fit "
+            "use the run's correlated draws, but the log-variance shares a_i² Var(log X_i) "
+            "assume independent inputs (they leave out the covariance terms)."
+        )
     if targets:
         section["risk_drivers"] = risk_drivers(
-            model, specs, draws, targets=targets, confidence=confidence
+            model,
+            specs,
+            draws,
+            targets=targets,
+            confidence=confidence,
+            correlations=correlations,
+            input_uniforms=uniforms,
+        )
+    if method == "sobol" and correlated:
+        method = "shapley"
+        section["variance_method"] = "shapley"
+        notes.append(
+            "Sobol' indices assume independent inputs and this scenario has [correlations], "
+            "so Shapley effects (Owen 2014), which keep the correlations, take their place."
         )
     if method == "sobol":
         section["sobol"] = sobol(
@@ -622,6 +686,17 @@ def analyze(
         section["sobol_log"] = sobol(
             model, specs, outputs=positive, n=sobol_n, seed=seed, log=True, confidence=confidence
         )
+    elif method == "shapley":
+        section["shapley"] = shapley_effects(
+            model,
+            specs,
+            outputs=outputs,
+            correlations=correlations,
+            seed=seed,
+            confidence=confidence,
+        )
+    if notes:
+        section["notes"] = notes
     return section
 
 
@@ -631,18 +706,33 @@ _TITLES = {
     "tornado": "Tornado (P10 to P90, others at median)",
     "risk_drivers": "Risk drivers (input fixed at its median)",
     "sobol": "Sobol' indices",
+    "shapley": "Shapley effects (shares of Var(output))",
     "sobol_log": "Sobol' indices of log(output)",
 }
 
 
+def _sentence(result: Mapping[str, Any]) -> str:
+    """What an analysis assumes, in a sentence, or ''."""
+    parts = []
+    if "note" in result:
+        parts.append(result["note"])
+    if "others" in result:
+        parts.append(f"Other inputs {result['others']}.")
+    if "assumption" in result:
+        parts.append(f"Assumes {result['assumption']}.")
+    return " ".join(parts)
+
+
 def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) -> str:
     """The Markdown of an :func:`analyze` section: per analysis and output, a ranking table."""
-    parts = []
+    notes = section.get("notes", [])
+    parts = [f"{note}\n" for note in notes]
     for key, title in _TITLES.items():
         if key not in section:
             continue
+        # what an analysis assumes is said where it matters: correlated inputs, Shapley
+        sentence = _sentence(section[key]) if notes or key == "shapley" else ""
         for out in section[key]["outputs"]:
-            parts.append(
-                f"#### {title}: {out}\n\n" + markdown_table(section[key], output=out, limit=limit)
-            )
+            head = f"#### {title}: {out}\n\n" + (f"{sentence}\n\n" if sentence else "")
+            parts.append(head + markdown_table(section[key], output=out, limit=limit))
     return "\n".join(parts)

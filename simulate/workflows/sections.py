@@ -66,12 +66,16 @@ def sensitivity_section(
     ds: xr.Dataset,
     scenario: Scenario,
     *,
-    method: Literal["rank", "sobol"] = "rank",
+    method: Literal["rank", "sobol", "shapley"] = "rank",
     outputs: Sequence[str] = (),
     sobol_n: int = 2**14,
 ) -> dict[str, Any] | None:
     """The report's ``sensitivity`` section, or None when no input or output varies in the
-    sample, or the run has fewer than 6 draws (the jackknife needs 2 groups of 3)."""
+    sample, or the run has fewer than 6 draws (the jackknife needs 2 groups of 3).
+
+    A scenario with ``[correlations]`` passes its copula on, so every analysis of the
+    section describes the joint distribution the run drew (``sobol`` becomes Shapley).
+    """
     specs = scenario_specs(scenario)
     names = _outputs(ds, outputs)
     groups = min(JACKKNIFE_GROUPS, ds.sizes["draw"] // MIN_GROUP_DRAWS)
@@ -88,7 +92,32 @@ def sensitivity_section(
         sobol_n=sobol_n,
         seed=scenario.seed,
         groups=groups,
+        correlations=scenario.correlations,
+        uniforms=_correlated_uniforms(ds, scenario),
     )
+
+
+def _correlated_uniforms(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.ndarray] | None:
+    """The run's uniforms of its correlated inputs (kept, or regenerated from its seed,
+    method and correlations), for the risk drivers' conditioning; None if uncorrelated."""
+    correlations = scenario.correlations
+    if correlations is None or not correlations.names:
+        return None
+    from distributions import uniforms  # noqa: PLC0415
+
+    from ..engine.memory import run_uniforms  # noqa: PLC0415
+
+    kept = run_uniforms(ds)
+    if kept is None:
+        names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
+        kept = uniforms(
+            names,
+            ds.attrs["draws"],
+            method=ds.attrs["method"],
+            seed=ds.attrs["seed"],
+            correlations=correlations,
+        )
+    return {name: kept[name] for name in correlations.names}
 
 
 def run_to_precision(
