@@ -171,7 +171,7 @@ def distribution(draw, node: str, depth: int = 0, rate: int = 30) -> Any:
     v = float(SCALES.get(node, 1.0))
     if domain.whole:
         whole = int(v)
-        form = pick(draw, ["number", "discrete", "empirical", "mixture"], ["bad"], rate)
+        form = pick(draw, ["number", "discrete", "empirical"], ["mixture", "bad"], rate)
         if form == "number":
             return mutate(draw, draw(st.sampled_from([whole, 1, 2 * whole])), rate)
         if form == "discrete":
@@ -247,7 +247,7 @@ def distribution(draw, node: str, depth: int = 0, rate: int = 30) -> Any:
              5, ""],
             rate,
         )  # fmt: skip
-        column = pick(draw, ["x"], ["y", "", 3], rate)
+        column = pick(draw, ["f" if fraction else "x"], ["y", "", 3], rate)
         table = {"dist": "empirical", "file": file, "column": column}
     elif form == "mixture":
         components = (
@@ -309,7 +309,7 @@ def distribution(draw, node: str, depth: int = 0, rate: int = 30) -> Any:
         "mixture",
     ) and (fraction or domain.low >= 1.0):
         table["truncate"] = [domain.low, domain.high]  # unbounded families: into the domain
-    if rarely(draw, 8):
+    if rarely(draw, 8) and form not in ("discrete", "empirical", "empirical_file"):
         table["truncate"] = pick(
             draw, [[lo, hi]], [[0.0, INF], [hi, lo], [1e305, INF], [lo], "x", [-INF, INF]], rate
         )
@@ -353,24 +353,24 @@ def scenario(draw) -> dict[str, Any]:
     if draw(st.booleans()):
         head["percentiles"] = (
             draw(st.sampled_from(PERCENTILE_LISTS))
-            if not rarely(draw, 6)
+            if not (rate and rarely(draw, 6))
             else draw(st.sampled_from(BAD_PERCENTILES))
         )
     if rarely(draw, 4):
         head["views"] = draw(
-            st.lists(st.sampled_from([*VIEWS, "nope"]), max_size=3)
-            if not rarely(draw, 6)
-            else st.sampled_from([[], "tco", [1]])
+            st.lists(st.sampled_from(list(VIEWS)), max_size=3)
+            if not (rate and rarely(draw, 6))
+            else st.sampled_from([[], "tco", [1], ["nope"]])
         )
     if rarely(draw, 6):
-        head["notes"] = draw(st.sampled_from([["a note"], "not a list", [1]]))
-        head["description"] = draw(st.sampled_from(["d", "x\x00y", 5]))
+        head["notes"] = pick(draw, [["a note"]], ["not a list", [1]], rate)
+        head["description"] = pick(draw, ["d", "x\x00y"], [5], rate)
     if rarely(draw, 5):
         head["compare_to"] = [
             {
-                "node": draw(st.sampled_from([*COMPUTED_NODES, "nope"])),
-                "value": mutate(draw, 1e6, rate=4),
-                "source": draw(st.sampled_from(["paper", "", 3])),
+                "node": pick(draw, COMPUTED_NODES, ["nope"], rate),
+                "value": mutate(draw, 1e6, rate and 4),
+                "source": pick(draw, ["paper"], ["", 3], rate),
             }
         ]
     doc: dict[str, Any] = {"scenario": head}
@@ -379,22 +379,25 @@ def scenario(draw) -> dict[str, Any]:
     if not rarely(draw, 4):
         cluster["accelerator"] = (
             draw(st.sampled_from(ACCELERATORS))
-            if not rarely(draw, 10)
+            if not (rate and rarely(draw, 10))
             else draw(st.sampled_from(["nope", "", 5]))
         )
         if draw(st.booleans()):
             peaks = getattr(CATALOG.get(cluster["accelerator"]), "peak_flop_per_s", {})
             cluster["precision"] = draw(
                 st.sampled_from(sorted(peaks) or ["bf16"])
-                if not rarely(draw, 8)
+                if not (rate and rarely(draw, 8))
                 else st.sampled_from(["bf16", "fp16", "fp8", "fp4", 16])
             )
     doc["cluster"] = cluster
 
     inputs: dict[str, Any] = {}
     names = list(BASE_INPUTS)
-    if not cluster.get("accelerator") or not isinstance(cluster.get("accelerator"), str):
-        names += ["gpu_peak_flop_per_s", "gpu_tdp_w"]
+    entry = CATALOG.get(cluster.get("accelerator")) if "accelerator" in cluster else None
+    if entry is None or cluster.get("precision", "bf16") not in entry.peak_flop_per_s:
+        names.append("gpu_peak_flop_per_s")
+    if entry is None or entry.tdp_w is None:
+        names.append("gpu_tdp_w")
     for extra in draw(st.lists(st.sampled_from(OPTIONAL_INPUTS), max_size=4, unique=True)):
         names += next((group for group in GROUPS if extra in group), [extra])
     dropped = draw(st.sampled_from(BASE_INPUTS)) if rate and rarely(draw, 12) else None
@@ -412,7 +415,10 @@ def scenario(draw) -> dict[str, Any]:
             if not rarely(draw, 4)
         }
     if rarely(draw, 4):
-        uncertain = [n for n, value in inputs.items() if isinstance(value, dict)]
+        continuous = ("uniform", "loguniform", "triangular", "pert", "lognormal", "beta", "gamma")
+        uncertain = [
+            n for n, v in inputs.items() if isinstance(v, dict) and v.get("dist") in continuous
+        ]
         a, b = (uncertain + ["mfu", "gpu_price_usd"])[:2]
         form = draw(st.sampled_from(CORRELATION_KEYS[:2]))
         if form == "pairs":
@@ -444,51 +450,41 @@ def scenario(draw) -> dict[str, Any]:
     return doc
 
 
+#: Valid ``--set`` values of the scenario fields, by name.
+FIELD_VALUES = {
+    "name": VALID_NAMES, "draws": [64, 500], "seed": [7], "method": ["lhs", "sobol"],
+    "percentiles": [[10, 90]], "notes": [["a note"]], "description": ["d"],
+    "views": [["tco", "co2"]], "deadline_days": [45.0], "budget_usd": [1e8],
+    "accelerator": ACCELERATORS, "precision": ["bf16"],
+}  # fmt: skip
+assert set(FIELD_VALUES) <= {*SCENARIO_KEYS, *RISK_KEYS, "accelerator", "precision"}
+DOTTED = ["inputs.mfu", "scenario.draws", "risk.budget_usd", "inputs.n_gpus", "scenario.seed"]
+
+
 @st.composite
 def overrides(draw) -> list[str]:
     """``--set NAME=VALUE`` items: inputs, scenario fields, dotted paths, hostile values."""
+    rate = draw(st.sampled_from([0, 6]))
     items = []
     for _ in range(draw(st.integers(0, 2))):
-        kind = draw(st.sampled_from(["input", "field", "name", "dotted", "raw"]))
+        kind = pick(draw, ["input", "field", "dotted"], ["name", "raw"], rate)
         if kind == "input":
             node = draw(st.sampled_from(INPUT_NODES))
-            items.append(f"{node}={toml_value(draw(distribution(node)))}")
+            items.append(f"{node}={toml_value(draw(distribution(node, rate=rate)))}")
         elif kind == "field":
-            key = draw(
-                st.sampled_from(
-                    [k for k in SCENARIO_KEYS if k != "compare_to"]
-                    + list(RISK_KEYS)
-                    + ["accelerator", "precision"]
-                )
-            )
-            value = mutate(draw, draw(st.sampled_from([64, 2000, "sobol", "H100-SXM", 30.0])), 3)
+            key = draw(st.sampled_from(sorted(FIELD_VALUES)))
+            value = mutate(draw, draw(st.sampled_from(FIELD_VALUES[key])), rate)
             items.append(f"{key}={toml_value(value)}")
         elif kind == "name":
-            items.append(f"name={draw(st.sampled_from(HOSTILE_NAMES + VALID_NAMES))}")
+            items.append(f"name={draw(st.sampled_from(HOSTILE_NAMES))}")
         elif kind == "dotted":
-            path = draw(
-                st.sampled_from(
-                    [
-                        "inputs.mfu.high",
-                        "scenario.draws",
-                        "risk.budget_usd",
-                        "inputs.n_gpus",
-                        "cluster.accelerator",
-                        "a.b.c",
-                        "inputs..x",
-                        "scenario",
-                    ]
-                )
-            )
-            items.append(f"{path}={toml_value(mutate(draw, 0.5, rate=2))}")
+            hostile = ["a.b.c", "inputs..x", "scenario", "inputs.mfu.x.y", "inputs.mfu.high"]
+            path = pick(draw, DOTTED, hostile, rate)
+            value = 0.45 if path.startswith("inputs.mfu") else 64
+            items.append(f"{path}={toml_value(mutate(draw, value, rate))}")
         else:
-            items.append(
-                draw(
-                    st.sampled_from(
-                        ["=1", "mfu", "nope=1", "mfu=", "mfu=[1,", "draws=1e3", "seed=-1"]
-                    )
-                )
-            )
+            raw = ["=1", "mfu", "nope=1", "mfu=", "mfu=[1,", "draws=1e3", "seed=-1", "mfu=1e-300"]
+            items.append(draw(st.sampled_from(raw)))
     return items
 
 
@@ -521,7 +517,7 @@ VICTIM_FILES = {
     "w1/w2/w3/precious.txt": b"a source file beside the scenario\n",
     "w1/w2/w3/reports/other/summary.json": b"{}\n",
     "w1/w2/w3/reports/other/report.md": b"another scenario's report\n",
-    "w1/w2/w3/data.csv": b"x,y\n1,2\n1.5,2\n2,2\n",
+    "w1/w2/w3/data.csv": b"x,f,y\n1,0.3,2\n1.5,0.4,2\n2,0.5,2\n",
     "w1/w2/w3/binary.csv": bytes(range(256)) * 4,
     "w1/w2/w3/empty.csv": b"",
     "w1/w2/w3/nan.csv": b"x\nnan\ninf\n1\n",
