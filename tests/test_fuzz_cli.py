@@ -15,7 +15,8 @@ matrices, bad empirical files) into a fresh sandbox folder, runs ``validate`` an
   the sandbox written, changed or removed;
 * never an exception out of ``main``, never longer than ``FUZZ_EXAMPLE_SECONDS``;
 * where ``validate`` says ok, ``run`` does not refuse the scenario (exit 2 is then
-  allowed only for a command-line option, a message starting ``error: --``).
+  allowed only for a command-line option, a message starting ``error: --``); where
+  ``validate`` refuses, ``run`` refuses too.
 
 Examples per run: ``FUZZ_EXAMPLES`` (default 150, about a minute on two cores);
 derandomized under ``CI=1`` (tests/conftest.py). A longer search, e.g.
@@ -610,7 +611,7 @@ def _check(doc, sets, cmd, sandbox: Path) -> None:
     before = _snapshot(sandbox)
     old_cwd = os.getcwd()
     os.chdir(cwd)
-    signal.signal(signal.SIGALRM, _on_alarm)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(FUZZ_EXAMPLE_SECONDS)
     started = time.perf_counter()
     try:
@@ -631,6 +632,7 @@ def _check(doc, sets, cmd, sandbox: Path) -> None:
         raise AssertionError(f"hang: {error}") from None
     finally:
         signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
         os.chdir(old_cwd)
     seconds = time.perf_counter() - started
     event(f"{cmd['which']} exit {code}" + (", validate ok" if validated else ""))
@@ -639,6 +641,7 @@ def _check(doc, sets, cmd, sandbox: Path) -> None:
     created = sorted(set(after) - set(before))
 
     assert code in (0, 2), f"exit {code} (want 0 or 2); stderr: {err!r}"
+    assert not (validated is False and code == 0), "validate refused, run wrote a report"
     if code == 2:
         assert err.count("\n") == 1 and err.startswith("error: "), (
             f"exit 2 but stderr is not one 'error:' line: {err!r}"
