@@ -499,7 +499,10 @@ def command(draw) -> dict[str, Any]:
     if rarely(draw, 6):
         options += ["--seed", str(draw(st.sampled_from([0, 7, -1, 2**64])))]
     if which == "run" and rarely(draw, 4):
-        options += ["--chunk-draws", str(draw(st.sampled_from([1, 2, 50, 1000, 0, -1])))]
+        chunk = draw(st.sampled_from([1, 2, 50, 1000, 0, -1]))
+        options += ["--chunk-draws", str(chunk)]
+        if chunk in (1, 2) and "--draws" not in options:  # a chunk costs ~10 ms: bound the count
+            options += ["--draws", str(draw(st.sampled_from([2, 16, 100])))]
     if which == "sensitivity":
         options += ["--method", draw(st.sampled_from(["rank", "sobol"]))]
         options += ["--sobol-draws", str(draw(st.sampled_from([64, 128, 0, -1, 1])))]
