@@ -208,3 +208,19 @@ def test_distribution_histogram_spans_every_draw_and_caps_bins():
 def test_figure_png_is_png_bytes(days):
     png = plots.figure_png(plots.plot_exceedance(days, name="train_days", units="d"))
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_importing_and_plotting_leave_the_matplotlib_backend_alone():
+    """A notebook's backend (inline, here "svg") survives the report's figures: they are
+    drawn on the Agg canvas directly, never through pyplot's backend switch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import matplotlib; matplotlib.use('svg'); import numpy as np\n"
+        "from simulate.report import plots, calibration\n"
+        "plots.figure_png(plots.plot_exceedance(np.arange(1.0, 50.0), name='x', units='d'))\n"
+        "print(matplotlib.get_backend())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "svg"

@@ -113,15 +113,13 @@ def render_backtest_csv(result: dict[str, Any]) -> str:
 def calibration_figure(result: dict[str, Any]) -> Any:
     """Left: observed share inside each central interval against its nominal level.
     Right: each run's predicted interval (log scale) and its reported GPU-hours."""
-    import matplotlib  # noqa: PLC0415 (plotting is optional at import time)
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415 (plotting is optional at import)
 
     runs = result["runs"]
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(12, max(4.0, 0.3 * len(runs) + 1.5)), layout="constrained"
-    )
+    fig = Figure(figsize=(12, max(4.0, 0.3 * len(runs) + 1.5)), layout="constrained")
+    FigureCanvasAgg(fig)  # drawn on Agg directly: pyplot's backend is left as it is
+    left, right = fig.subplots(1, 2)
     nominal = [0.0] + [c["nominal"] for c in result["calibration"]] + [1.0]
     observed = [0.0] + [c["observed"] for c in result["calibration"]] + [1.0]
     left.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")

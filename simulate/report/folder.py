@@ -66,9 +66,6 @@ def write_backtest_report(
     figure = calibration_figure(result)
     png = io.BytesIO()
     figure.savefig(png, format="png", dpi=110, metadata={"Software": None})
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    plt.close(figure)
     files: dict[str, str | bytes] = {
         "summary.json": json.dumps(result, indent=2, allow_nan=False) + "\n",
         "report.md": render_backtest_markdown(result),

@@ -17,17 +17,13 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import matplotlib
+import numpy as np
+import seaborn as sns
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-matplotlib.use("Agg")  # headless; must precede any pyplot import (seaborn imports it)
-
-import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
-
-from .units import Scale, format_number, scale_for  # noqa: E402
+from .units import Scale, format_number, scale_for
 
 __all__ = [
     "figure_png",
