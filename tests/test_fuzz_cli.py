@@ -410,11 +410,22 @@ def scenario(draw) -> dict[str, Any]:
     doc["inputs"] = inputs
 
     if not rarely(draw, 3):
+        shorthands = zip(RISK_KEYS[:2], (30.0, 3e7), strict=True)
         doc["risk"] = {
-            key: mutate(draw, value, rate)
-            for key, value in zip(RISK_KEYS, (30.0, 3e7), strict=True)
-            if not rarely(draw, 4)
+            key: mutate(draw, value, rate) for key, value in shorthands if not rarely(draw, 4)
         }
+        if rarely(draw, 3):  # [[risk.targets]]: any node, above or below, labelled
+            doc["risk"]["targets"] = [
+                {
+                    "node": pick(
+                        draw, ["gpu_hours", "co2_t", "rental_cost_usd", "mfu"], ["x"], rate
+                    ),
+                    "threshold": mutate(draw, draw(st.sampled_from([1.0, 1e4, 1e7])), rate),
+                    "direction": pick(draw, ["above", "below"], ["up"], rate),
+                    "label": pick(draw, ["cap", "floor", "a b"], ["", "--"], rate),
+                }
+                for _ in range(draw(st.integers(1, 3)))
+            ]
     if rarely(draw, 4):
         continuous = ("uniform", "loguniform", "triangular", "pert", "lognormal", "beta", "gamma")
         uncertain = [
