@@ -146,7 +146,7 @@ _SEED = _whole_at_least(0)
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
-        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message}\n")
 
 
 def _add_scenario_options(
