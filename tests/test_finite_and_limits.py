@@ -336,3 +336,17 @@ def test_backtest_run_that_overflows_is_refused(capsys, tmp_path):
     (csv_dir / "runs.csv").write_text(f"{header}\n{huge}\n")
     line = _refused(capsys, tmp_path, "backtest", str(csv_dir / "runs.csv"))
     assert "runs.csv: GPT-3 175B: predicted gpu_hours: 20,000 of 20,000 draws are not" in line
+
+
+def test_one_draw_of_a_correlated_scenario_reports_no_achieved_correlation(write_config, tmp_path):
+    """Found by the fuzz test: with one draw the achieved Spearman is undefined (NaN); the
+    report says n/a (null in summary.json) instead of failing to write NaN."""
+    from tests.conftest import MINIMAL
+
+    text = MINIMAL + '\n[correlations]\npairs = [["mfu", "gpu_price_usd", 0.5]]\n'
+    text = text.replace("gpu_price_usd = 30000", 'gpu_price_usd = "24000 to 37500"')
+    out = tmp_path / "r"
+    assert main(["run", str(write_config(text)), "--draws", "1", "--out", str(out), "--quiet"]) == 0
+    summary = _strict((out / "summary.json").read_text())
+    assert [row["achieved"] for row in summary["correlations"]] == [None]
+    assert "| n/a |" in (out / "report.md").read_text()

@@ -79,7 +79,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
             "|---|---:|---:|",
         ]
         lines += [
-            f"| {a} · {b} | {row['requested']:.3f} | {row['achieved']:.3f} |"
+            f"| {a} · {b} | {row['requested']:.3f} | "
+            f"{'n/a' if row['achieved'] is None else format(row['achieved'], '.3f')} |"
             for row in summary["correlations"]
             for a, b in [row["inputs"]]
         ]

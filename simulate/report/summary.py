@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import xarray as xr
@@ -120,7 +121,11 @@ def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]
         return None
     requested = scenario.correlations.pairs()
     achieved = achieved_spearman({name: ds[name].values for name in scenario.correlations.names})
-    return [
-        {"inputs": [a, b], "requested": rho, "achieved": achieved[(a, b)]}
+    return [  # achieved: None where the sample cannot tell (one draw, or no spread)
+        {"inputs": [a, b], "requested": rho, "achieved": _finite_or_none(achieved[(a, b)])}
         for (a, b), rho in requested.items()
     ]
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
