@@ -10,13 +10,12 @@ import pytest
 
 from simulate.cli import main
 from simulate.scenario.config import ConfigError
+from simulate.scenario.priors import DEFAULT_PRIORS, load_priors
 from simulate.workflows.backtest import (
-    DEFAULT_PRIORS,
     DEFAULT_RUNS,
     backtest,
     calibration_curve,
     coverage,
-    load_priors,
     read_runs,
 )
 

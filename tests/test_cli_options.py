@@ -65,7 +65,8 @@ def test_out_of_range_option_is_one_line_exit_2(capsys, tmp_path, argv, flag, ru
     import re
 
     assert re.fullmatch(
-        rf"error: python -m simulate {argv[0]}: argument {flag}: {rule}; got {re.escape(got)}", lines[0]
+        rf"error: python -m simulate {argv[0]}: argument {flag}: {rule}; got {re.escape(got)}",
+        lines[0],
     ), lines[0]
     assert not (tmp_path / "r").exists()
 
