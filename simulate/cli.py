@@ -524,8 +524,9 @@ def _compare(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace) -> int:
     from .report.folder import write_backtest_report
     from .report.units import format_number
-    from .scenario.config import safe_name
-    from .workflows.backtest import DEFAULT_PRIORS, DEFAULT_RUNS, backtest, load_priors  # noqa: PLC0415
+    from .scenario.fields import safe_name
+    from .scenario.priors import DEFAULT_PRIORS, load_priors
+    from .workflows.backtest import DEFAULT_RUNS, backtest
 
     runs = Path(args.runs) if args.runs else DEFAULT_RUNS
     priors = load_priors(Path(args.priors) if args.priors else DEFAULT_PRIORS)

@@ -5,20 +5,21 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 
 import pytest
 
 from simulate.cli import main
-from simulate.scenario.config import ConfigError
+from simulate.scenario.config import ConfigError, load_scenario
+from simulate.scenario.priors import DEFAULT_PRIORS, load_priors
 from simulate.workflows.backtest import (
-    DEFAULT_PRIORS,
     DEFAULT_RUNS,
     backtest,
     calibration_curve,
     coverage,
-    load_priors,
     read_runs,
 )
+from tests.conftest import MINIMAL
 
 COLUMNS = [
     "model", "params", "tokens", "reported_flop", "hardware", "hw_count", "days", "gpu_hours",
@@ -249,6 +250,82 @@ def test_bad_method_is_refused(tmp_path):
 def test_missing_priors_file_is_refused(tmp_path):
     with pytest.raises(ConfigError, match=r"nope.toml: no such priors file"):
         load_priors(tmp_path / "nope.toml")
+
+
+# --- the priors go through the scenario's own validators ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        # a [backtest] that is not a table was a TypeError traceback
+        (("[backtest]\ndraws = 20_000\nseed = 5\npercentiles = [5, 50, 95]\n", "backtest = 5\n"),
+         r"p.toml: backtest: must be a table; got 5"),
+        # a repeated percentile left one, and the central interval had no width
+        (("[5, 50, 95]", "[50, 50]"),
+         r"p.toml: backtest.percentiles: must be a list of at least 2 numbers in \(0, 100\); "
+         r"got \[50, 50\]"),
+        # two percentiles under one report label
+        (("[5, 50, 95]", "[5, 5.0000001, 95]"),
+         r"p.toml: backtest.percentiles: 5.0 and 5.0000001 both get the label p5"),
+        # a number was taken for a precision's name
+        (("seed = 5", "seed = 5\nprecisions = [16]"),
+         r"p.toml: backtest.precisions: must be a non-empty list of strings; got \[16\]"),
+        (("seed = 5", "seed = 5\nprecisions = []"),
+         r"p.toml: backtest.precisions: must be a non-empty list of strings; got \[\]"),
+        # a number was taken for a source text
+        (('source = "test"', "source = 5"), r"p.toml: priors.mfu.source: must be a string; got 5"),
+        (("draws = 20_000", "draws = 1"),
+         r"p.toml: backtest.draws: must be a whole number >= 2; got 1"),
+        (("draws = 20_000", "draws = true"),
+         r"p.toml: backtest.draws: must be a whole number >= 2; got True"),
+        (("seed = 5", "seed = 2.5"),
+         r"p.toml: backtest.seed: must be a whole number >= 0; got 2.5"),
+    ],
+)  # fmt: skip
+def test_priors_field_refusals(tmp_path, edit, message):
+    old, new = edit
+    assert old in PRIORS
+    with pytest.raises(ConfigError, match=message):
+        priors_error(tmp_path, PRIORS.replace(old, new))
+
+
+def test_priors_too_deep_for_the_parser_is_refused(tmp_path):
+    """Nesting past the parser's recursion limit was a RecursionError traceback."""
+    deep = "[" * 5000 + "]" * 5000
+    with pytest.raises(ConfigError, match=r"p.toml: TOML nests too deep for the parser"):
+        priors_error(tmp_path, PRIORS.replace("seed = 5", f"seed = {deep}"))
+
+
+def test_priors_take_whole_floats_as_the_scenario_does(tmp_path):
+    """``draws = 2e4`` is 20,000 draws in a scenario; the priors file agrees."""
+    path = tmp_path / "p.toml"
+    path.write_text(PRIORS.replace("draws = 20_000", "draws = 2e4"))
+    priors = load_priors(path)
+    assert priors.draws == 20_000 and isinstance(priors.draws, int)
+    assert priors.percentiles == (5.0, 50.0, 95.0) and priors.precisions == ("bf16", "fp16")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("seed", "-1"), ("method", '"grid"'), ("percentiles", "[5, 5.0000001, 95]")],
+)
+def test_priors_and_scenario_word_a_refusal_alike(tmp_path, field, value):
+    """One rule, one message: the same bad value in [scenario] and in [backtest] is refused
+    with the same words, only the file and the table differ."""
+    scenario = tmp_path / "s.toml"
+    text = MINIMAL.replace("seed = 1", 'seed = 1\npercentiles = [5, 50, 95]\nmethod = "random"')
+    scenario.write_text(re.sub(rf"(?m)^{field} = .*$", f"{field} = {value}", text, count=1))
+    priors = tmp_path / "p.toml"
+    text = PRIORS.replace("seed = 5", 'seed = 5\nmethod = "random"')
+    priors.write_text(re.sub(rf"(?m)^{field} = .*$", f"{field} = {value}", text, count=1))
+    with pytest.raises(ConfigError) as from_scenario:
+        load_scenario(scenario)
+    with pytest.raises(ConfigError) as from_priors:
+        load_priors(priors)
+    expected = str(from_scenario.value).replace(f"{scenario}: scenario.", f"{priors}: backtest.")
+    assert str(from_priors.value) == expected
+    assert f"backtest.{field}: " in expected
 
 
 def test_runs_file_without_a_column_is_refused(tmp_path):

@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from simulate.cli import main
 from simulate.model.catalog import load_catalog
 from simulate.model.chain import NODES, VIEWS
-from simulate.scenario.config import CORRELATION_KEYS, RISK_KEYS, SCENARIO_KEYS, TABLES
+from simulate.scenario.read import CORRELATION_KEYS, RISK_KEYS, SCENARIO_KEYS, TABLES
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 #: Bound on one example (validate + run), enforced by SIGALRM.

@@ -378,9 +378,9 @@ def test_slow_scipy_family_is_warned_about(tmp_path):
 
 
 def test_quiet_run_prints_no_warning(tmp_path, capsys, monkeypatch):
-    import simulate.scenario.config
+    import simulate.scenario.inputs
 
-    monkeypatch.setattr(simulate.scenario.config, "SLOW_RUN_S", 0.0)  # every scipy input "slow"
+    monkeypatch.setattr(simulate.scenario.inputs, "SLOW_RUN_S", 0.0)  # every scipy input "slow"
     path = _scenario(tmp_path, '{ dist = "scipy.beta", a = 2, b = 3, loc = 0.3, scale = 0.2 }')
     args = ["run", str(path), "--draws", "200", "--no-plots", "--out"]
     assert main([*args, str(tmp_path / "quiet"), "--quiet"]) == 0

@@ -13,11 +13,9 @@ differ only by their own data.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import math
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,49 +24,27 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from distributions import METHODS, Distribution, DistributionError, Fixed, parse, sample
+from distributions import DistributionError, sample
 from distributions.files import MissingFileError, decode_text, read_regular_file
 
 from ..engine.limits import NonFiniteError, evaluate_draws
 from ..model.catalog import CONFIG_DIR, load_catalog
-from ..model.chain import NODES, fallback_defaults, needed_inputs
 from ..report.views import percentile_rank
-from ..scenario.config import ConfigError, check_domain
+from ..scenario.config import ConfigError
+from ..scenario.priors import Priors
 
 __all__ = [
-    "DEFAULT_PRIORS",
     "DEFAULT_RUNS",
-    "Priors",
     "RunData",
     "backtest",
     "calibration_curve",
     "coverage",
-    "load_priors",
     "read_runs",
 ]
 
-DEFAULT_PRIORS = CONFIG_DIR / "backtest-priors.toml"
 DEFAULT_RUNS = CONFIG_DIR / "reference" / "training_runs.csv"
 REQUIRED_COLUMNS = ("model", "params", "tokens", "reported_flop", "hardware", "hw_count")
-BACKTEST_KEYS = ("draws", "seed", "method", "percentiles", "precisions")
-#: Inputs a run supplies itself; priors may not give them.
-RUN_INPUTS = ("n_params", "n_tokens", "train_flop", "n_gpus", "gpu_peak_flop_per_s")
 _RANGE = re.compile(r"^\s*([0-9.eE+]+)\s*-\s*([0-9.eE+]+)\s*$")
-
-
-@dataclass(frozen=True)
-class Priors:
-    """Fixed priors for the backtest, with the hardware-name mapping and the design."""
-
-    path: str
-    draws: int
-    seed: int
-    method: str
-    percentiles: tuple[float, ...]
-    precisions: tuple[str, ...]
-    inputs: dict[str, tuple[Distribution, str]]  # name -> (distribution, source)
-    hardware: dict[str, str]  # published name -> catalog key
-    config_hash: str
 
 
 @dataclass(frozen=True)
@@ -87,121 +63,6 @@ class RunData:
     gpu_hours: float
     gpu_hours_basis: str  # "reported" or "days x hw_count"
     days: float | None
-
-
-# --- priors ------------------------------------------------------------------------------
-
-
-def load_priors(path: str | Path = DEFAULT_PRIORS) -> Priors:
-    """Read and validate a priors file; errors name file, field, rule and value."""
-    path = Path(path)
-    file = str(path)
-    try:
-        raw = tomllib.loads(decode_text(path, read_regular_file(path)))
-    except MissingFileError:
-        raise ConfigError(f"{file}: no such priors file") from None
-    except DistributionError as error:  # not a regular file, over 64 MiB, not UTF-8 text
-        raise ConfigError(f"{error} (the priors file)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{file}: TOML syntax error: {error}") from None
-    for table in raw:
-        if table not in ("backtest", "priors", "hardware"):
-            raise ConfigError(
-                f"{file}: [{table}]: unknown table; known: backtest, priors, hardware"
-            )
-    head = raw.get("backtest", {})
-    for key in head:
-        if key not in BACKTEST_KEYS:
-            raise ConfigError(
-                f"{file}: backtest.{key}: unknown field; known: {', '.join(BACKTEST_KEYS)}"
-            )
-    draws, seed = head.get("draws", 20_000), head.get("seed", 0)
-    for key, value, minimum in (("draws", draws, 2), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ConfigError(
-                f"{file}: backtest.{key}: must be a whole number >= {minimum}; got {value!r}"
-            )
-    method = head.get("method", "random")
-    if method not in METHODS:
-        raise ConfigError(
-            f"{file}: backtest.method: must be one of {', '.join(METHODS)}; got {method!r}"
-        )
-    percentiles = head.get("percentiles", [5, 50, 95])
-    if (
-        not isinstance(percentiles, list)
-        or len(percentiles) < 2
-        or not all(isinstance(q, int | float) and 0 < q < 100 for q in percentiles)
-    ):
-        raise ConfigError(
-            f"{file}: backtest.percentiles: must be a list of at least two numbers in "
-            f"(0, 100); got {percentiles!r}"
-        )
-    precisions = head.get("precisions", ["bf16", "fp16"])
-    if not isinstance(precisions, list) or not precisions:
-        raise ConfigError(
-            f"{file}: backtest.precisions: must be a non-empty list of strings; got {precisions!r}"
-        )
-    inputs = _prior_inputs(raw.get("priors", {}), file)
-    hardware = _hardware_map(raw.get("hardware", {}), file)
-    return Priors(
-        path=file,
-        draws=draws,
-        seed=seed,
-        method=method,
-        percentiles=tuple(sorted({float(q) for q in percentiles})),
-        precisions=tuple(str(p) for p in precisions),
-        inputs=inputs,
-        hardware=hardware,
-        config_hash=hashlib.sha256(path.read_bytes()).hexdigest(),
-    )
-
-
-def _prior_inputs(table: Mapping[str, Any], file: str) -> dict[str, tuple[Distribution, str]]:
-    inputs: dict[str, tuple[Distribution, str]] = {}
-    for name, value in table.items():
-        field = f"{file}: priors.{name}"
-        if name not in NODES:
-            raise ConfigError(f"{field}: unknown input or node; known: {', '.join(NODES)}")
-        if name in RUN_INPUTS:
-            raise ConfigError(f"{field}: comes from each run; priors may not give it")
-        try:
-            dist = parse(value)
-        except DistributionError as error:
-            raise ConfigError(f"{field}: {error}") from None
-        try:
-            check_domain(name, dist, file=file)
-        except ConfigError as error:
-            raise ConfigError(
-                str(error).replace(f"{file}: inputs.", f"{file}: priors.", 1)
-            ) from None
-        source = value.get("source", "") if isinstance(value, dict) else ""
-        inputs[name] = (dist, str(source))
-    # what a run with parameters and tokens supplies, as placeholders, and the priors
-    run_given = ("n_params", "n_tokens", "n_gpus", "gpu_peak_flop_per_s")
-    given: dict[str, Any] = dict.fromkeys(run_given, 1.0) | inputs
-    missing = []
-    for name in needed_inputs(given, sinks=("gpu_hours",)):
-        node = NODES[name]
-        if node.default is None:
-            missing.append(f"{name} [{node.units}]")
-        else:
-            inputs[name] = (Fixed(node.default), f"default ({node.source or 'chain'})")
-    if missing:
-        raise ConfigError(f"{file}: priors: missing {', '.join(missing)}; give each under [priors]")
-    for name in fallback_defaults(given | inputs, sinks=("gpu_hours",)):
-        inputs[name] = (Fixed(NODES[name].default or 0.0), f"default ({NODES[name].source})")
-    return inputs
-
-
-def _hardware_map(table: Mapping[str, Any], file: str) -> dict[str, str]:
-    catalog = load_catalog()
-    for name, key in table.items():
-        if key not in catalog:
-            raise ConfigError(
-                f"{file}: hardware.{name!r}: unknown catalog key {key!r}; known: "
-                f"{', '.join(catalog)}"
-            )
-    return dict(table)
 
 
 # --- runs --------------------------------------------------------------------------------

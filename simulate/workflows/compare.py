@@ -28,7 +28,8 @@ from ..report.figures import caption, compare_figures
 from ..report.folder import write_files
 from ..report.html import render_compare_html
 from ..report.summary import build_summary
-from ..scenario.config import ConfigError, Scenario, load_scenario, safe_name
+from ..scenario.config import ConfigError, Scenario, load_scenario
+from ..scenario.fields import safe_name
 
 __all__ = [
     "CompareResult",
@@ -79,7 +80,7 @@ def load_compared(
 
 
 def compare_folder_name(names: Sequence[str]) -> str:
-    """``compare-<a>-vs-<b>``, made a safe folder name by :func:`simulate.scenario.config.safe_name`
+    """``compare-<a>-vs-<b>``, made a safe folder name by :func:`simulate.scenario.fields.safe_name`
     (unsafe characters become ``_``; over the length limit, cut and ended with a hash)."""
     return safe_name("compare-" + "-vs-".join(names))
 
