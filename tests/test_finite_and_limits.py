@@ -350,3 +350,33 @@ def test_one_draw_of_a_correlated_scenario_reports_no_achieved_correlation(write
     summary = _strict((out / "summary.json").read_text())
     assert [row["achieved"] for row in summary["correlations"]] == [None]
     assert "| n/a |" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("scale", [[], ["--chunk-draws", "1"]])
+def test_draws_whose_squares_overflow_report_no_spread_figure(write_config, tmp_path, scale):
+    """Found by the fuzz test: MFU 1e-300 makes finite draws near 1e300 whose squares
+    overflow float64, so the standard deviation is not representable: it reads null (n/a),
+    in memory and in chunks, and summary.json stays valid JSON."""
+    out = tmp_path / "r"
+    args = ["run", str(write_config()), "--set", "mfu=1e-300", "--draws", "2", *scale]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    summary = _strict((out / "summary.json").read_text())
+    days = summary["variables"]["train_days"]
+    assert days["mean"] > 1e299 and days["percentiles"]["p50"] > 1e299
+    assert any(v["std"] is None for v in summary["variables"].values())
+
+
+def test_a_log_variance_fit_that_seven_draws_cannot_identify_is_null(write_config, tmp_path):
+    """Found by the fuzz test: 7 draws, 3 uncertain inputs: a jackknife replicate's normal
+    equations are singular; its cells become null instead of a LinAlgError."""
+    from tests.conftest import MINIMAL
+
+    text = MINIMAL.replace(
+        "gpu_price_usd = 30000", 'gpu_price_usd = { dist = "uniform", low = 24000, high = 37500 }'
+    ).replace(
+        "overhead_capex_ratio = 0.5",
+        'overhead_capex_ratio = { dist = "triangular", low = 0.4, mode = 0.5, high = 0.625 }',
+    )
+    out = tmp_path / "r"
+    assert main(["run", str(write_config(text)), "--draws", "7", "--out", str(out), "--quiet"]) == 0
+    _strict((out / "summary.json").read_text())

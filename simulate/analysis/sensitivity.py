@@ -256,6 +256,17 @@ def _complement(x: float | None) -> float | None:
     return None if x is None else 1 - x
 
 
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.linalg.solve`` over a stack, NaN where a matrix is singular (a fit that a few
+    draws cannot identify: its cells, and its jackknife intervals, become None)."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        if a.ndim == 2:
+            return np.full(b.shape, np.nan)
+        return np.stack([_solve(a_i, b_i) for a_i, b_i in zip(a, b, strict=True)])
+
+
 def log_variance_shares(
     draws: Mapping[str, Any],
     specs: Mapping[str, Distribution],
@@ -292,7 +303,7 @@ def log_variance_shares(
     def fit(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         sxx, sxy = cov[..., :k, :k], cov[..., :k, k:]
         syy = np.diagonal(cov, axis1=-2, axis2=-1)[..., k:]
-        exponent = np.linalg.solve(sxx, sxy)  # (..., k, m)
+        exponent = _solve(sxx, sxy)  # (..., k, m)
         variance_x = np.diagonal(sxx, axis1=-2, axis2=-1)[..., :, None]
         share = exponent**2 * variance_x / syy[..., None, :]
         r_squared = (exponent * sxy).sum(axis=-2) / syy

@@ -45,7 +45,13 @@ from ..analysis.ranking import angle_bound, correlation, rank_sums, ranked
 from ..analysis.risk import RiskTarget, miss_probability_from_counts
 from ..model.chain import HEADLINE_OUTPUTS, NODES
 from ..scenario.config import Scenario
-from .limits import NonFiniteCounts, evaluate_draws, memory_estimate_bytes, memory_refusal
+from .limits import (
+    NonFiniteCounts,
+    check_finite,
+    evaluate_draws,
+    memory_estimate_bytes,
+    memory_refusal,
+)
 from .memory import describe_inputs, node_attrs, provenance, sample_inputs
 from .runners import ChunkError, ThreadRunner
 
@@ -167,6 +173,8 @@ def make_plan(
     }
     at_centre = evaluate_draws(centre)
     varying = tuple(name for name, value in at_centre.items() if np.ndim(value))
+    fixed = {k: v for k, v in at_centre.items() if not np.ndim(v)}
+    check_finite(fixed, draws, file=scenario.path, given=describe_inputs(scenario))
     return Plan(
         scenario=scenario,
         draws=draws,

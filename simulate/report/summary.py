@@ -81,9 +81,10 @@ def assemble_summary(
             "source": attrs.get("source", ""),
             **({"distribution": attrs["distribution"]} if "distribution" in attrs else {}),
             **({"formula": attrs["formula"]} if "formula" in attrs else {}),
-            "mean": entry["mean"],
-            "mean_standard_error": entry["mean_standard_error"],
-            "std": entry["std"],
+            # None where float64 cannot hold it (draws near 1e300: their squares overflow)
+            "mean": _finite_or_none(entry["mean"]),
+            "mean_standard_error": _finite_or_none(entry["mean_standard_error"]),
+            "std": _finite_or_none(entry["std"]),
             "percentiles": entry["percentiles"],
             "percentiles_ci95": entry["percentiles_ci95"],
         }
@@ -127,5 +128,5 @@ def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]
     ]
 
 
-def _finite_or_none(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
+def _finite_or_none(x: float | None) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None

@@ -24,8 +24,8 @@ class Scale:
     label: str
     short: str
 
-    def apply(self, value: float) -> float:
-        return value / self.factor
+    def apply(self, value: float | None) -> float | None:
+        return None if value is None else value / self.factor
 
 
 #: Units -> (long name, short name) at factor 1, then the ladder of larger factors.
@@ -69,11 +69,14 @@ def scale_for(units: str, values: Iterable[float] = ()) -> Scale:
     return Scale(1.0, long, short)
 
 
-def format_number(x: float, *, digits: int = 4) -> str:
+def format_number(x: float | None, *, digits: int = 4) -> str:
     """``digits`` significant digits, thousands separators, no exponent below 1e15.
 
-    ``1188.4 -> "1,188"``, ``81.27 -> "81.27"``, ``0.04321 -> "0.04321"``.
+    ``1188.4 -> "1,188"``, ``81.27 -> "81.27"``, ``0.04321 -> "0.04321"``; None (a
+    figure float64 cannot hold) reads "n/a".
     """
+    if x is None:
+        return "n/a"
     if not math.isfinite(x):
         return str(x)
     if x == 0:
