@@ -1,4 +1,5 @@
-"""Tests for simulate.analysis.intervals: intervals, risk drivers and convergence.
+"""Tests for simulate.analysis.intervals, .summary and .convergence: intervals, the summary
+Dataset, risk drivers and runs to a precision.
 
 Tolerances are Monte Carlo standard errors at fixed seeds, derived beside each number.
 """
@@ -10,23 +11,23 @@ import math
 
 import numpy as np
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from distributions import Fixed, LogNormal, Uniform
+from simulate.analysis.convergence import run_until
 from simulate.analysis.intervals import (
-    exceedance_interval,
     make_draw,
     mean_interval,
     percentile_key,
     quantile_intervals,
     risk_drivers,
-    run_until,
-    summarize,
 )
-from simulate.analysis.risk import RiskTarget
+from simulate.analysis.risk import RiskTarget, miss_probability
+from simulate.analysis.summary import risk, summarize
 from simulate.model import chain
 
 # --------------------------------------------------------------------------- percentiles
@@ -97,16 +98,16 @@ def test_quantile_intervals_reject_bad_arguments():
 
 
 # --------------------------------------------------------------------------- probabilities, mean
-def test_exceedance_interval_is_wilson():
+def test_miss_probability_is_wilson():
     values = np.arange(50.0)  # 7 of 50 exceed 42.5
-    cell = exceedance_interval(values, RiskTarget("x", 42.5), confidence=0.95)
+    cell = miss_probability(values, RiskTarget("x", 42.5))
     # Wilson (1927): (p̂ + z²/2n ± z√(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n)
     z, n, p = stats.norm.ppf(0.975), 50, 7 / 50
     center = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
-    assert cell["count"] == 7 and cell["probability"] == pytest.approx(0.14)
-    assert [cell["low"], cell["high"]] == pytest.approx([center - half, center + half], rel=1e-9)
-    assert cell["threshold"] == 42.5
+    assert cell["draws_missing"] == 7 and cell["probability"] == pytest.approx(0.14)
+    assert cell["ci95"] == pytest.approx([center - half, center + half], rel=1e-9)
+    assert cell["threshold"] == 42.5 and cell["draws"] == 50
 
 
 def test_mean_interval():
@@ -119,17 +120,51 @@ def test_mean_interval():
     assert abs(cell["value"] - 10.0) <= 4 * 0.02
 
 
-def test_summarize_schema_and_json():
-    draws = {"a": np.linspace(1, 2, 1001), "b": np.linspace(-1, 1, 1001)}
-    result = summarize(draws, percentiles=(2.5, 50, 97.5), targets=[RiskTarget("a", 1.9)])
-    assert set(result["outputs"]["a"]["percentiles"]) == {"p2.5", "p50", "p97.5"}
-    assert result["outputs"]["a"]["percentiles"]["p50"]["value"] == pytest.approx(1.5)
-    assert result["exceedance"]["a_over_threshold"]["count"] == 100
-    assert result["n_draws"] == 1001 and percentile_key(5.0) == "p5"
-    json.dumps(result, allow_nan=False)
-    tiny = summarize({"a": np.arange(3.0)}, percentiles=(50,))
-    assert tiny["outputs"]["a"]["percentiles"]["p50"]["low"] is None  # too few draws: unbounded
-    json.dumps(tiny, allow_nan=False)
+def test_summarize_is_a_dataset_checked_against_numpy_and_scipy():
+    rng = np.random.default_rng(11)
+    a, b = rng.lognormal(size=1001), rng.normal(size=1001)
+    draws = xr.Dataset({"a": ("draw", a, {"units": "days"}), "b": ("draw", b, {"units": "USD"})})
+    percentiles = (2.5, 50, 97.5)
+    result = summarize(draws, percentiles)
+    assert dict(result.sizes) == {"variable": 2, "quantile": 3}
+    assert result["variable"].values.tolist() == ["a", "b"]
+    assert result["quantile"].values.tolist() == [2.5, 50.0, 97.5]
+    assert result["units"].values.tolist() == ["days", "USD"]
+    assert result.attrs == {"n_draws": 1001, "confidence": 0.95}
+    for name, x in (("a", a), ("b", b)):
+        row = result.sel(variable=name)
+        # numpy's linear rule, bit for bit; the mean, its SE and the std from numpy
+        assert row["percentile"].values.tolist() == np.quantile(x, [0.025, 0.5, 0.975]).tolist()
+        assert float(row["mean"]) == float(x.mean())
+        assert float(row["std"]) == float(x.std(ddof=1))
+        assert float(row["mean_standard_error"]) == float(x.std(ddof=1)) / math.sqrt(1001)
+        for q in percentiles:
+            ci = stats.quantile_test(x, q=0.0, p=q / 100).confidence_interval(0.95)
+            assert float(row["percentile_low"].sel(quantile=q)) == ci.low
+            assert float(row["percentile_high"].sel(quantile=q)) == ci.high
+    frame = result.to_dataframe()
+    assert list(frame.index.names) == ["variable", "quantile"] and len(frame) == 6
+    assert {"mean", "std", "percentile", "percentile_low", "percentile_high", "units"} <= set(
+        frame.columns
+    )
+    assert frame.loc[("a", 50.0), "percentile"] == np.quantile(a, 0.5)
+    assert percentile_key(5.0) == "p5"
+    tiny = summarize({"a": np.arange(3.0)}, (50,))  # too few draws: the bounds are unbounded
+    assert tiny["percentile_low"].item() == -np.inf and tiny["percentile_high"].item() == np.inf
+    assert tiny["units"].item() == ""
+    with pytest.raises(ValueError, match="the draws hold no c"):
+        summarize(draws, (50,), variables=["a", "c"])
+
+
+def test_summarize_a_constant_and_a_single_draw():
+    constant = xr.Dataset({"c": ("draw", np.full(4, 2.5), {"constant": True, "units": "x"})})
+    row = summarize(constant, (5, 95)).sel(variable="c")
+    assert row["percentile"].values.tolist() == [2.5, 2.5]
+    assert float(row["std"]) == float(row["mean_standard_error"]) == 0.0
+    one = summarize({"y": np.array([3.0])}, (50,)).sel(variable="y")
+    # one draw: no spread seen, the mean's standard error unknown
+    assert float(row["mean"]) == 2.5 and float(one["std"]) == 0.0
+    assert float(one["mean_standard_error"]) == math.inf
 
 
 # --------------------------------------------------------------------------- risk drivers
@@ -200,10 +235,17 @@ def test_run_until_equals_the_fixed_run_bit_for_bit(growth):
     assert set(fixed) == set(result.draws) == {"x", "u", "y"}
     for name, values in fixed.items():
         assert np.array_equal(values, result.draws[name])
-    again = summarize(fixed, outputs=["y"], targets=[RiskTarget("y", 6.0)])
-    assert again == result.summary
-    for cell in result.summary["outputs"]["y"]["percentiles"].values():
-        assert (cell["high"] - cell["low"]) / 2 <= 0.02 * abs(cell["value"])
+    xr.testing.assert_identical(summarize(fixed, variables=["y"]), result.summary)
+    assert risk(fixed, [RiskTarget("y", 6.0)]) == result.risk
+    y = fixed["y"]
+    for q in (5, 50, 95):
+        value = np.quantile(y, q / 100)  # numpy's rule; the interval scipy's quantile_test
+        ci = stats.quantile_test(y, q=0.0, p=q / 100).confidence_interval(0.95)
+        assert float(result.summary["percentile"].sel(variable="y", quantile=q)) == value
+        assert (ci.high - ci.low) / 2 <= 0.02 * abs(value)
+    exceed = int(np.count_nonzero(y > 6.0))
+    wilson = stats.binomtest(exceed, y.size).proportion_ci(method="wilson")
+    assert (wilson.high - wilson.low) / 2 <= 0.02
     assert result.history[-2]["percentile_relative_half_width"] > 0.02 or (
         result.history[-2]["probability_half_width"] > 0.02
     )

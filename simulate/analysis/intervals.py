@@ -1,4 +1,4 @@
-"""Every statistic with its uncertainty: percentiles, exceedance, mean, risk drivers, convergence.
+"""Every statistic with its uncertainty: percentiles, exceedance, mean, risk drivers.
 
 * Percentiles: the point estimate is numpy's default (``method="linear"``); the
   interval is the distribution-free order-statistic interval [X_(r), X_(s)] with
@@ -9,7 +9,7 @@
   (two-sided), computed for many percentiles and variables at once from one sort;
   where n·min(p, 1 − p) is so small that it misses the point estimate, it is
   widened to hold it (coverage can only rise).
-* Exceedance probabilities: Wilson (1927) score interval, through
+* Exceedance probabilities (:mod:`simulate.analysis.risk`): Wilson (1927) score interval, through
   ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``.
 * Mean: sample mean, standard error s/√n, normal interval.
 * Risk drivers: P(output > threshold) with every draw as drawn, and with one input
@@ -17,10 +17,11 @@
   interval of Newcombe (1998, *Stat. Med.* 17:2635, method 1): with b draws that
   exceed only as drawn and c only with the input fixed, Δ = (b − c)/n and
   SE = √(b + c − (b − c)²/n)/n.
-* :func:`run_until`: draws in batches until every interval is within a precision.
 
-Results are plain dicts of floats (±inf and NaN become ``None``), ready for JSON.
-The schemas are documented in ``docs/sensitivity.md``.
+The summary of a run (percentiles, means) is :func:`simulate.analysis.summary.summarize`;
+runs to a precision are :func:`simulate.analysis.convergence.run_until`. Risk drivers are
+plain dicts of floats (±inf and NaN become ``None``), ready for JSON; their schema is in
+``docs/sensitivity.md``.
 """
 
 from __future__ import annotations
@@ -28,8 +29,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -40,10 +40,8 @@ from .copula import copula_matrix, fix_score
 from .risk import RiskTarget, proportion_interval
 
 __all__ = [
-    "Convergence",
     "Model",
     "evaluate_model",
-    "exceedance_interval",
     "make_draw",
     "mean_interval",
     "interval_bounds",
@@ -52,8 +50,6 @@ __all__ = [
     "proportion_interval",
     "quantile_intervals",
     "risk_drivers",
-    "run_until",
-    "summarize",
     "uncertain_names",
 ]
 
@@ -188,17 +184,6 @@ def interval_bounds(
     return np.minimum(low, estimate), np.maximum(high, estimate)
 
 
-def exceedance_interval(
-    values: np.ndarray, target: RiskTarget, *, confidence: float = 0.95
-) -> dict[str, Any]:
-    """P(values miss ``target``) with its Wilson (1927) interval (``scipy.stats.binomtest``)."""
-    values = np.asarray(values)
-    count, n = int(np.count_nonzero(target.misses(values))), values.size
-    return proportion_interval(count, n, confidence=confidence) | {
-        "threshold": _num(target.threshold)
-    }
-
-
 def mean_interval(values: np.ndarray, *, confidence: float = 0.95) -> dict[str, float | None]:
     """Sample mean, standard deviation (ddof=1), the mean's standard error s/√n, and the
     normal interval."""
@@ -214,51 +199,6 @@ def mean_interval(values: np.ndarray, *, confidence: float = 0.95) -> dict[str, 
         "low": _num(mean - half),
         "high": _num(mean + half),
     }
-
-
-def summarize(
-    draws: Mapping[str, Any],
-    *,
-    outputs: Sequence[str] | None = None,
-    percentiles: Sequence[float] = (5, 50, 95),
-    targets: Sequence[RiskTarget] = (),
-    confidence: float = 0.95,
-) -> dict[str, Any]:
-    """Mean, percentiles and the probability of missing each risk target, each with its
-    interval.
-
-    ``draws`` maps names to arrays (an ``xarray.Dataset`` along ``draw`` works);
-    ``percentiles`` are in percent; ``targets`` are :class:`RiskTarget`s
-    (``RiskTarget("train_days", 90)``), reported under ``exceedance`` by their keys.
-    """
-    names = list(draws) if outputs is None else list(outputs)
-    missing = sorted({*names, *(t.node for t in targets)} - set(draws))
-    if missing:
-        raise ValueError(f"summarize: the draws hold no {', '.join(missing)}")
-    probabilities = np.asarray(percentiles, dtype=float) / 100
-    result: dict[str, Any] = {
-        "confidence": confidence,
-        "n_draws": None,
-        "outputs": {},
-        "exceedance": {},
-    }
-    for name in names:
-        values = np.asarray(draws[name], dtype=float).ravel()
-        result["n_draws"] = values.size
-        estimate, low, high = quantile_intervals(values, probabilities, confidence=confidence)
-        result["outputs"][name] = {
-            "mean": mean_interval(values, confidence=confidence),
-            "percentiles": {
-                percentile_key(pct): {"value": _num(e), "low": _num(lo), "high": _num(hi)}
-                for pct, e, lo, hi in zip(percentiles, estimate, low, high, strict=True)
-            },
-        }
-    for target in targets:
-        values = np.asarray(draws[target.node], dtype=float).ravel()
-        result["exceedance"][target.key] = exceedance_interval(
-            values, target, confidence=confidence
-        )
-    return result
 
 
 def risk_drivers(
@@ -393,108 +333,3 @@ def make_draw(
 def _with_fixed(specs: Mapping[str, Distribution], inputs: Mapping[str, Any]) -> dict[str, Any]:
     given = {name: float(spec.ppf(0.5)) for name, spec in specs.items() if spec.is_fixed}
     return given | dict(inputs)
-
-
-@dataclass(frozen=True)
-class Convergence:
-    """What :func:`run_until` drew: the draws, how many, whether the precision was met.
-
-    ``to_dict()`` gives the JSON part (everything but the draws).
-    """
-
-    draws: dict[str, np.ndarray] = field(repr=False)
-    n_draws: int
-    converged: bool
-    precision: float
-    summary: dict[str, Any]
-    history: list[dict[str, Any]]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "n_draws": self.n_draws,
-            "converged": self.converged,
-            "precision": self.precision,
-            "batches": len(self.history),
-            "history": self.history,
-            "summary": self.summary,
-        }
-
-
-def _worst(summary: dict[str, Any]) -> tuple[float, float]:
-    """Largest relative percentile half-width and largest absolute probability half-width."""
-    relative, absolute = 0.0, 0.0
-    for stats_ in summary["outputs"].values():
-        for cell in stats_["percentiles"].values():
-            if cell["low"] is None or cell["high"] is None or cell["value"] is None:
-                return math.inf, math.inf
-            half = (cell["high"] - cell["low"]) / 2
-            relative = max(
-                relative,
-                half / abs(cell["value"]) if cell["value"] else (0.0 if half == 0 else math.inf),
-            )
-    for cell in summary["exceedance"].values():
-        absolute = max(absolute, (cell["high"] - cell["low"]) / 2)
-    return relative, absolute
-
-
-def run_until(
-    draw: Callable[[int, int], Mapping[str, np.ndarray]],
-    *,
-    precision: float,
-    outputs: Sequence[str] | None = None,
-    percentiles: Sequence[float] = (5, 50, 95),
-    targets: Sequence[RiskTarget] = (),
-    confidence: float = 0.95,
-    batch: int = 2**14,
-    max_draws: int = 2**22,
-    growth: Literal["double", "fixed"] = "double",
-) -> Convergence:
-    """Draw in batches until every interval is within ``precision``, up to ``max_draws``.
-
-    Stops when every percentile's interval half-width, (high − low)/2, is at most
-    ``precision`` × |percentile| and every exceedance probability's is at most
-    ``precision`` (absolute). Batch k is ``draw(start, size)`` for the draws
-    [start, start + size): with ``growth="double"`` the total doubles each batch,
-    with ``"fixed"`` it grows by ``batch``. The draws of a run stopped at N equal
-    ``draw(0, N)`` when ``draw`` is index-addressable (:func:`make_draw`).
-    """
-    if not precision > 0 or batch < 1 or max_draws < batch or growth not in ("double", "fixed"):
-        raise ValueError(
-            "run_until needs precision > 0, batch >= 1, max_draws >= batch and growth 'double' "
-            f"or 'fixed'; got precision={precision!r}, batch={batch!r}, max_draws={max_draws!r}, "
-            f"growth={growth!r}"
-        )
-    chunks: list[Mapping[str, np.ndarray]] = []
-    history: list[dict[str, Any]] = []
-    total, size = 0, batch
-    while True:
-        chunks.append(draw(total, size))
-        total += size
-        draws = {name: np.concatenate([np.asarray(c[name]) for c in chunks]) for name in chunks[0]}
-        chunks = [draws]
-        summary = summarize(
-            draws,
-            outputs=outputs,
-            percentiles=percentiles,
-            targets=targets,
-            confidence=confidence,
-        )
-        relative, absolute = _worst(summary)
-        converged = relative <= precision and absolute <= precision
-        history.append(
-            {
-                "n_draws": total,
-                "percentile_relative_half_width": _num(relative),
-                "probability_half_width": _num(absolute),
-            }
-        )
-        if converged or total >= max_draws:
-            return Convergence(
-                draws=draws,
-                n_draws=total,
-                converged=converged,
-                precision=precision,
-                summary=summary,
-                history=history,
-            )
-        size = min(total if growth == "double" else batch, max_draws - total)

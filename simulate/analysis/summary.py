@@ -1,15 +1,23 @@
-"""Statistics of a run, each with its uncertainty, in the report's shape.
+"""Statistics of a run, each with its uncertainty: one implementation, one schema.
 
-Per variable: mean with its standard error, standard deviation, and the asked
-percentiles (numpy's linear rule) with distribution-free 95% intervals from order
-statistics; per risk target, the probability of missing it with its Wilson interval
-(:mod:`simulate.analysis.risk`). The
+:func:`summarize` gives an ``xarray.Dataset`` with dims ``variable`` and ``quantile``
+(the percentiles in percent): ``mean``, ``mean_standard_error`` (s/√n), ``std``
+(ddof=1), and ``percentile`` (numpy's linear rule) with its distribution-free interval
+``percentile_low``/``percentile_high`` from order statistics; coordinate ``units`` per
+variable; attrs ``n_draws`` and ``confidence``. ``.to_dataframe()`` gives one row per
+variable and percentile. A bound beyond the sample (too few draws) is ±inf; JSON gets
+``null`` at the report boundary (:mod:`simulate.report.summary`).
+
+The chunked run finds the same order statistics and sums in two passes and builds the
+same Dataset through :func:`summary_dataset`. Per risk target, the probability of
+missing it with its Wilson interval: :func:`risk` (:mod:`simulate.analysis.risk`). The
 estimators and their sources live in :mod:`simulate.analysis.intervals`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -20,60 +28,123 @@ from .intervals import mean_interval, percentile_key, quantile_intervals
 from .parallel import default_threads
 from .risk import RiskTarget, miss_probability
 
-__all__ = ["percentile_key", "risk", "summarize"]
+__all__ = ["percentile_key", "risk", "summarize", "summary_dataset"]
 
 
-def summarize(ds: xr.Dataset, percentiles: Sequence[float]) -> dict[str, dict[str, Any]]:
-    """Per variable: units, mean (and its standard error), std (ddof=1), percentiles (and CIs).
+def summarize(
+    draws: xr.Dataset | Mapping[str, Any],
+    percentiles: Sequence[float] = (5, 50, 95),
+    *,
+    variables: Sequence[str] | None = None,
+    confidence: float = 0.95,
+) -> xr.Dataset:
+    """The summary Dataset (module docstring) of ``draws``: a run's Dataset along ``draw``
+    or a mapping of names to arrays; ``variables`` picks some (default: all);
+    ``percentiles`` are in percent.
 
-    Variables are summarized side by side on every CPU (numpy's sort releases the GIL);
-    each one's numbers do not depend on the others', so they are the same on any count.
+    A variable whose attrs say ``constant`` is summarized from its first draw. Variables
+    are summarized side by side on every CPU (numpy's sort releases the GIL); each one's
+    numbers do not depend on the others', so they are the same on any count.
     """
-    keys = [percentile_key(q) for q in percentiles]
-    probabilities = np.asarray(percentiles) / 100
+    names = list(draws) if variables is None else list(variables)
+    missing = [name for name in names if name not in draws]
+    if missing:
+        raise ValueError(f"summarize: the draws hold no {', '.join(map(str, missing))}")
+    probabilities = np.asarray(percentiles, dtype=float) / 100
+    k = probabilities.size
 
-    def one(variable: xr.DataArray) -> dict[str, Any]:
-        values = variable.values
-        if variable.attrs.get("constant"):
+    def one(name: str) -> tuple[Any, ...]:
+        variable = draws[name]
+        attrs = getattr(variable, "attrs", {})
+        values = np.asarray(variable, dtype=float).ravel()
+        if attrs.get("constant"):
             value = float(values[0])
-            return {
-                "mean": value,
-                "mean_standard_error": 0.0,
-                "std": 0.0,
-                "percentiles": dict.fromkeys(keys, value),
-                "percentiles_ci95": {k: [value, value] for k in keys},
-            }
-        mean = mean_interval(values)
-        estimate, low, high = quantile_intervals(values, probabilities)
-        return {
-            "mean": mean["value"],
-            "mean_standard_error": mean["standard_error"],
-            "std": mean["std"] if values.size > 1 else 0.0,
-            "percentiles": {k: float(v) for k, v in zip(keys, estimate, strict=True)},
-            "percentiles_ci95": {
-                k: [_finite_or_none(lo), _finite_or_none(hi)]
-                for k, lo, hi in zip(keys, low, high, strict=True)
-            },
-        }
+            return value, 0.0, np.full(k, value), np.full(k, value), np.full(k, value), True
+        mean = mean_interval(values, confidence=confidence)
+        estimate, low, high = quantile_intervals(values, probabilities, confidence=confidence)
+        std = mean["std"] if values.size > 1 else 0.0
+        return (
+            _nan_if_none(mean["value"]),
+            _nan_if_none(std),
+            estimate,
+            low,
+            high,
+            False,
+        )
 
-    variables = list(ds.data_vars.items())
-    parallel = ds.sizes.get("draw", 0) >= _PARALLEL_DRAWS and len(variables) > 1
+    n = max((int(np.size(draws[name])) for name in names), default=0)
+    parallel = n >= _PARALLEL_DRAWS and len(names) > 1
     with ThreadPoolExecutor(default_threads() if parallel else 1) as pool:
-        entries = list(pool.map(one, [variable for _, variable in variables]))
-    return {
-        str(name): {"units": variable.attrs.get("units", ""), **entry}
-        for (name, variable), entry in zip(variables, entries, strict=True)
-    }
+        rows = list(pool.map(one, names))
+    mean, std, estimate, low, high, constant = (
+        (list(column) for column in zip(*rows, strict=True)) if rows else [[]] * 6
+    )
+    return summary_dataset(
+        names,
+        units=[getattr(draws[name], "attrs", {}).get("units", "") for name in names],
+        percentiles=percentiles,
+        n_draws=n,
+        mean=mean,
+        std=std,
+        percentile=estimate,
+        percentile_low=low,
+        percentile_high=high,
+        constant=[name for name, c in zip(names, constant, strict=True) if c],
+        confidence=confidence,
+    )
+
+
+def summary_dataset(
+    names: Sequence[str],
+    *,
+    units: Sequence[str],
+    percentiles: Sequence[float],
+    n_draws: int,
+    mean: Sequence[float],
+    std: Sequence[float],
+    percentile: Any,
+    percentile_low: Any,
+    percentile_high: Any,
+    constant: Collection[str] = (),
+    confidence: float = 0.95,
+) -> xr.Dataset:
+    """The summary Dataset from its numbers, one row per name (``percentile*``: one row of
+    ``len(percentiles)`` per name). The mean's standard error is ``std / √n_draws``: 0 for
+    a ``constant`` variable, +inf for another with one draw (unknown)."""
+    std_ = np.asarray(std, dtype=float).reshape(len(names))
+    is_constant = np.isin(np.asarray(names, dtype=object), list(constant))
+    if n_draws > 1:
+        standard_error = std_ / math.sqrt(n_draws)
+    else:
+        standard_error = np.where(is_constant, 0.0, math.inf)
+    shape = (len(names), len(percentiles))
+    pair = ("variable", "quantile")
+    return xr.Dataset(
+        {
+            "mean": ("variable", np.asarray(mean, dtype=float).reshape(len(names))),
+            "mean_standard_error": ("variable", standard_error),
+            "std": ("variable", std_),
+            "percentile": (pair, np.asarray(percentile, dtype=float).reshape(shape)),
+            "percentile_low": (pair, np.asarray(percentile_low, dtype=float).reshape(shape)),
+            "percentile_high": (pair, np.asarray(percentile_high, dtype=float).reshape(shape)),
+        },
+        coords={
+            "variable": np.asarray(list(names), dtype=object),
+            "quantile": ("quantile", np.asarray(percentiles, dtype=float), {"units": "percent"}),
+            "units": ("variable", np.asarray(list(units), dtype=object)),
+        },
+        attrs={"n_draws": int(n_draws), "confidence": float(confidence)},
+    )
 
 
 #: Below this many draws a variable's summary takes less than a thread costs to start.
 _PARALLEL_DRAWS = 20_000
 
 
-def _finite_or_none(x: float) -> float | None:
-    return float(x) if np.isfinite(x) else None
+def _nan_if_none(x: float | None) -> float:
+    return math.nan if x is None else float(x)
 
 
-def risk(ds: xr.Dataset, targets: Sequence[RiskTarget]) -> dict[str, Any]:
+def risk(ds: xr.Dataset | Mapping[str, Any], targets: Sequence[RiskTarget]) -> dict[str, Any]:
     """P(miss) of each target whose node the run holds, by the target's key."""
-    return {t.key: miss_probability(ds[t.node].values, t) for t in targets if t.node in ds}
+    return {t.key: miss_probability(np.asarray(ds[t.node]), t) for t in targets if t.node in ds}

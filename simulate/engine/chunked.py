@@ -36,13 +36,15 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import xarray as xr
 
 from distributions import mid_cdf
 
-from ..analysis.intervals import interval_bounds, order_statistic_indices, percentile_key
+from ..analysis.intervals import interval_bounds, order_statistic_indices
 from ..analysis.parallel import default_threads
 from ..analysis.ranking import angle_bound, correlation, rank_sums, ranked
 from ..analysis.risk import RiskTarget, miss_probability_from_counts
+from ..analysis.summary import summary_dataset
 from ..model.chain import HEADLINE_OUTPUTS, NODES
 from ..scenario.config import Scenario
 from .limits import (
@@ -449,11 +451,12 @@ def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPas
 
 @dataclass(frozen=True)
 class ChunkedRun:
-    """A chunked run: per-node statistics (:func:`simulate.analysis.summary.summarize`'s
-    form), attrs, provenance, risk counts, rank correlations and how it ran. The report
-    summary is :func:`simulate.report.summary.build_summary` of it, as of a Dataset."""
+    """A chunked run: per-node statistics (the Dataset of
+    :func:`simulate.analysis.summary.summarize`, the same as in memory), attrs, provenance,
+    risk counts, rank correlations and how it ran. The report summary is
+    :func:`simulate.report.summary.build_summary` of it, as of a Dataset."""
 
-    statistics: dict[str, dict[str, Any]]
+    statistics: xr.Dataset = field(compare=False)
     attrs: dict[str, dict[str, Any]]
     provenance: dict[str, Any]
     risk: dict[str, Any]
@@ -465,17 +468,18 @@ class ChunkedRun:
     workers: int
 
 
-def _statistics(plan: Plan, one: FirstPass, two: SecondPass, where: Targets) -> dict[str, Any]:
+def _statistics(plan: Plan, one: FirstPass, two: SecondPass, where: Targets) -> xr.Dataset:
+    """The summary Dataset (:func:`simulate.analysis.summary.summary_dataset`) from the
+    exactly rounded sums and the exact order statistics the two passes found."""
     n = one.draws
     quantiles = np.asarray(plan.scenario.percentiles) / 100
     previous, following, gamma, low_index, high_index = order_statistic_indices(n, quantiles)
-    keys = [percentile_key(q) for q in plan.scenario.percentiles]
-    out = {}
+    names, units, means, stds, estimates, lows, highs = [], [], [], [], [], [], []
     for name, node in NODES.items():
         if name in plan.constants:
             value = plan.constants[name]
-            mean, std, qs = value, 0.0, [value] * len(quantiles)
-            ci = [[value, value]] * len(quantiles)
+            mean, std = value, 0.0
+            estimate = bounds_low = bounds_high = np.full(len(quantiles), value)
         elif name in plan.varying:
             total = math.fsum(one.sums[name])
             mean = plan.shifts[name] + total / n
@@ -494,8 +498,7 @@ def _statistics(plan: Plan, one: FirstPass, two: SecondPass, where: Targets) -> 
             low = np.array([order[int(k)] for k in previous])
             high = np.array([order[int(k)] for k in following])
             estimate = _lerp(low, high, gamma)
-            qs = estimate.tolist()
-            bounds = interval_bounds(
+            bounds_low, bounds_high = interval_bounds(
                 estimate,
                 np.array([order[int(k)] for k in low_index.clip(0, n - 1)]),
                 np.array([order[int(k)] for k in high_index.clip(0, n - 1)]),
@@ -503,18 +506,27 @@ def _statistics(plan: Plan, one: FirstPass, two: SecondPass, where: Targets) -> 
                 high_index,
                 n,
             )
-            ci = [[_finite(a), _finite(b)] for a, b in zip(*bounds, strict=True)]
         else:
             continue
-        out[name] = {
-            "units": node.units,
-            "mean": float(mean),
-            "mean_standard_error": float(std) / math.sqrt(n),
-            "std": float(std),
-            "percentiles": {k: float(v) for k, v in zip(keys, qs, strict=True)},
-            "percentiles_ci95": dict(zip(keys, ci, strict=True)),
-        }
-    return out
+        names.append(name)
+        units.append(node.units)
+        means.append(float(mean))
+        stds.append(float(std))
+        estimates.append(estimate)
+        lows.append(bounds_low)
+        highs.append(bounds_high)
+    return summary_dataset(
+        names,
+        units=units,
+        percentiles=plan.scenario.percentiles,
+        n_draws=n,
+        mean=means,
+        std=stds,
+        percentile=estimates,
+        percentile_low=lows,
+        percentile_high=highs,
+        constant=plan.constants,
+    )
 
 
 def _finite(x: float) -> float | None:

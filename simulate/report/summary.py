@@ -1,4 +1,5 @@
-"""Split from simulate.report.folder (issue 12 layout)."""
+"""summary.json: the run's summary Dataset and risk, turned into JSON here and only here
+(schema: docs/reports.md, "summary.json")."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from ..engine.chunked import ChunkedRun
 from ..scenario.config import Scenario
 from .views import compare_to, view_summary
 
-__all__ = ["PROVENANCE_KEYS", "SCHEMA_VERSION", "assemble_summary", "build_summary"]
+__all__ = [
+    "PROVENANCE_KEYS",
+    "SCHEMA_VERSION",
+    "assemble_summary",
+    "build_summary",
+    "variable_entries",
+]
 
 
 SCHEMA_VERSION = 2
@@ -55,8 +62,44 @@ def build_summary(
     )
 
 
+def variable_entries(statistics: xr.Dataset) -> dict[str, dict[str, Any]]:
+    """Per variable of a summary Dataset (:func:`simulate.analysis.summary.summarize`): units,
+    mean, mean_standard_error, std, percentiles and percentiles_ci95 by percentile key, as
+    JSON numbers (±inf and NaN become ``None``)."""
+    keys = [percentile_key(float(q)) for q in statistics["quantile"].values]
+    columns = {
+        name: statistics[name].values.tolist()
+        for name in ("mean", "mean_standard_error", "std")
+        + ("percentile", "percentile_low", "percentile_high")
+    }
+    entries = {}
+    for i, (name, units) in enumerate(
+        zip(statistics["variable"].values, statistics["units"].values, strict=True)
+    ):
+        entries[str(name)] = {
+            "units": str(units),
+            "mean": _number(columns["mean"][i]),
+            "mean_standard_error": _number(columns["mean_standard_error"][i]),
+            "std": _number(columns["std"][i]),
+            "percentiles": {
+                k: _number(v) for k, v in zip(keys, columns["percentile"][i], strict=True)
+            },
+            "percentiles_ci95": {
+                k: [_number(lo), _number(hi)]
+                for k, lo, hi in zip(
+                    keys, columns["percentile_low"][i], columns["percentile_high"][i], strict=True
+                )
+            },
+        }
+    return entries
+
+
+def _number(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
 def assemble_summary(
-    stats_by_name: dict[str, dict[str, Any]],
+    statistics: xr.Dataset,
     attrs_by_name: dict[str, Any],
     provenance: dict[str, Any],
     risk_entries: dict[str, Any],
@@ -67,10 +110,12 @@ def assemble_summary(
     sensitivity: dict[str, Any] | None = None,
     convergence: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The summary from statistics (:func:`simulate.analysis.summary.summarize`'s form), variable
-    attrs, provenance and risk: one structure, whether a run was in memory or chunked.
+    """The summary from the statistics (:func:`simulate.analysis.summary.summarize`'s
+    Dataset), variable attrs, provenance and risk: one structure, whether a run was in
+    memory or chunked.
     ``compare`` (published values placed in the run) needs the draws; without it each
     reference is listed as not placed."""
+    stats_by_name = variable_entries(statistics)
     variables = {}
     for name, entry in stats_by_name.items():
         attrs = attrs_by_name[name]

@@ -1,7 +1,7 @@
 """Scenario-level analyses: the sensitivity section of a run, and runs to a precision.
 
 Thin glue between a :class:`~simulate.scenario.config.Scenario` and the model-agnostic
-functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.intervals`.
+functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.convergence`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import xarray as xr
 
 from distributions import Distribution
 
-from ..analysis import intervals as uncertainty
 from ..analysis import sensitivity
+from ..analysis.convergence import run_until
+from ..analysis.intervals import uncertain_names
 from ..analysis.ranking import rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, sample_inputs
@@ -79,7 +80,7 @@ def sensitivity_section(
     specs = scenario_specs(scenario)
     names = _outputs(ds, outputs)
     groups = min(JACKKNIFE_GROUPS, ds.sizes["draw"] // MIN_GROUP_DRAWS)
-    if not names or not uncertainty.uncertain_names(specs) or groups < 2:
+    if not names or not uncertain_names(specs) or groups < 2:
         return None
     risky = [t for t in scenario.risk_targets if t.node in names]
     return sensitivity.analyze(
@@ -149,7 +150,7 @@ def run_to_precision(
             if name in values
         }
 
-    converged = uncertainty.run_until(
+    converged = run_until(
         draw,
         precision=precision,
         percentiles=scenario.percentiles,
