@@ -95,6 +95,8 @@ def variable_entries(statistics: xr.Dataset) -> dict[str, dict[str, Any]]:
 
 
 def _number(x: float) -> float | None:
+    """A JSON number: None where float64 cannot hold it (±inf, NaN: e.g. the spread of
+    draws near 1e300, whose squares overflow)."""
     return x if math.isfinite(x) else None
 
 
@@ -126,10 +128,9 @@ def assemble_summary(
             "source": attrs.get("source", ""),
             **({"distribution": attrs["distribution"]} if "distribution" in attrs else {}),
             **({"formula": attrs["formula"]} if "formula" in attrs else {}),
-            # None where float64 cannot hold it (draws near 1e300: their squares overflow)
-            "mean": _finite_or_none(entry["mean"]),
-            "mean_standard_error": _finite_or_none(entry["mean_standard_error"]),
-            "std": _finite_or_none(entry["std"]),
+            "mean": entry["mean"],
+            "mean_standard_error": entry["mean_standard_error"],
+            "std": entry["std"],
             "percentiles": entry["percentiles"],
             "percentiles_ci95": entry["percentiles_ci95"],
         }
@@ -168,10 +169,6 @@ def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]
     requested = scenario.correlations.pairs()
     achieved = achieved_spearman({name: ds[name].values for name in scenario.correlations.names})
     return [  # achieved: None where the sample cannot tell (one draw, or no spread)
-        {"inputs": [a, b], "requested": rho, "achieved": _finite_or_none(achieved[(a, b)])}
+        {"inputs": [a, b], "requested": rho, "achieved": _number(achieved[(a, b)])}
         for (a, b), rho in requested.items()
     ]
-
-
-def _finite_or_none(x: float | None) -> float | None:
-    return float(x) if x is not None and math.isfinite(x) else None
