@@ -62,3 +62,20 @@ def test_same_names_are_refused():
 
 def test_folder_name_is_safe():
     assert compare_folder_name(["a b", "c/d"]) == "compare-a_b-vs-c_d"
+
+
+def test_compare_with_percentiles_other_than_p5_p50_p95(write_config, tmp_path, capsys):
+    """Found by the fuzz test: compare read p50 (KeyError 'p1') where the scenarios ask
+    for [1, 99]; every table now follows the scenarios' own percentiles."""
+    from simulate.cli import main
+    from tests.conftest import MINIMAL
+
+    text = MINIMAL.replace("seed = 1\n", "seed = 1\npercentiles = [1, 99]\n")
+    a = write_config(text)
+    b = write_config(text.replace('name = "minimal"', 'name = "more"'), name="more.toml")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(a), str(b), "--out", str(out), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "train_days P1 " in printed and "train_days P99 " in printed
+    assert "| train_days P1 |" in (out / "report.md").read_text()
+    assert "P99</td>" in (out / "report.html").read_text()

@@ -42,13 +42,9 @@ def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str]
                 v = scenario["variables"].get(output)
                 cells.append(format_quantity(v["percentiles"][key], v["units"]) if v else "n/a")
             lines.append(f"| {output} {key.upper()} | " + " | ".join(cells) + " |")
-    risk_keys = sorted({key for s in scenarios.values() for key in s["risk"]})
-    for key in risk_keys:
-        cells = [
-            format_percent(s["risk"][key]["probability"]) if key in s["risk"] else "n/a"
-            for s in scenarios.values()
-        ]
-        lines.append(f"| P({key.replace('_over_', ' > ')}) | " + " | ".join(cells) + " |")
+    for event, probabilities in risk_rows(scenarios):
+        cells = ["n/a" if p is None else format_percent(p) for p in probabilities]
+        lines.append(f"| {event} | " + " | ".join(cells) + " |")
     if summary["differences"]:
         lines += ["", f"## Paired differences (scenario - {summary['baseline']})", ""]
         for name, entry in summary["differences"].items():

@@ -244,7 +244,7 @@ def render_compare_html(
     common = summary["common"]
     rows = []
     for name in HEADLINE:
-        for key in ("p5", "p50", "p95"):
+        for key in next(iter(scenarios.values()))["percentiles"]:  # the common percentiles
             cells = []
             for scenario in scenarios.values():
                 v = scenario["variables"].get(name)

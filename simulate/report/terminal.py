@@ -85,7 +85,8 @@ def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
         present = [s["variables"][name] for s in scenarios.values() if name in s["variables"]]
         if not present:
             continue
-        scale = scale_for(present[0]["units"], [v["percentiles"]["p50"] for v in present])
+        middles = [x for v in present for x in v["percentiles"].values() if x is not None]
+        scale = scale_for(present[0]["units"], middles)
         for key in first["percentiles"]:
             cells = [
                 format_number(scale.apply(s["variables"][name]["percentiles"][key]))
