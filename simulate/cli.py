@@ -307,6 +307,13 @@ def _parser() -> argparse.ArgumentParser:
     validate = command("validate", "check a scenario file without running it", VALIDATE_EPILOG)
     validate.add_argument("config", help=config_help)
     _add_scenario_options(validate, report=False)
+    validate.add_argument(
+        "--chunk-draws",
+        type=_COUNT,
+        metavar="N",
+        help="check the memory of a run in chunks of N (as run --chunk-draws N) instead of "
+        "in memory, e.g. --chunk-draws 1000000",
+    )
     show = command("show", "print the resolved inputs (after catalog and --set)", SHOW_EPILOG)
     show.add_argument("config", help=config_help)
     _add_scenario_options(show, report=False)
@@ -466,20 +473,37 @@ def _dask_failures_in_one_line(dask: bool) -> Iterator[None]:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    """Refuses what ``run`` would refuse for the scenario, memory included: in memory, or
+    in chunks of ``--chunk-draws`` (at most two chunks a CPU in flight)."""
+    from .analysis.parallel import default_threads
+    from .engine.limits import memory_estimate_bytes, memory_refusal
+
     scenario = _load(args)
+    if args.chunk_draws is None:
+        too_big = memory_refusal(
+            scenario,
+            scenario.draws,
+            memory_estimate_bytes(scenario, scenario.draws),
+            advice="validate and run it in chunks (--chunk-draws, e.g. --chunk-draws 1000000)",
+        )
+    else:
+        chunk = min(args.chunk_draws, scenario.draws)
+        in_flight = 2 * default_threads()
+        too_big = memory_refusal(
+            scenario,
+            scenario.draws,
+            in_flight * memory_estimate_bytes(scenario, chunk),
+            what=f" in {in_flight} chunks of {chunk:,} at once",
+            advice="use smaller chunks (--chunk-draws)",
+        )
+    if too_big is not None:
+        raise too_big
     uncertain = sum(not spec.dist.is_fixed for spec in scenario.inputs.values())
     print(
         f"ok: {args.config}: scenario {scenario.name!r}, {len(scenario.inputs)} inputs "
         f"resolved ({uncertain} uncertain); {scenario.draws:,} draws, method "
         f"{scenario.method}, seed {scenario.seed}"
     )
-    from .engine.limits import memory_estimate_bytes, memory_refusal
-
-    too_big = memory_refusal(
-        scenario, scenario.draws, memory_estimate_bytes(scenario, scenario.draws)
-    )
-    if too_big is not None:  # a chunked run can still do it
-        print(f"warning: in memory: {too_big}", file=sys.stderr)
     return 0
 
 

@@ -380,3 +380,20 @@ def test_a_log_variance_fit_that_seven_draws_cannot_identify_is_null(write_confi
     out = tmp_path / "r"
     assert main(["run", str(write_config(text)), "--draws", "7", "--out", str(out), "--quiet"]) == 0
     _strict((out / "summary.json").read_text())
+
+
+def test_validate_refuses_what_run_would_refuse_for_memory(capsys, tmp_path):
+    """validate's "ok" means the run will not fail on its input: too many draws for memory
+    are refused there too, and --chunk-draws validates the chunked run instead."""
+    line = _refused(capsys, tmp_path, "validate", DEFAULT, "--draws", str(10**12))
+    assert "1,000,000,000,000 draws need about" in line and "--chunk-draws" in line
+    assert main(["validate", DEFAULT, "--draws", str(10**12), "--chunk-draws", "100000"]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")
+    chunks = ["--chunk-draws", str(10**12)]
+    line = _refused(capsys, tmp_path, "validate", DEFAULT, "--draws", str(10**12), *chunks)
+    assert "in 2 chunks" in line or "chunks of" in line
+
+
+def test_draws_have_a_stated_maximum(capsys, tmp_path):
+    line = _refused(capsys, tmp_path, "validate", DEFAULT, "--set", "draws=1e308")
+    assert line.endswith("scenario.draws: must be at most 1e+12; got 1e+308")

@@ -35,6 +35,11 @@ __all__ = [
 ]
 
 
+#: The most draws a scenario may ask for: 1e12 (1e9 draws take about 5 minutes on two
+#: workers, docs/performance.md; 1e12 would take days). Beyond it, refused on load.
+MAX_DRAWS = 10**12
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A validated scenario, ready for :func:`simulate.run`."""
@@ -116,7 +121,7 @@ def scenario_from_dict(
     scenario = Scenario(
         name=fields.scenario_name(head, file),
         path=file,
-        draws=fields.whole_number(head, "draws", file, 100_000, minimum=1),
+        draws=fields.whole_number(head, "draws", file, 100_000, minimum=1, maximum=MAX_DRAWS),
         seed=fields.whole_number(head, "seed", file, 0, minimum=0),
         method=fields.sampling_method(head, file),
         percentiles=fields.percentiles(head, file),

@@ -122,9 +122,11 @@ def whole_number(
     default: int,
     *,
     minimum: int,
+    maximum: int | None = None,
     where: str = "scenario",
 ) -> int:
-    """``where.key``: a whole number >= ``minimum`` (a float with no fraction counts)."""
+    """``where.key``: a whole number >= ``minimum`` (and <= ``maximum``; a float with no
+    fraction counts)."""
     value = table.get(key, default)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -132,6 +134,8 @@ def whole_number(
         raise ConfigError(
             f"{file}: {where}.{key}: must be a whole number >= {minimum}; got {value!r}"
         )
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{file}: {where}.{key}: must be at most {maximum:.0e}; got {value:.3g}")
     return value
 
 
