@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
+import xarray as xr
 from scipy import stats
 from scipy.stats import qmc
 
@@ -54,6 +55,7 @@ from .shapley import shapley_effects
 
 __all__ = [
     "analyze",
+    "as_dataset",
     "log_variance_shares",
     "markdown_section",
     "markdown_table",
@@ -747,3 +749,38 @@ def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) ->
             head = f"#### {title}: {out}\n\n" + (f"{sentence}\n\n" if sentence else "")
             parts.append(head + markdown_table(section[key], output=out, limit=limit))
     return "\n".join(parts)
+
+
+def as_dataset(result: Mapping[str, Any]) -> xr.Dataset:
+    """One analysis of a section (``section["rank_correlation"]``, ``["tornado"]``, ...) as
+    an ``xarray.Dataset`` with dims ``output`` and ``input``: each estimate ``x`` with an
+    interval becomes variables ``x``, ``x_standard_error``, ``x_low``, ``x_high``; plain
+    numbers (a tornado's swing) become ``x``. ``.to_dataframe()`` gives one row per
+    (output, input). Missing cells (an input a row leaves out) are NaN."""
+    outputs = list(result["outputs"])
+    inputs = list(
+        dict.fromkeys(row["input"] for out in outputs for row in result["outputs"][out]["inputs"])
+    )
+    columns: dict[str, np.ndarray] = {}
+
+    def cell(name: str, i: int, j: int, value: Any) -> None:
+        column = columns.setdefault(name, np.full((len(outputs), len(inputs)), np.nan))
+        column[i, j] = np.nan if value is None else float(value)
+
+    for i, out in enumerate(outputs):
+        for row in result["outputs"][out]["inputs"]:
+            j = inputs.index(row["input"])
+            for key, value in row.items():
+                if isinstance(value, Mapping) and "value" in value:
+                    cell(key, i, j, value["value"])
+                    for part in ("standard_error", "low", "high"):
+                        if part in value:
+                            cell(f"{key}_{part}", i, j, value[part])
+                elif isinstance(value, int | float) and not isinstance(value, bool):
+                    cell(key, i, j, value)
+    attrs = {k: v for k, v in result.items() if isinstance(v, str | int | float)}
+    return xr.Dataset(
+        {name: (("output", "input"), column) for name, column in columns.items()},
+        coords={"output": outputs, "input": inputs},
+        attrs=attrs,
+    )
