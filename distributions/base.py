@@ -98,6 +98,15 @@ class Distribution:
     def __post_init__(self) -> None:
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         _finite(self.name, **values)
+        for key, value in values.items():  # Python ints (any size) become float64
+            if isinstance(value, int):
+                try:
+                    object.__setattr__(self, key, float(value))
+                except OverflowError:
+                    raise DistributionError(
+                        f"{self.name} needs {key} to fit a 64-bit float (below 1.8e308); "
+                        f"got {key}={value:.3e}"
+                    ) from None
         self.validate()
 
     def validate(self) -> None:

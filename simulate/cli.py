@@ -144,6 +144,10 @@ _COUNT = _whole_at_least(1)
 _SEED = _whole_at_least(0)
 
 
+#: validate pushes the run's first this many draws through the chain.
+VALIDATE_PROBE_DRAWS = 16
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_USAGE, f"error: {self.prog}: {message}\n")
@@ -498,6 +502,11 @@ def _validate(args: argparse.Namespace) -> int:
         )
     if too_big is not None:
         raise too_big
+    from .engine.memory import run
+
+    # the run's first draws through the chain: a value that overflows float64 (a price of
+    # 1e305 times a count) is refused here as the run would refuse it
+    run(scenario, draws=min(scenario.draws, VALIDATE_PROBE_DRAWS), keep_uniforms=False)
     uncertain = sum(not spec.dist.is_fixed for spec in scenario.inputs.values())
     print(
         f"ok: {args.config}: scenario {scenario.name!r}, {len(scenario.inputs)} inputs "

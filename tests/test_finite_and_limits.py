@@ -397,3 +397,10 @@ def test_validate_refuses_what_run_would_refuse_for_memory(capsys, tmp_path):
 def test_draws_have_a_stated_maximum(capsys, tmp_path):
     line = _refused(capsys, tmp_path, "validate", DEFAULT, "--set", "draws=1e308")
     assert line.endswith("scenario.draws: must be at most 1e+12; got 1e+308")
+
+
+def test_validate_refuses_a_chain_that_overflows(capsys, tmp_path):
+    """Found by the fuzz test: every input finite, their product not (1e305 USD/kWh):
+    validate pushes the run's first draws through the chain and refuses as run would."""
+    line = _refused(capsys, tmp_path, "validate", DEFAULT, "--set", "electricity_usd_per_kwh=1e305")
+    assert "node energy_cost_usd: " in line and "are not finite (inf)" in line
