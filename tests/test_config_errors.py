@@ -165,3 +165,10 @@ def test_cli_unknown_option_exits_2(capsys):
         main(["run", "--draws", "many"])
     assert stop.value.code == 2
     assert "argument --draws: needs a whole number >= 1; got 'many'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", ["accelerator", "precision"])
+def test_cluster_names_must_be_text(write_config, key):
+    """Found by the fuzz test: --set accelerator=[] reached a dict lookup (unhashable)."""
+    with pytest.raises(ConfigError, match=rf"cluster.{key}: must be a catalog name; got \[\]"):
+        simulate.load_scenario(write_config(), [f"{key}=[]"])

@@ -49,6 +49,9 @@ def cluster(table: Mapping[str, Any], file: str) -> tuple[str | None, str]:
     """[cluster]: the accelerator (a catalog key, or None) and its precision."""
     precision = table.get("precision", "bf16")
     accelerator = table.get("accelerator")
+    for key, value in (("accelerator", accelerator), ("precision", precision)):
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{file}: cluster.{key}: must be a catalog name; got {value!r}")
     if accelerator is None:
         return None, precision
     catalog = load_catalog()
