@@ -1,7 +1,7 @@
 """Fuzz test of the command line: scenario files and ``--set`` values built from the schema.
 
-Each example writes a mostly valid scenario (tables and keys of simulate/config.py, the
-nodes of simulate/chain.py, every distribution form of distributions/parse.py, the
+Each example writes a mostly valid scenario (tables and keys of simulate/scenario/read.py, the
+nodes of simulate/model/chain.py, every distribution form of distributions/parse.py, the
 catalog's accelerators) with a few targeted mutations (extreme floats, nan/inf, huge or
 negative integers, wrong types, unknown keys, hostile names, empty tables, ragged
 matrices, bad empirical files) into a fresh sandbox folder, runs ``validate`` and then
