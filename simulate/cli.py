@@ -93,7 +93,8 @@ COMPARE_EPILOG = """examples:
   python -m simulate compare configs/llama-3.1-405b.toml configs/llama-3.1-405b-article.toml
   python -m simulate compare A.toml B.toml C.toml --draws 20000 --seed 7 --out /tmp/cmp
 
-Every scenario runs with one seed, draw count and method (the first file's unless given),
+Every scenario runs with one seed, draw count and method (the first file's unless given)
+and the first file's percentiles,
 so the inputs the scenarios share get the same draws (common random numbers) and the
 paired differences are meaningful. The folder (default reports/compare-<a>-vs-<b>)
 holds summary.json, report.md, report.html and the side-by-side plots.

@@ -79,3 +79,13 @@ def test_compare_with_percentiles_other_than_p5_p50_p95(write_config, tmp_path, 
     assert "train_days P1 " in printed and "train_days P99 " in printed
     assert "| train_days P1 |" in (out / "report.md").read_text()
     assert "P99</td>" in (out / "report.html").read_text()
+
+
+def test_compared_scenarios_share_the_first_files_percentiles(write_config):
+    """Found by the fuzz test: a second file with other percentiles (KeyError 'p1')."""
+    from tests.conftest import MINIMAL
+
+    a = write_config(MINIMAL.replace("seed = 1\n", "seed = 1\npercentiles = [1, 99]\n"))
+    b = write_config(MINIMAL.replace('name = "minimal"', 'name = "other"'), name="other.toml")
+    first, second = load_compared([str(a), str(b)])
+    assert first.percentiles == second.percentiles == (1.0, 99.0)

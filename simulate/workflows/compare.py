@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +50,18 @@ def load_compared(
     seed: int | None = None,
     method: str | None = None,
 ) -> list[Scenario]:
-    """Load every scenario with the common seed, draws and method (the first file's by default).
+    """Load every scenario with the common seed, draws and method (the first file's by
+    default), and the first file's percentiles (the tables put them side by side).
 
     Refuses two scenarios of the same name (their columns would be indistinguishable), and
     draws too many for every run to be held in memory at once.
     """
     first = load_scenario(paths[0], overrides, draws=draws, seed=seed, method=method)
     common = {"draws": first.draws, "seed": first.seed, "method": first.method}
-    scenarios = [first] + [load_scenario(p, overrides, **common) for p in paths[1:]]
+    scenarios = [first] + [
+        replace(load_scenario(p, overrides, **common), percentiles=first.percentiles)
+        for p in paths[1:]
+    ]
     seen: dict[str, str] = {}
     for scenario in scenarios:
         if scenario.name in seen:
