@@ -31,6 +31,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -664,8 +665,9 @@ def _check(doc, sets, cmd, sandbox: Path) -> None:
             f"refused ({err.strip()!r}) yet changed {changed[:5]} and created {created[:5]}"
         )
         if validated and cmd["which"] != "compare":
-            # an option refused by the parser or the run: never the scenario itself
-            assert err.startswith(("error: --", "error: python -m simulate")), (
+            # an option refused by the parser or the run (after the file's name, where the
+            # option is checked against the scenario: --output NODE): never the scenario itself
+            assert re.match(r"error: (\S+: )?(--|python -m simulate )", err), (
                 f"validate said ok, run refused the scenario: {err.strip()!r}"
             )
         return
