@@ -172,3 +172,10 @@ def test_cluster_names_must_be_text(write_config, key):
     """Found by the fuzz test: --set accelerator=[] reached a dict lookup (unhashable)."""
     with pytest.raises(ConfigError, match=rf"cluster.{key}: must be a catalog name; got \[\]"):
         simulate.load_scenario(write_config(), [f"{key}=[]"])
+
+
+def test_a_scenario_table_that_is_not_a_table_with_seed_given(write_config):
+    """Found by the fuzz test: ``scenario = 5`` with --seed wrote into the number."""
+    path = write_config("scenario = 5\n[inputs]\nn_gpus = 512\n")
+    with pytest.raises(ConfigError, match=r"scenario: must be a table; got 5"):
+        simulate.load_scenario(path, seed=0)

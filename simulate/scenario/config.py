@@ -102,6 +102,7 @@ def scenario_from_dict(
     for item in overrides:
         apply_override(raw, item, file=file)
     check_nesting(raw, file)
+    check_tables(raw, TABLES, file)  # before the keyword overrides write into [scenario]
     for key, value in (("draws", draws), ("seed", seed), ("method", method)):
         if value is not None:
             raw.setdefault("scenario", {})[key] = value
