@@ -145,3 +145,18 @@ def test_cli_near_certain_miss_prints_the_message(tmp_path, capsys):
     days = json.loads((out / "summary.json").read_text())["sensitivity"]["risk_drivers"]
     entry = days["outputs"]["train_days_over_deadline"]
     assert entry["hits"] < MIN_DRAWS and entry["inputs"] == [] and not entry["ranked"]
+
+
+def test_report_folder_and_page_hold_the_risk_driver_chart(tmp_path):
+    out = tmp_path / "r"
+    args = ["run", DEFAULT, "--set", "deadline_days=75", "--draws", "20000", "--out", str(out)]
+    assert main([*args, "--quiet"]) == 0
+    png = out / "train_days_over_deadline_risk_drivers.png"
+    assert png.read_bytes().startswith(b"\x89PNG")
+    page = (out / "report.html").read_text()
+    assert 'data-name="train_days_over_deadline_risk_drivers.png"' in page
+    assert "train_days_over_deadline: the top drivers&#x27; distributions (ECDF)" in page
+    drivers = page[page.index('<section id="risk_drivers">') :]
+    drivers = drivers[: drivers.index("</section>")]
+    assert "<code>mfu</code>" in drivers and "<code>goodput</code>" in drivers
+    assert "<code>gpu_price_usd</code> (within noise)" in drivers.split("tco_usd_over")[0]
