@@ -10,8 +10,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from distributions import Uniform
+from simulate.analysis.intervals import make_draw
 from simulate.analysis.risk import RiskTarget
-from simulate.analysis.risk_drivers import MIN_DRAWS, indicator_index, risk_drivers
+from simulate.analysis.risk_drivers import (
+    MIN_DRAWS,
+    fixed_at_median,
+    indicator_index,
+    risk_drivers,
+)
+from simulate.analysis.sensitivity import analyze, markdown_section
 from simulate.cli import main
 from simulate.model.catalog import CONFIG_DIR
 
@@ -160,3 +168,28 @@ def test_report_folder_and_page_hold_the_risk_driver_chart(tmp_path):
     drivers = drivers[: drivers.index("</section>")]
     assert "<code>mfu</code>" in drivers and "<code>goodput</code>" in drivers
     assert "<code>gpu_price_usd</code> (within noise)" in drivers.split("tco_usd_over")[0]
+
+
+def test_analyze_adds_the_absolute_fixed_at_median_column_and_says_what_it_means():
+    # Y = X1 - X2 + 0.5·X3, miss when Y > 0.25. Fixing X2 at its median 0.5 can raise or
+    # lower P(miss); the column is |Δ| with the image of Δ's interval under |·|.
+    specs = {f"x{i}": Uniform(low=0.0, high=1.0) for i in (1, 2, 3)}
+
+    def model(v):
+        return {"y": v["x1"] - v["x2"] + 0.5 * v["x3"]}
+
+    draws = make_draw(model, specs, seed=4)(0, 20_000)
+    section = analyze(model, specs, draws, outputs=["y"], targets=[RiskTarget("y", 0.25)])
+    result = section["risk_drivers"]
+    rows = {row["input"]: row for row in result["outputs"]["y_over_threshold"]["inputs"]}
+    fixed = fixed_at_median(model, specs, draws, targets=[RiskTarget("y", 0.25)])
+    for row in fixed["outputs"]["y_over_threshold"]["inputs"]:
+        change, delta = rows[row["input"]]["fixed_at_median"]["change"], row["reduction"]
+        assert change["value"] == abs(delta["value"])
+        if delta["low"] > 0 or delta["high"] < 0:
+            assert {change["low"], change["high"]} == {abs(delta["low"]), abs(delta["high"])}
+        else:
+            assert change["low"] == 0 and change["high"] == max(-delta["low"], delta["high"])
+    text = markdown_section(section)
+    assert "an input correlated with a driver shows as a driver too" in text
+    assert "| \\|change\\| fixed at median |" in text

@@ -153,8 +153,10 @@ def risk_drivers(
         raise ValueError(f"risk_drivers needs the draws of {', '.join(dict.fromkeys(missing))}")
     if min_draws < 1:
         raise ValueError(f"min_draws must be >= 1; got {min_draws!r}")
+    if not inputs or not targets:
+        raise ValueError("risk_drivers needs at least one input and one target")
     columns = {name: np.asarray(draws[name], dtype=float).ravel() for name in inputs}
-    n = next(iter(columns.values())).size if columns else np.size(draws[targets[0].node])
+    n = next(iter(columns.values())).size
     n_bins = bins if bins is not None else max(2, min(50, n // 100))
     if n_bins < 2 or groups < 2 or n < 3 * groups:
         raise ValueError(

@@ -633,8 +633,9 @@ def analyze(
     at ``sobol_n``·(d + 2) further model runs each; with ``method="shapley"``, or
     ``"sobol"`` when ``correlations`` (the run's Gaussian copula) correlates any input,
     Shapley effects instead (:func:`simulate.analysis.shapley.shapley_effects`), which
-    keep the correlations. The tornado and the risk drivers condition the other inputs
-    through the copula (``uniforms``: the run's uniforms of the correlated inputs).
+    keep the correlations. The tornado and the risk drivers' fixed-at-median column
+    (:mod:`simulate.analysis.risk_drivers`) condition the other inputs through the copula
+    (``uniforms``: the run's uniforms of the correlated inputs).
     ``groups``: of the jackknife.
     """
     if method not in ("rank", "sobol", "shapley"):
