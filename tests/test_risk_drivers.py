@@ -35,9 +35,10 @@ def test_a_target_that_depends_on_one_input_only():
     # Y = X1, X1..X3 ~ U(0, 1) independent, miss when Y > 0.5. Every miss has X1 > 0.5 and
     # every hit X1 <= 0.5, so the two empirical cdfs of X1 are 0 and 1 apart at 0.5: KS
     # distance 1 exactly. E[1{X1 > 0.5} | X1] is the indicator itself, so
-    # Var(E[1{miss}|X1]) = p(1 - p) and the index is 1. With 50 equal bins of 400 draws,
-    # at most the one bin holding the 0.5 boundary is mixed, which lowers the between-bin
-    # variance by at most (1/50)·(1/4), i.e. the index by at most 0.02 (p(1 - p) ~ 1/4).
+    # Var(E[1{miss}|X1]) = p(1 - p) and the index is 1 (pure bins give 1 exactly). With 50
+    # equal bins of 400 draws, at most the one bin holding the 0.5 boundary is mixed, which
+    # lowers the between-bin variance by at most (1/50)·(1/4), i.e. the index by at most
+    # 0.02 (p(1 - p) ~ 1/4), and never raises it.
     n = 20_000
     draws = _uniforms(n, 3, seed=5)
     draws["y"] = draws["x1"]
@@ -47,7 +48,7 @@ def test_a_target_that_depends_on_one_input_only():
     top, *others = entry["inputs"]
     assert top["input"] == "x1" and not top["within_noise"]
     assert top["ks_distance"] == 1.0
-    assert 1 - 0.02 - 0.003 <= top["indicator_index"]["value"] <= 1.001
+    assert 1 - 0.021 <= top["indicator_index"]["value"] <= 1 + 1e-12
     assert top["p_miss_bottom_decile"]["count"] == 0
     assert top["p_miss_top_decile"]["probability"] == 1.0
     assert top["median_among_misses"] > 0.5 > top["median_among_hits"]
@@ -71,6 +72,10 @@ def test_the_finite_bin_bias_is_removed():
     se = estimates.std(ddof=1) / math.sqrt(reps)
     assert abs(estimates.mean()) <= 4 * se
     assert (bins - 1) / n > 8 * se  # the uncorrected bias would be seen
+    # a target the bins decide: every bin pure, V = p(1 - p), and the index is 1 exactly
+    decided = (np.arange(n) >= 3 * n // 4).astype(float)
+    index = indicator_index(decided, np.arange(n) * bins // n)
+    assert index["value"] == pytest.approx(1.0, abs=1e-12)
 
 
 def test_decile_probabilities_of_a_monotone_model():

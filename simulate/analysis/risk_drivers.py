@@ -86,16 +86,20 @@ def indicator_index(
     """Bias-corrected given-data estimate of Var(E[1{miss} | X]) / (p(1 − p)).
 
     ``bins`` is each draw's bin of X (0 .. B − 1, equal-probability bins). With n_b draws
-    and miss fraction p̂_b in bin b, p̂ overall, the between-bin variance is
-    V = Σ_b (n_b/n)(p̂_b − p̂)². Bias: given the bins, p̂_b has mean p_b and variance
-    p_b(1 − p_b)/n_b, so E[V] ≈ Σ_b (n_b/n)(p_b − p)² + (1/n)[Σ_b p_b(1 − p_b) − p(1 − p)]
-    (the last term is Var(p̂)). With equal bins, Σ_b p_b(1 − p_b) = B(p(1 − p) − D) for
-    D = Σ_b (p_b − p)²/B the true between-bin variance, so
-    E[V] = D + (B − 1)/n · p(1 − p) − B·D/n, i.e. E[V]/(p(1 − p)) = S(1 − B/n) + (B − 1)/n
-    with S = D/(p(1 − p)). The estimate solves it for S:
-    Ŝ = (V/(p̂(1 − p̂)) − (B − 1)/n) / (1 − B/n); with no dependence (S = 0) E[V] is the
-    familiar (B − 1)/n · p(1 − p) (V·n/(p(1 − p)) is Pearson's χ² on B − 1 degrees of
-    freedom). B counts the bins that hold draws (an atom can leave some empty). The
+    and miss fraction p̂_b in bin b (weights w_b = n_b/n), p̂ = Σ w_b p̂_b overall, the
+    between-bin variance is V = Σ_b w_b p̂_b² − p̂². Bias: given the bins, p̂_b has mean
+    p_b and variance p_b(1 − p_b)/n_b, independently across bins, so
+    E[Σ w_b p̂_b²] = Σ w_b p_b² + (1/n) Σ_b p_b(1 − p_b) and
+    E[p̂²] = p² + (1/n) Σ w_b p_b(1 − p_b) = p² + (p(1 − p) − D)/n, where
+    D = Σ w_b (p_b − p)² is the true between-bin variance. With equal bins
+    Σ_b p_b(1 − p_b) = B(p(1 − p) − D), hence
+    E[V] = D + (B − 1)/n · (p(1 − p) − D), i.e.
+    E[V]/(p(1 − p)) = S(1 − (B − 1)/n) + (B − 1)/n with S = D/(p(1 − p)). With no
+    dependence (S = 0) that is the familiar (B − 1)/n · p(1 − p) (V·n/(p(1 − p)) is
+    Pearson's χ² on B − 1 degrees of freedom). The estimate solves it for S, with p̂ for p:
+    Ŝ = (V/(p̂(1 − p̂)) − (B − 1)/n) / (1 − (B − 1)/n); a target that X decides (pure
+    bins, V = p̂(1 − p̂)) gives Ŝ = 1 exactly. B counts the bins that hold draws (an atom
+    can leave some empty; unequal bins keep the (B − 1)/n term under no dependence). The
     binned S is below the continuous index by the within-bin variation of E[1{miss}|X],
     which vanishes as B grows. Interval: grouped jackknife over ``groups`` contiguous
     groups of draws (bins kept), t on G − 1 degrees of freedom (Efron & Tibshirani 1993,
@@ -116,7 +120,7 @@ def indicator_index(
             p_bin = np.where(held, m / np.where(held, c, 1), 0.0)
             between = (c * (p_bin - p[..., None]) ** 2).sum(axis=-1) / total
             b = held.sum(axis=-1)
-            return (between / (p * (1 - p)) - (b - 1) / total) / (1 - b / total)
+            return (between / (p * (1 - p)) - (b - 1) / total) / (1 - (b - 1) / total)
 
     full = float(estimate(counts.sum(axis=0), misses.sum(axis=0)))
     left_out = estimate(counts.sum(axis=0) - counts, misses.sum(axis=0) - misses)
