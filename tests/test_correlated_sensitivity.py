@@ -16,8 +16,8 @@ import pytest
 from scipy import stats
 
 import simulate
-from simulate.analysis.intervals import risk_drivers
 from simulate.analysis.risk import RiskTarget
+from simulate.analysis.risk_drivers import fixed_at_median as risk_drivers
 from simulate.analysis.sensitivity import tornado
 from simulate.cli import main
 from simulate.engine.memory import run_uniforms

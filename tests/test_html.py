@@ -12,6 +12,7 @@ from simulate.model.catalog import CONFIG_DIR
 from simulate.report.html import SECTION_IDS, render_compare_html, render_html
 from simulate.report.summary import build_summary
 from simulate.scenario.config import load_scenario
+from simulate.workflows.sections import sensitivity_section
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))  # any bytes: the page embeds them verbatim
 
@@ -57,7 +58,8 @@ def _parse(page: str) -> _Page:
 @pytest.fixture(scope="module")
 def summary():
     scenario = load_scenario(CONFIG_DIR / "llama-3.1-405b.toml", draws=2_000)
-    return build_summary(run(scenario), scenario)
+    ds = run(scenario)
+    return build_summary(ds, scenario, sensitivity=sensitivity_section(ds, scenario))
 
 
 def test_page_holds_every_section_in_order_and_every_image(summary):

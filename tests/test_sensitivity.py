@@ -382,7 +382,7 @@ def test_analyze_bundles_every_analysis_into_one_json_section():
     }
     json.dumps(section, allow_nan=False)
     text = markdown_section(section, limit=2)
-    assert "#### Risk drivers (input fixed at its median): train_days" in text
+    assert "#### Risk drivers (what the misses have in common): train_days" in text
     assert "#### Sobol' indices of log(output): tco_usd" in text
     p = section["risk_drivers"]["outputs"]["train_days_over_threshold"]["probability"][
         "probability"

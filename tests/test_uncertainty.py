@@ -24,9 +24,9 @@ from simulate.analysis.intervals import (
     mean_interval,
     percentile_key,
     quantile_intervals,
-    risk_drivers,
 )
 from simulate.analysis.risk import RiskTarget, miss_probability
+from simulate.analysis.risk_drivers import fixed_at_median as risk_drivers
 from simulate.analysis.summary import risk, summarize
 from simulate.model import chain
 

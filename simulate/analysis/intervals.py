@@ -1,4 +1,4 @@
-"""Every statistic with its uncertainty: percentiles, exceedance, mean, risk drivers.
+"""Every statistic with its uncertainty: percentiles, exceedance, mean.
 
 * Percentiles: the point estimate is numpy's default (``method="linear"``); the
   interval is the distribution-free order-statistic interval [X_(r), X_(s)] with
@@ -12,16 +12,10 @@
 * Exceedance probabilities (:mod:`simulate.analysis.risk`): Wilson (1927) score interval, through
   ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``.
 * Mean: sample mean, standard error s/√n, normal interval.
-* Risk drivers: P(output > threshold) with every draw as drawn, and with one input
-  fixed at its median on the *same* draws; the fall in probability gets the paired
-  interval of Newcombe (1998, *Stat. Med.* 17:2635, method 1): with b draws that
-  exceed only as drawn and c only with the input fixed, Δ = (b − c)/n and
-  SE = √(b + c − (b − c)²/n)/n.
 
 The summary of a run (percentiles, means) is :func:`simulate.analysis.summary.summarize`;
-runs to a precision are :func:`simulate.analysis.convergence.run_until`. Risk drivers are
-plain dicts of floats (±inf and NaN become ``None``), ready for JSON; their schema is in
-``docs/sensitivity.md``.
+runs to a precision are :func:`simulate.analysis.convergence.run_until`; risk drivers
+are :mod:`simulate.analysis.risk_drivers`.
 """
 
 from __future__ import annotations
@@ -34,10 +28,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from distributions import Correlations, Distribution, uniforms
+from distributions import Distribution, uniforms
 
-from .copula import copula_matrix, fix_score
-from .risk import RiskTarget, proportion_interval
+from .risk import proportion_interval
 
 __all__ = [
     "Model",
@@ -49,7 +42,6 @@ __all__ = [
     "percentile_key",
     "proportion_interval",
     "quantile_intervals",
-    "risk_drivers",
     "uncertain_names",
 ]
 
@@ -199,118 +191,6 @@ def mean_interval(values: np.ndarray, *, confidence: float = 0.95) -> dict[str, 
         "low": _num(mean - half),
         "high": _num(mean + half),
     }
-
-
-def risk_drivers(
-    model: Model,
-    specs: Mapping[str, Distribution],
-    inputs: Mapping[str, Any],
-    *,
-    targets: Sequence[RiskTarget],
-    confidence: float = 0.95,
-    correlations: Correlations | None = None,
-    input_uniforms: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Rank inputs by how much P(miss a target) falls when each is fixed at its median.
-
-    ``inputs`` holds the main run's draws of every uncertain input (values, not
-    uniforms). The model is re-run once per input with that input's column replaced
-    by its median and the other columns as drawn, so the two probabilities are
-    paired; the fall gets Newcombe's (1998) paired interval (see module docstring).
-
-    With ``correlations`` (the run's Gaussian copula) the inputs correlated with the
-    fixed one are drawn from their conditional given its median instead
-    (:func:`simulate.analysis.copula.fix_score` on each row's normal scores, still
-    paired); their scores come from ``input_uniforms`` (the run's, by name) or, where not
-    given, from each input's cdf (exact for continuous inputs).
-    """
-    z = _z(confidence)
-    names = uncertain_names(specs)
-    missing = [name for name in names if name not in inputs]
-    if missing:
-        raise ValueError(f"risk_drivers needs the draws of {', '.join(missing)}")
-    columns = {name: np.asarray(inputs[name], dtype=float) for name in names}
-    nodes = list(dict.fromkeys(t.node for t in targets))
-    base = evaluate_model(model, specs, columns, outputs=nodes)
-    n = next(iter(base.values())).size
-    exceed = {t.key: t.misses(base[t.node]) for t in targets}
-    rows: dict[str, list[dict[str, Any]]] = {t.key: [] for t in targets}
-    group = list(correlations.names) if correlations is not None else []
-    if group:
-        matrix = copula_matrix(group, correlations)
-        given = input_uniforms or {}
-        scores = stats.norm.ppf(
-            np.clip(
-                np.column_stack(
-                    [
-                        np.asarray(given[g] if g in given else specs[g].cdf(columns[g]))
-                        for g in group
-                    ]
-                ),
-                2.0**-54,
-                1 - 2.0**-53,
-            )
-        )
-    for name in names:
-        median = float(specs[name].ppf(0.5))
-        others: dict[str, Any] = {}
-        if name in group:
-            moved = stats.norm.cdf(fix_score(matrix, scores, group.index(name), 0.0))
-            others = {
-                g: np.asarray(specs[g].ppf(moved[:, j]), dtype=float)
-                for j, g in enumerate(group)
-                if g != name
-            }
-        fixed = evaluate_model(model, specs, columns | others | {name: median}, outputs=nodes)
-        for target in targets:
-            out = target.key
-            exceed_fixed = target.misses(fixed[target.node])
-            only_drawn = int(np.count_nonzero(exceed[out] & ~exceed_fixed))
-            only_fixed = int(np.count_nonzero(~exceed[out] & exceed_fixed))
-            delta = (only_drawn - only_fixed) / n
-            se = (
-                math.sqrt(max(only_drawn + only_fixed - (only_drawn - only_fixed) ** 2 / n, 0.0))
-                / n
-            )
-            rows[out].append(
-                {
-                    "input": name,
-                    "median": _num(median),
-                    "probability": proportion_interval(
-                        int(exceed_fixed.sum()), n, confidence=confidence
-                    ),
-                    "reduction": {
-                        "value": delta,
-                        "standard_error": se,
-                        "low": delta - z * se,
-                        "high": delta + z * se,
-                    },
-                }
-            )
-    result: dict[str, Any] = {
-        "method": "risk_drivers",
-        "confidence": confidence,
-        "n_draws": n,
-        "interval": "Wilson for probabilities; Newcombe 1998 paired for the fall",
-        "others": (
-            "as drawn, those correlated with the fixed one from their conditional given its "
-            "median (Gaussian copula of [correlations])"
-            if group
-            else "as drawn"
-        ),
-        "outputs": {},
-    }
-    for target in targets:
-        out = target.key
-        result["outputs"][out] = {
-            "node": target.node,
-            "direction": target.direction,
-            "label": target.label,
-            "threshold": _num(target.threshold),
-            "probability": proportion_interval(int(exceed[out].sum()), n, confidence=confidence),
-            "inputs": sorted(rows[out], key=lambda row: -row["reduction"]["value"]),
-        }
-    return result
 
 
 def make_draw(

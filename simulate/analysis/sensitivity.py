@@ -47,8 +47,9 @@ from scipy.stats import qmc
 
 from distributions import Correlations, Distribution
 
+from . import risk_drivers as drivers
 from .copula import copula_matrix
-from .intervals import Model, _num, _z, evaluate_model, risk_drivers, uncertain_names
+from .intervals import Model, _num, _z, evaluate_model, uncertain_names
 from .parallel import default_threads
 from .risk import RiskTarget
 from .shapley import shapley_effects
@@ -574,19 +575,15 @@ _COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("output_at_input_high", "output at high"),
         ("swing", "swing"),
     ],
-    "risk_drivers": [
-        ("input", "input fixed at median"),
-        ("median", "median"),
-        ("probability", "P(exceed) with it fixed"),
-        ("reduction", "fall in P(exceed)"),
-    ],
 }
 
 
 def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None = None) -> str:
     """A Markdown ranking table for one output of any analysis here or of
-    :func:`simulate.analysis.intervals.risk_drivers`; cells read ``value [low, high]``."""
+    :func:`simulate.analysis.risk_drivers.risk_drivers`; cells read ``value [low, high]``."""
     method = result.get("method")
+    if method == "risk_drivers":
+        return drivers.markdown_table(result, output=output, limit=limit)
     if method not in _COLUMNS:
         raise ValueError(f"no table for method {method!r}; known: {', '.join(_COLUMNS)}")
     if output not in result["outputs"]:
@@ -602,13 +599,7 @@ def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None 
     for rank, row in enumerate(rows, start=1):
         lines.append(f"| {rank} | " + " | ".join(_fmt(row[key]) for key, _ in columns) + " |")
     cell = result["outputs"][output]
-    if method == "risk_drivers":
-        lines.insert(
-            0,
-            f"P({cell['node']} {'>' if cell['direction'] == 'above' else '<'} "
-            f"{_fmt(cell['threshold'])}) as drawn: {_fmt(cell['probability'])}.\n",
-        )
-    elif method == "tornado":
+    if method == "tornado":
         lines.insert(0, f"{output} with every input at its median: {_fmt(cell['base'])}.\n")
     if "confidence" in result:
         lines.append("")
@@ -642,8 +633,9 @@ def analyze(
     at ``sobol_n``·(d + 2) further model runs each; with ``method="shapley"``, or
     ``"sobol"`` when ``correlations`` (the run's Gaussian copula) correlates any input,
     Shapley effects instead (:func:`simulate.analysis.shapley.shapley_effects`), which
-    keep the correlations. The tornado and the risk drivers condition the other inputs
-    through the copula (``uniforms``: the run's uniforms of the correlated inputs).
+    keep the correlations. The tornado and the risk drivers' fixed-at-median column
+    (:mod:`simulate.analysis.risk_drivers`) condition the other inputs through the copula
+    (``uniforms``: the run's uniforms of the correlated inputs).
     ``groups``: of the jackknife.
     """
     if method not in ("rank", "sobol", "shapley"):
@@ -676,14 +668,23 @@ def analyze(
             "assume independent inputs (they leave out the covariance terms)."
         )
     if targets:
-        section["risk_drivers"] = risk_drivers(
-            model,
-            specs,
-            draws,
-            targets=targets,
-            confidence=confidence,
-            correlations=correlations,
-            input_uniforms=uniforms,
+        section["risk_drivers"] = drivers.with_fixed_at_median(
+            drivers.risk_drivers(
+                draws,
+                uncertain_names(specs),
+                targets,
+                confidence=confidence,
+                groups=groups,
+            ),
+            drivers.fixed_at_median(
+                model,
+                specs,
+                draws,
+                targets=targets,
+                confidence=confidence,
+                correlations=correlations,
+                input_uniforms=uniforms,
+            ),
         )
     if method == "sobol" and correlated:
         method = "shapley"
@@ -717,7 +718,7 @@ _TITLES = {
     "rank_correlation": "Rank correlations",
     "log_variance": "Shares of Var(log output)",
     "tornado": "Tornado (P10 to P90, others at median)",
-    "risk_drivers": "Risk drivers (input fixed at its median)",
+    "risk_drivers": "Risk drivers (what the misses have in common)",
     "sobol": "Sobol' indices",
     "shapley": "Shapley effects (shares of Var(output))",
     "sobol_log": "Sobol' indices of log(output)",
@@ -745,6 +746,8 @@ def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) ->
             continue
         # what an analysis assumes is said where it matters: correlated inputs, Shapley
         sentence = _sentence(section[key]) if notes or key == "shapley" else ""
+        if key == "risk_drivers":
+            sentence = section[key]["reading"]
         for out in section[key]["outputs"]:
             head = f"#### {title}: {out}\n\n" + (f"{sentence}\n\n" if sentence else "")
             parts.append(head + markdown_table(section[key], output=out, limit=limit))

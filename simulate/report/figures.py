@@ -41,8 +41,13 @@ _KINDS = {
     "driver": "{output} against its strongest driver (largest |Spearman|)",
     "tornado": "tornado: {output} with each input at its low and high",
     "rank_correlations": "rank correlations of each uncertain input with {output}",
+    "risk_drivers": "{output}: the top drivers' distributions (ECDF) among the draws that "
+    "miss and those that meet it",
     "compare": "{output} across scenarios, common random numbers",
 }
+
+#: Most inputs a risk-driver chart shows (those above the noise line, in rank order).
+RISK_DRIVER_PANELS = 3
 
 
 def caption(file_name: str, targets: Sequence[RiskTarget] = ()) -> str:
@@ -94,6 +99,8 @@ def report_figures(
     |Spearman ρ|), its tornado and its rank-correlation chart, from the run's
     ``sensitivity`` section. Constant outputs (every input fixed) get none. An output's
     first risk target in ``targets`` is marked on its distribution and exceedance curve.
+    Last, per ranked risk target, its top drivers' ECDFs among misses and hits
+    (``<target key>_risk_drivers.png``).
     """
     from . import plots
 
@@ -142,7 +149,41 @@ def report_figures(
                 f"{output}_tornado.png",
                 plots.plot_tornado(tornado, output=output, units=units),
             )
+    _risk_driver_figures(ds, sensitivity, targets, keep)
     return images
+
+
+def _risk_driver_figures(
+    ds: xr.Dataset,
+    sensitivity: Mapping[str, Any] | None,
+    targets: Sequence[RiskTarget],
+    keep: Any,
+) -> None:
+    from . import plots
+
+    drivers = (sensitivity or {}).get("risk_drivers", {}).get("outputs", {})
+    for target in targets:
+        entry = drivers.get(target.key)
+        if not entry or not entry["ranked"] or target.node not in ds:
+            continue
+        rows = [row for row in entry["inputs"] if not row["within_noise"]]
+        rows = rows[:RISK_DRIVER_PANELS]
+        if not rows:
+            continue
+        miss = target.misses(ds[target.node].values)
+        panels = [
+            {
+                "input": row["input"],
+                "units": ds[row["input"]].attrs.get("units", ""),
+                "values": ds[row["input"]].values,
+                "miss": miss,
+                "ks_distance": row["ks_distance"],
+            }
+            for row in rows
+            if row["input"] in ds
+        ]
+        if panels:
+            keep(f"{target.key}_risk_drivers.png", plots.plot_miss_ecdfs(panels, target=target.key))
 
 
 def compare_figures(

@@ -4,7 +4,8 @@ Images are embedded as base64 ``data:image/png`` URIs and the style sheet is inl
 so the file opens anywhere with no network and no companion files. The page opens
 with the answer (P50 and 90% interval of days and cost, the risk figures), then the
 inputs with their sources, the method (each node's rule and source), the plots and
-the provenance. Every section is a ``<section id=...>`` (see :data:`SECTION_IDS`).
+the risk drivers (what the misses of each risk target have in common), the plots, the
+notes and the provenance. Every section is a ``<section id=...>`` (see :data:`SECTION_IDS`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,18 @@ from .units import format_percent, format_quantity, risk_event
 
 __all__ = ["SECTION_IDS", "render_compare_html", "render_html"]
 
-#: The sections of a single-scenario page, in order (notes only where the scenario has any).
-SECTION_IDS = ("answer", "inputs", "outputs", "method", "plots", "notes", "provenance")
+#: The sections of a single-scenario page, in order (risk drivers only where the summary's
+#: sensitivity section has them, notes only where the scenario has any).
+SECTION_IDS = (
+    "answer",
+    "inputs",
+    "outputs",
+    "method",
+    "risk_drivers",
+    "plots",
+    "notes",
+    "provenance",
+)
 HEADLINE = HEADLINE_OUTPUTS
 
 _STYLE = """
@@ -46,6 +57,7 @@ p.lede { color: var(--muted); margin: 0 0 20px; }
 ul.risk { padding-left: 20px; }
 ul.risk li { margin: 4px 0; }
 ul.risk b { color: var(--warn); }
+p.warn { color: var(--warn); }
 table { border-collapse: collapse; width: 100%; font-size: 13.5px; margin: 8px 0; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line);
          vertical-align: top; }
@@ -170,6 +182,54 @@ def _method(summary: Mapping[str, Any]) -> str:
     )
 
 
+def _g(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def _interval(cell: Mapping[str, Any] | None) -> str:
+    if cell is None:
+        return "n/a"
+    point = cell.get("value", cell.get("probability"))
+    return f"{_g(point)} [{_g(cell.get('low'))}, {_g(cell.get('high'))}]"
+
+
+def _risk_drivers(summary: Mapping[str, Any]) -> str:
+    """Per risk target, its inputs ranked by the indicator index (or why none are)."""
+    result = summary.get("sensitivity", {}).get("risk_drivers")
+    if not result:
+        return ""
+    parts = [f"<p>{_e(result['reading'])}</p>"]
+    head = (
+        "<tr><th>rank</th><th>input</th><th>indicator index</th><th>KS distance (p)</th>"
+        "<th>P(miss | bottom 10%)</th><th>P(miss | top 10%)</th>"
+        "<th>|change| fixed at median</th></tr>"
+    )
+    for key, entry in result["outputs"].items():
+        symbol = ">" if entry["direction"] == "above" else "<"
+        parts.append(
+            f"<h3><code>{_e(key)}</code>: P({_e(entry['node'])} {symbol} "
+            f"{_e(_g(entry['threshold']))}) = {_e(_interval(entry['probability']))}</h3>"
+        )
+        if not entry["ranked"]:
+            parts.append(f'<p class="warn">{_e(entry["message"])}</p>')
+            continue
+        rows = []
+        for rank, row in enumerate(entry["inputs"], start=1):
+            noise = " (within noise)" if row["within_noise"] else ""
+            fixed = row.get("fixed_at_median", {}).get("change")
+            rows.append(
+                f"<tr><td>{rank}</td><td><code>{_e(row['input'])}</code>{noise}</td>"
+                f'<td class="num">{_e(_interval(row["indicator_index"]))}</td>'
+                f'<td class="num">{row["ks_distance"]:.3g} ({row["ks_p_value"]:.2g})</td>'
+                f'<td class="num">{_e(_interval(row["p_miss_bottom_decile"]))}</td>'
+                f'<td class="num">{_e(_interval(row["p_miss_top_decile"]))}</td>'
+                f'<td class="num">{_e(_interval(fixed))}</td></tr>'
+            )
+        parts.append(f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
+    parts.append(f"<p>Within noise: {_e(result['noise'])}. Brackets: {_e(result['interval'])}.</p>")
+    return f'<section id="risk_drivers"><h2>Risk drivers</h2>{"".join(parts)}</section>'
+
+
 def _figures(images: Mapping[str, bytes], captions: Mapping[str, str]) -> str:
     items = []
     for name, png in images.items():
@@ -224,6 +284,7 @@ def render_html(
             _inputs(summary),
             _outputs(summary),
             _method(summary),
+            _risk_drivers(summary),
             _figures(images or {}, captions or {}),
             _notes(list(summary.get("notes", []))),
             _provenance(prov),

@@ -31,6 +31,7 @@ __all__ = [
     "plot_distribution",
     "plot_driver_scatter",
     "plot_exceedance",
+    "plot_miss_ecdfs",
     "plot_rank_correlations",
     "plot_tornado",
 ]
@@ -319,6 +320,59 @@ def plot_driver_scatter(
         f"({n_shown:,} of {x_all.size:,} draws)",
         fontsize=11,
     )
+    return figure
+
+
+def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``CURVE_POINTS`` exact points (x, share of draws <= x) of the ECDF."""
+    data = np.sort(values)
+    x = data[np.unique(np.linspace(0, data.size - 1, CURVE_POINTS).round().astype(int))]
+    return x, np.searchsorted(data, x, side="right") / data.size
+
+
+def plot_miss_ecdfs(panels: Sequence[Mapping[str, Any]], *, target: str) -> Figure:
+    """Per input, its ECDF among the draws that miss ``target`` and among those that meet
+    it, overlaid (one panel each); the KS distance is the largest vertical gap.
+
+    ``panels``: ``{"input", "units", "values", "miss"}`` (draws and the boolean miss mask),
+    ``"ks_distance"`` optional, for the panel's title.
+    """
+    figure = Figure(figsize=(4.2 * max(len(panels), 1), 3.8), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    with sns.axes_style("whitegrid"):
+        axes_row = [figure.add_subplot(1, max(len(panels), 1), i + 1) for i in range(len(panels))]
+    for axes, panel in zip(axes_row, panels, strict=True):
+        values = np.asarray(panel["values"], dtype=float).ravel()
+        miss = np.asarray(panel["miss"], dtype=bool).ravel()
+        scale = scale_for(panel.get("units", ""), np.abs(values[:KDE_POINTS]))
+        for chosen, label, color, gid in (
+            (miss, "misses", _PALETTE[3], "misses"),
+            (~miss, "hits", _PALETTE[0], "hits"),
+        ):
+            shown = _finite(values[chosen]) / scale.factor
+            if shown.size:
+                x, y = _ecdf(shown)
+                axes.step(
+                    x,
+                    y,
+                    where="post",
+                    color=color,
+                    linewidth=1.8,
+                    label=f"{label} ({shown.size:,})",
+                    gid=gid,
+                )
+        axes.set_xlabel(_axis_label(panel["input"], scale))
+        axes.set_ylim(0, 1.02)
+        axes.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+        _readable_ticks(axes.xaxis)
+        ks = panel.get("ks_distance")
+        axes.set_title(
+            panel["input"] + (f", KS distance {ks:.2f}" if ks is not None else ""), fontsize=10
+        )
+        axes.legend(loc="lower right", frameon=True, fontsize=8)
+    if axes_row:
+        axes_row[0].set_ylabel("share of draws <= x")
+    figure.suptitle(f"Top drivers of {target}: each input among misses and among hits")
     return figure
 
 
