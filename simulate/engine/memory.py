@@ -66,7 +66,9 @@ def sample_inputs(
         threads=threads,
         uniforms_out=uniforms_out,
     )
-    return {name: drawn.get(name, spec.expected()) for name, spec in specs.items()}
+    # (``spec.expected()`` only where nothing was drawn: it can cost seconds, e.g. the mean
+    # of a truncated mixture of mixtures, by quadrature of its quantile)
+    return {name: drawn[name] if name in drawn else spec.expected() for name, spec in specs.items()}
 
 
 def _kind(is_input: bool, origin: str | None) -> str:
