@@ -90,3 +90,15 @@ def test_sample_inputs_asks_no_mean_of_a_drawn_input(write_config, monkeypatch):
     monkeypatch.setattr(distributions.PERT, "expected", refuse)  # the minimal scenario's mfu
     values = sample_inputs(scenario, draws=100, seed=1, method="random")
     assert values["mfu"].shape == (100,)
+
+
+@pytest.mark.parametrize("config", ["llama-3.1-405b.toml", "llama-3.1-405b-article.toml"])
+def test_computed_nodes_are_the_nodes_a_run_holds(config):
+    """The one rule for "does this scenario compute that node" (risk targets, --output)
+    names exactly the variables of a run's Dataset, pins included."""
+    import simulate
+    from simulate.model.catalog import CONFIG_DIR
+    from simulate.model.chain import computed_nodes
+
+    scenario = simulate.load_scenario(CONFIG_DIR / config, draws=50)
+    assert set(computed_nodes(scenario.inputs)) == set(simulate.run(scenario).data_vars)

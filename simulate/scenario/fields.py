@@ -16,7 +16,7 @@ from distributions import METHODS
 
 from ..analysis.intervals import percentile_key
 from ..analysis.risk import RiskTarget
-from ..model.chain import NODES, VIEWS, needed_inputs, view_sinks
+from ..model.chain import NODES, VIEWS, computed_nodes, needed_inputs, view_sinks
 from .base import ConfigError, InputSpec, Reference, is_number
 from .read import REFERENCE_KEYS, TARGET_KEYS
 
@@ -247,15 +247,6 @@ def compare_to(head: Mapping[str, Any], file: str) -> tuple[Reference, ...]:
     return tuple(references)
 
 
-def _computable(inputs: Mapping[str, InputSpec]) -> set[str]:
-    """The nodes :func:`~simulate.model.chain.evaluate` computes from these inputs."""
-    done = set(inputs)
-    for name, node in NODES.items():  # NODES is in topological order
-        if name not in done and not node.is_input and all(p in done for p in node.parents):
-            done.add(name)
-    return done
-
-
 def risk_targets(
     risk: Mapping[str, Any], inputs: Mapping[str, InputSpec], file: str
 ) -> tuple[RiskTarget, ...]:
@@ -288,7 +279,7 @@ def risk_targets(
                 f"got {label!r}"
             )
         fields[f"risk.targets[{i}]"] = RiskTarget(node, float(threshold), direction, label)
-    computable = _computable(inputs)
+    computable = computed_nodes(inputs)
     keys: dict[str, str] = {}
     for field, target in fields.items():
         if target.node not in computable:

@@ -20,7 +20,7 @@ from ..analysis.intervals import uncertain_names
 from ..analysis.ranking import rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, sample_inputs
-from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, computed_nodes
 from ..scenario.config import ConfigError, Scenario
 
 __all__ = ["check_outputs", "run_to_precision", "scenario_specs", "sensitivity_section"]
@@ -34,7 +34,7 @@ def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
 def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
     """Refuse an output to rank against that is not a node, or that this scenario does not
     compute (cut by a pin, or in a view it lacks); before any draw."""
-    present = evaluate_draws(dict.fromkeys(scenario.inputs, 0.5))
+    present = computed_nodes(scenario.inputs)
     for name in outputs:
         if name not in NODES:
             raise ConfigError(
