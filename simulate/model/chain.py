@@ -23,8 +23,11 @@ __all__ = [
     "NODES",
     "Node",
     "OUTPUT_ROLES",
+    "REMOVED_INPUTS",
     "VIEWS",
     "computed_nodes",
+    "daly_goodput",
+    "daly_optimum_interval_hours",
     "evaluate",
     "fallback_defaults",
     "needed_inputs",
@@ -82,6 +85,9 @@ class Node:
     source: str = ""
     domain: Domain = POSITIVE
     default: float | None = None
+    #: The rule recommends a value (an optimum) that a scenario may give instead without
+    #: contradicting the report (``checkpoint_interval_hours``): check_pins allows it.
+    overridable: bool = False
 
     @property
     def is_input(self) -> bool:
@@ -103,11 +109,50 @@ EPOCH_POWER = (
     "Epoch AI cost studies: server power per GPU 1.82 x TDP (DGX H100), "
     "average draw ~0.75 of peak, PUE 1.1 (hyperscalers) to ~1.56 (industry)"
 )
-GOODPUT_MODEL = (
-    "first-order checkpoint/restart model (Young 1974, CACM 17(9); Daly 2006, FGCS 22(3)): "
-    "each interruption costs restart time + half a checkpoint interval of lost work"
+DALY = (
+    "Daly 2006, 'A higher order estimate of the optimum checkpoint interval for restart "
+    "dumps', FGCS 22(3): expected wall time for exponential failures, failures also "
+    "during checkpoints and restarts"
+)
+DALY_OPTIMUM = (
+    "Daly 2006, FGCS 22(3): higher-order optimum compute time between checkpoints "
+    "(first order: Young 1974, CACM 17(9), sqrt(2 δ M))"
+)
+LLAMA3_INTERRUPTIONS = (
+    "Llama 3 paper, Sec. 3.3.4: 466 job interruptions in 54 days on 16,384 H100, "
+    "419 unexpected and 47 planned"
 )
 LLAMA_CO2 = "Touvron et al. 2023 (LLaMA), Sec. 6 / Table 15: 0.385 kgCO2eq/kWh, US national average"
+
+#: Inputs the chain no longer has -> what replaces them (a scenario giving one is refused).
+REMOVED_INPUTS: dict[str, str] = {
+    "checkpoint_overhead": "removed: the checkpoint overhead is now computed as "
+    "checkpoint_write_hours / checkpoint_interval_hours; give checkpoint_write_hours "
+    "(hours to write one checkpoint: an overhead c at interval T is c · T)",
+}
+
+
+def daly_optimum_interval_hours(write_hours: Any, interruptions_per_hour: Any) -> Any:
+    """Daly's (2006, FGCS 22(3)) higher-order optimum compute time between
+    checkpoints: sqrt(2δM)·(1 + sqrt(x)/3 + x/9) − δ with x = δ/(2M) < 1, else M
+    (Young 1974 is the first term). No failures (M = inf) give an infinite interval."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mtbf = np.divide(1.0, interruptions_per_hour)
+        x = write_hours / (2 * mtbf)
+        tau = np.sqrt(2 * write_hours * mtbf) * (1 + np.sqrt(x) / 3 + x / 9) - write_hours
+        return np.where(x < 1, tau, mtbf)[()]
+
+
+def daly_goodput(interruptions_per_hour: Any, restart: Any, interval: Any, write: Any) -> Any:
+    """T_s / T_w from Daly's (2006, FGCS 22(3)) expected wall time for exponential failures,
+    T_w = M·e^(R/M)·(e^((τ+δ)/M) − 1)·T_s/τ, written with λ = 1/M as
+    τ·e^(−λR) / ((τ+δ)·exprel(λ(τ+δ))) so that λ = 0 gives τ/(τ+δ) exactly."""
+    period = interval + write
+    x = interruptions_per_hour * period
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        exprel = np.where(x == 0, 1.0, np.expm1(x) / np.where(x == 0, 1.0, x))[()]
+        return interval * np.exp(-interruptions_per_hour * restart) / (period * exprel)
+
 
 NODES: dict[str, Node] = {
     n.name: n
@@ -198,7 +243,7 @@ NODES: dict[str, Node] = {
         Node(
             "job_interruptions_per_hour",
             "1/h",
-            "interruptions of the whole job per hour of running",
+            "interruptions of the whole job per hour of running (1 / MTBF M of the job)",
             ("interruptions_per_gpu_hour", "n_gpus"),
             lambda rate, g: rate * g,
             "interruptions_per_gpu_hour · n_gpus",
@@ -207,29 +252,75 @@ NODES: dict[str, Node] = {
             domain=NON_NEGATIVE,
         ),
         Node(
-            "restart_hours", "h", "time to detect an interruption and restart", domain=NON_NEGATIVE
+            "restart_hours",
+            "h",
+            "time R to detect an interruption and restart (reload the last checkpoint)",
+            domain=NON_NEGATIVE,
         ),
-        Node("checkpoint_interval_hours", "h", "time between checkpoints"),
+        Node("checkpoint_write_hours", "h", "time δ to write one checkpoint"),
         Node(
-            "checkpoint_overhead",
+            "checkpoint_interval_hours",
+            "h",
+            "compute time τ between checkpoints (Daly's τ; one period is τ + δ); "
+            "Daly's optimum unless given",
+            ("checkpoint_write_hours", "job_interruptions_per_hour"),
+            lambda delta, lam: daly_optimum_interval_hours(delta, lam),
+            "sqrt(2 δ M) · (1 + sqrt(δ / 2M) / 3 + (δ / 2M) / 9) − δ for δ < 2M, else M; "
+            "δ = checkpoint_write_hours, M = 1 / job_interruptions_per_hour",
+            DALY_OPTIMUM,
+            overridable=True,
+        ),
+        Node(
+            "failure_goodput",
             "1",
-            "share of running time spent writing checkpoints",
-            domain=SHARE,
+            "share of running time that advances training under unexpected interruptions "
+            "and checkpoint writes",
+            (
+                "job_interruptions_per_hour",
+                "restart_hours",
+                "checkpoint_interval_hours",
+                "checkpoint_write_hours",
+            ),
+            lambda lam, r, tau, delta: daly_goodput(lam, r, tau, delta),
+            "τ / (M · e^(R/M) · (e^((τ + δ)/M) − 1)); M = 1 / job_interruptions_per_hour, "
+            "R = restart_hours, τ = checkpoint_interval_hours, δ = checkpoint_write_hours",
+            DALY,
+            domain=FRACTION,
+        ),
+        Node(
+            "planned_interruptions_per_day",
+            "1/d",
+            "planned stops of the job (maintenance, upgrades) per day of training",
+            domain=NON_NEGATIVE,
+            default=0.0,
+            source=f"{LLAMA3_INTERRUPTIONS}: 47 / 54 = 0.87 a day; default 0 (none)",
+        ),
+        Node(
+            "planned_downtime_hours",
+            "h",
+            "time the job stands still for each planned stop, restart included",
+            domain=NON_NEGATIVE,
+            default=0.0,
+            source="default 0 (none)",
+        ),
+        Node(
+            "planned_downtime_ratio",
+            "1",
+            "hours of planned downtime per hour of training",
+            ("planned_interruptions_per_day", "planned_downtime_hours"),
+            lambda rate, hours: rate * hours / HOURS_PER_DAY,
+            "planned_interruptions_per_day · planned_downtime_hours / 24",
+            LLAMA3_INTERRUPTIONS,
+            domain=NON_NEGATIVE,
         ),
         Node(
             "goodput",
             "1",
             "share of wall-clock time that advances training (1 unless failure inputs are given)",
-            (
-                "job_interruptions_per_hour",
-                "restart_hours",
-                "checkpoint_interval_hours",
-                "checkpoint_overhead",
-            ),
-            lambda lam, r, tau, c: (1 - c) / (1 + lam * (r + tau / 2)),
-            "(1 − checkpoint_overhead) / (1 + job_interruptions_per_hour · "
-            "(restart_hours + checkpoint_interval_hours / 2))",
-            GOODPUT_MODEL,
+            ("failure_goodput", "planned_downtime_ratio"),
+            lambda g, planned: g / (1 + planned),
+            "failure_goodput / (1 + planned_downtime_ratio)",
+            f"{DALY}; planned stops add their downtime to the wall time",
             domain=FRACTION,
             default=1.0,
         ),

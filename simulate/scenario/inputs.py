@@ -25,7 +25,15 @@ from distributions import (
 from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
 from ..model.catalog import load_catalog
-from ..model.chain import NODES, Domain, evaluate, fallback_defaults, needed_inputs, view_sinks
+from ..model.chain import (
+    NODES,
+    REMOVED_INPUTS,
+    Domain,
+    evaluate,
+    fallback_defaults,
+    needed_inputs,
+    view_sinks,
+)
 from .base import ConfigError, InputSpec
 
 __all__ = [
@@ -80,6 +88,8 @@ def input_value(
     """``where.name``: a node's value or distribution, inside the node's domain, and its
     source text."""
     field = f"{where}.{name}"
+    if name in REMOVED_INPUTS:
+        raise ConfigError(f"{file}: {field}: {REMOVED_INPUTS[name]}")
     if name not in NODES:
         raise ConfigError(f"{file}: {field}: unknown input or node; known: {', '.join(NODES)}")
     source = value.get("source", "") if isinstance(value, dict) else ""
@@ -263,13 +273,14 @@ def check_pins(specs: Mapping[str, InputSpec], file: str) -> None:
     given for another node (``capex_usd`` for the amortized view, ``energy_cost_usd``
     for the energy share). When every parent of a pinned node is in the run, the report
     would show the node and its parents with ``node != rule(parents)``: refused, naming
-    the pinned field and the parent that the scenario gives or the run computes.
+    the pinned field and the parent that the scenario gives or the run computes. A node
+    whose rule only recommends a value (``Node.overridable``: an optimum) may be given.
     """
     given = dict.fromkeys(specs, 0.5)  # a value that divides cleanly: only names matter
     present = set(evaluate(given))
     for name, spec in specs.items():
         node = NODES[name]
-        if node.rule is None or spec.origin != "scenario":
+        if node.rule is None or spec.origin != "scenario" or node.overridable:
             continue
         if not node.parents or not all(parent in present for parent in node.parents):
             continue

@@ -11,7 +11,7 @@ from distributions import DistributionError
 from distributions.files import MissingFileError, decode_text, read_regular_file
 from distributions.mixture import MAX_NESTING
 
-from ..model.chain import NODES
+from ..model.chain import NODES, REMOVED_INPUTS
 from .base import ConfigError
 
 __all__ = [
@@ -131,7 +131,7 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
         raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
     if "." in name:
         path = name.split(".")
-    elif name in NODES:
+    elif name in NODES or name in REMOVED_INPUTS:  # a removed input: refused as inputs.NAME
         path = ["inputs", name]
     else:
         table = next((t for t, keys in TABLES.items() if keys and name in keys), None)
