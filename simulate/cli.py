@@ -556,6 +556,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    from .report.calibration import backtest_terminal_lines
     from .report.folder import write_backtest_report
     from .report.units import format_number
     from .scenario.fields import safe_name
@@ -601,6 +602,8 @@ def _backtest(args: argparse.Namespace) -> int:
             f"{cov['runs']} = {100 * cov['coverage']:.0f}% (95% CI {100 * cov['ci95'][0]:.0f}% "
             f"to {100 * cov['ci95'][1]:.0f}%)"
         )
+    for line in backtest_terminal_lines(result):
+        print(line)
     if kept is not None:
         print(f"earlier report kept at {kept}")
     print(f"report: {out_dir}")

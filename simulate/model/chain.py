@@ -37,7 +37,9 @@ __all__ = [
 
 SECONDS_PER_DAY = 86_400
 HOURS_PER_DAY = 24
-DAYS_PER_YEAR = 365.25  # Julian year, as in Epoch AI's training-cost-trends parameters.py
+DAYS_PER_YEAR = (
+    365.25  # Julian year, as in Epoch AI's training-cost-trends cost_analysis_standalone.py
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,10 @@ EPOCH_COST = (
     "amortized hardware CapEx + energy"
 )
 EPOCH_POWER = (
-    "Epoch AI cost studies: server power per GPU 1.82 x TDP (DGX H100), "
-    "average draw ~0.75 of peak, PUE 1.1 (hyperscalers) to ~1.56 (industry)"
+    "Epoch AI training-cost-trends, cost_analysis_standalone.py: server power per GPU "
+    "1.82 x TDP (chip_to_server_power, DGX H100), average draw 0.75 of it "
+    "(server_TDP_fraction), PUE 1.1 at hyperscalers and 1.25 elsewhere "
+    "(power_usage_effectiveness)"
 )
 DALY = (
     "Daly 2006, 'A higher order estimate of the optimum checkpoint interval for restart "
@@ -161,7 +165,7 @@ NODES: dict[str, Node] = {
         Node("n_tokens", "1", "training tokens D"),
         Node(
             "flop_per_param_token",
-            "FLOP",
+            "FLOP/(param·token)",
             "FLOP per parameter per token (forward + backward)",
             default=6.0,
             source=KAPLAN,
@@ -176,7 +180,7 @@ NODES: dict[str, Node] = {
         Node("seq_len", "1", "training sequence length T in tokens", domain=COUNT),
         Node(
             "attention_flop_per_token",
-            "FLOP",
+            "FLOP/token",
             "attention FLOP per token beyond 6N (0 unless n_layers, d_model, seq_len are given)",
             ("n_layers", "d_model", "seq_len"),
             lambda layers, width, length: 12 * layers * width * length,
@@ -372,21 +376,24 @@ NODES: dict[str, Node] = {
             "server_power_ratio",
             "1",
             "server power per accelerator over its TDP (CPUs, memory, network, fans)",
-            source="Epoch AI: DGX H100 10.2 kW / 8 GPUs = 1,275 W = 1.82 x 700 W",
+            source="Epoch AI training-cost-trends, cost_analysis_standalone.py, "
+            "chip_to_server_power: DGX H100 10.2 kW / 8 GPUs = 1,275 W = 1.82 x 700 W",
         ),
         Node(
             "average_power_fraction",
             "1",
             "average draw over training as a share of peak server power",
             domain=FRACTION,
-            source="Epoch AI: ~0.75",
+            source="Epoch AI training-cost-trends, cost_analysis_standalone.py, "
+            "server_TDP_fraction: 0.75 for GPUs (0.43 for TPUs)",
         ),
         Node(
             "pue",
             "1",
             "power usage effectiveness of the data centre (facility / IT power)",
             domain=AT_LEAST_ONE,
-            source="1.1 at hyperscalers; ~1.56 industry average (Epoch AI cost studies)",
+            source="1.1 at hyperscalers, 1.25 elsewhere (Epoch AI training-cost-trends, "
+            "cost_analysis_standalone.py, power_usage_effectiveness)",
         ),
         Node(
             "power_overhead_factor",
@@ -449,9 +456,10 @@ NODES: dict[str, Node] = {
             "a",
             "years over which the cluster's capital is written off",
             default=3.0,
-            source="Epoch AI training-cost-trends, parameters.py: DEFAULT_HARDWARE_LIFETIME = 3 "
-            "years (after Jouppi et al. 2021); 0.14 OOM/yr price-performance gives "
-            "1 / (0.14 · ln 10) = 3.1 years",
+            source="Epoch AI training-cost-trends, cost_analysis_standalone.py: capital is "
+            "amortized at hardware_replacement_per_year = 0.14 OOM/yr · ln 10 = 0.32 per year, "
+            "a life of 1 / (0.14 · ln 10) = 3.1 years (the older DEFAULT_HARDWARE_LIFETIME = 3 "
+            "is gone from the code)",
         ),
         Node(
             "amortized_capex_usd",

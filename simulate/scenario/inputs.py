@@ -24,7 +24,7 @@ from distributions import (
 )
 from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
-from ..model.catalog import load_catalog
+from ..model.catalog import RENTAL_KINDS, PriceRange, listing_spread, load_catalog, price_interval
 from ..model.chain import (
     NODES,
     REMOVED_INPUTS,
@@ -53,8 +53,23 @@ __all__ = [
 SLOW_RUN_S = 60.0
 
 
-def cluster(table: Mapping[str, Any], file: str) -> tuple[str | None, str]:
-    """[cluster]: the accelerator (a catalog key, or None) and its precision."""
+def rental_kind(table: Mapping[str, Any], file: str) -> str:
+    """[cluster] rental: which dated rental range the catalog fills, "on-demand" (list
+    prices, the default) or "committed" (1- and 3-year committed-use prices)."""
+    kind = table.get("rental", "on-demand")
+    if kind not in RENTAL_KINDS:
+        raise ConfigError(
+            f"{file}: cluster.rental: must be one of {', '.join(RENTAL_KINDS)}; got {kind!r}"
+        )
+    return kind
+
+
+def cluster(
+    table: Mapping[str, Any], file: str, *, peak_given: bool = False
+) -> tuple[str | None, str]:
+    """[cluster]: the accelerator (a catalog key, or None) and its precision. A precision
+    the catalog has no peak for is refused unless the scenario gives
+    ``gpu_peak_flop_per_s`` itself (``peak_given``): an explicit peak always wins."""
     precision = table.get("precision", "bf16")
     accelerator = table.get("accelerator")
     for key, value in (("accelerator", accelerator), ("precision", precision)):
@@ -69,7 +84,7 @@ def cluster(table: Mapping[str, Any], file: str) -> tuple[str | None, str]:
             f"{', '.join(catalog)}"
         )
     peaks = catalog[accelerator].peak_flop_per_s
-    if peaks and precision not in peaks:
+    if peaks and precision not in peaks and not peak_given:
         raise ConfigError(
             f"{file}: cluster.precision: {accelerator} has no dense {precision!r} peak in the "
             f"catalog; known: {', '.join(peaks)}"
@@ -209,12 +224,19 @@ def correlations(
 
 
 def fill_from_catalog(
-    specs: dict[str, InputSpec], accelerator: str | None, precision: str, file: str
+    specs: dict[str, InputSpec],
+    accelerator: str | None,
+    precision: str,
+    file: str,
+    *,
+    rental: str = "on-demand",
 ) -> None:
-    """Add the accelerator's catalog values (peak, TDP, prices) the scenario does not give."""
+    """Add the accelerator's catalog values (peak, TDP, prices; the ``rental`` kind's
+    range) the scenario does not give: what the scenario gives always wins."""
     if accelerator is None:
         return
-    entry = load_catalog()[accelerator]
+    catalog = load_catalog()
+    entry = catalog[accelerator]
     where = f"catalog: {entry.name}"
     found: dict[str, tuple[Distribution, str]] = {}
     if precision in entry.peak_flop_per_s:
@@ -224,20 +246,23 @@ def fill_from_catalog(
         )
     if entry.tdp_w is not None:
         found["gpu_tdp_w"] = (Fixed(float(entry.tdp_w)), f"{where} ({entry.spec_source})")
-    for name, prices, date, source in (
+    rent = entry.rental_ranges.get(rental, PriceRange(()))
+    for name, prices, date, source, kind in (
         ("gpu_price_usd", entry.purchase_price_usd, entry.purchase_price_date,
-         entry.purchase_price_source),
-        ("rental_usd_per_gpu_hour", entry.rental_usd_per_gpu_hour, entry.rental_price_date,
-         entry.rental_price_source),
+         entry.purchase_price_source, "purchase"),
+        ("rental_usd_per_gpu_hour", rent.usd, f"{rental} {rent.date}", rent.source, "rental"),
     ):  # fmt: skip
-        price_source = f"{where}: {date} ({source})"
-        if len(prices) == 1:
-            found[name] = (Fixed(prices[0]), price_source)
-        elif len(prices) == 2:
-            found[name] = (
-                LogNormal.from_interval(*prices),
-                f"{price_source}; lognormal with the lowest and highest as P5 and P95",
-            )
+        spread = listing_spread(catalog, kind)
+        interval = price_interval(prices, spread)
+        if interval is None:
+            continue
+        rule = (
+            "lognormal with the lowest and highest as P5 and P95"
+            if len(prices) > 1
+            else f"one listing: lognormal with it as median and P95/P5 = {spread:.3g}, the "
+            f"median spread of the catalog's {kind} ranges with two listings or more"
+        )
+        found[name] = (LogNormal.from_interval(*interval), f"{where}: {date} ({source}); {rule}")
     for name, (dist, source) in found.items():
         if name not in specs:
             specs[name] = InputSpec(name, dist, source, "catalog")

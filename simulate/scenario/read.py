@@ -43,7 +43,7 @@ SCENARIO_KEYS = (
     "compare_to",
 )
 REFERENCE_KEYS = ("node", "value", "source")
-CLUSTER_KEYS = ("accelerator", "precision")
+CLUSTER_KEYS = ("accelerator", "precision", "rental")
 RISK_KEYS = ("deadline_days", "budget_usd", "targets")
 TARGET_KEYS = ("node", "threshold", "direction", "label")
 CORRELATION_KEYS = ("pairs", "names", "matrix")
