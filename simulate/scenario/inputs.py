@@ -78,15 +78,17 @@ def input_value(
     base_dir: str | Path | None = None,
 ) -> tuple[Distribution, str]:
     """``where.name``: a node's value or distribution, inside the node's domain, and its
-    source text."""
+    source text. Ranges, intervals without ``dist`` and ``"m ± s"`` are built for the
+    node's domain (:func:`distributions.parse.interval_family`)."""
     field = f"{where}.{name}"
     if name not in NODES:
         raise ConfigError(f"{file}: {field}: unknown input or node; known: {', '.join(NODES)}")
     source = value.get("source", "") if isinstance(value, dict) else ""
     if not isinstance(source, str):
         raise ConfigError(f"{file}: {field}.source: must be a string; got {source!r}")
+    domain = NODES[name].domain
     try:
-        dist = parse(value, base_dir=base_dir)
+        dist = parse(value, base_dir=base_dir, bounds=(domain.low, domain.high))
     except DistributionError as error:
         raise ConfigError(f"{file}: {field}: {error}") from None
     check_domain(name, dist, file=file, where=where)
