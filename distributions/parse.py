@@ -168,9 +168,7 @@ def _bounded_fit(percentiles: dict[Any, Any], bounds: Bounds | None) -> Distribu
             + ", ".join(_fmt(v) for v in values)
         )
     shifted = fit_percentiles(LogNormal, {k: v - lower for k, v in percentiles.items()})
-    return ScipyFamily(
-        "lognorm", {"s": shifted.sigma, "loc": lower, "scale": math.exp(shifted.mu)}
-    )
+    return ScipyFamily("lognorm", {"s": shifted.sigma, "loc": lower, "scale": math.exp(shifted.mu)})
 
 
 def _plus_minus(mean: float, sd: float, bounds: Bounds | None) -> Distribution:
@@ -222,9 +220,7 @@ def parse(
     if isinstance(value, str):
         return _parse_string(value, bounds)
     if isinstance(value, dict):
-        spec = _parse_table(
-            _join_split_percentiles(value), Path(base_dir or "."), _depth, bounds
-        )
+        spec = _parse_table(_join_split_percentiles(value), Path(base_dir or "."), _depth, bounds)
         if "truncate" in value:
             spec = _truncated(spec, value["truncate"])
         return spec
@@ -340,9 +336,7 @@ def _mixture(
         )
     if "weights" not in params:
         raise DistributionError("mixture needs weights, one per component; got none")
-    parsed = tuple(
-        parse(c, base_dir=base_dir, bounds=bounds, _depth=depth + 1) for c in components
-    )
+    parsed = tuple(parse(c, base_dir=base_dir, bounds=bounds, _depth=depth + 1) for c in components)
     return Mixture(components=parsed, weights=params["weights"])
 
 
