@@ -88,6 +88,10 @@ Prints "ok: ..." and exits 0, or prints the one-line error and exits 2. Runs not
 SHOW_EPILOG = """examples:
   python -m simulate show configs/llama-3.1-405b.toml
   python -m simulate show CONFIG --set accelerator=B200 --set n_gpus=8192
+  python -m simulate show CONFIG --set 'mfu=35% to 45%' --set 'gpu_price_usd=$25,000 to $40,000'
+
+Prints each input's distribution, source and P1, P50, P99 (exact, from its quantile
+function): a range "a to b" is P5 to P95 (docs/distributions.md).
 """
 CATALOG_EPILOG = """examples:
   python -m simulate catalog
