@@ -91,8 +91,8 @@ _PLUS_MINUS = re.compile(r"^\s*(\S+?)\s*(?:±|\+/?-)\s*(\S+)\s*$")
 _META_KEYS = {"dist", "source", "truncate"}
 _SPLIT_PERCENTILE = re.compile(r"^p\d+$")
 _FORMS = (
-    "a number (0.4, 40%, $25,000, 25k, 2.5M, 2B, 15.6T), an interval 'low to high' "
-    "(e.g. '35% to 45%') or 'mean ± sd' (e.g. '0.40 ± 0.03')"
+    "a number (0.4, 40%, $25,000, 25k, 2.5M, 2B, 15.6T), a 90% interval 'low to high' "
+    "(P5 to P95, e.g. '35% to 45%') or 'mean ± sd' (e.g. '0.40 ± 0.03')"
 )
 
 Bounds = tuple[float, float]
@@ -274,7 +274,10 @@ def _interval(value: Any, credibility: Any) -> dict[float, float]:
         low = _number(match[1], what=f"interval {value!r}")
         high = _number(match[2], what=f"interval {value!r}")
     elif isinstance(value, list | tuple) and len(value) == 2:
-        low, high = value
+        low, high = (
+            _number(end, what=f"interval {list(value)!r}") if isinstance(end, str) else end
+            for end in value
+        )
     else:
         raise DistributionError(f"interval needs 'low to high' or [low, high]; got {value!r}")
     return interval_percentiles(low, high, credibility=credibility)

@@ -135,6 +135,7 @@ def test_interval_table_without_dist_follows_the_domain():
     spec = parse({"interval": "35% to 45%"}, bounds=FRACTION)
     assert isinstance(spec, Beta)
     np.testing.assert_allclose(stats.beta(spec.a, spec.b).ppf(P5_P95), [0.35, 0.45], atol=1e-9)
+    assert parse({"interval": ["35%", "45%"]}, bounds=FRACTION) == spec
     eighty = parse({"interval": "35% to 45%", "credibility": 0.8}, bounds=FRACTION)
     np.testing.assert_allclose(
         stats.beta(eighty.a, eighty.b).ppf([0.1, 0.9]), [0.35, 0.45], atol=1e-9
