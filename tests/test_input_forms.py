@@ -400,6 +400,7 @@ def test_no_module_calls_matplotlib_use():
             assert not pattern.search(path.read_text(encoding="utf-8")), path
 
 
+@pytest.mark.slow  # a subprocess running a whole report with its plots: about 12 s
 def test_a_whole_report_leaves_the_user_backend(tmp_path):
     from conftest import REPO
 
