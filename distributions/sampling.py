@@ -203,16 +203,9 @@ def sample(
     ``threads`` > 1 splits each ppf over that many threads (same values, bit for bit);
     ``uniforms_out``, a dict, receives the uniforms the values came from.
     """
-    if not isinstance(specs, Mapping):
-        raise _error(f"sample needs specs to be a dict of name: spec; got {specs!r}")
-    from .base import Distribution
+    from .families import as_specs
 
-    for name, spec in specs.items():
-        if not isinstance(spec, Distribution):
-            raise _error(
-                f"sample needs specs of distributions (distributions.parse makes one from a "
-                f"number or table); got {name}={spec!r}"
-            )
+    specs = as_specs(specs, caller="sample")
     check_whole("sample", "n_draws", n_draws, 0)
     check_whole("sample", "threads", threads, 1)
     seed = check_seed(seed)

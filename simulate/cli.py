@@ -41,7 +41,7 @@ EPILOG = """examples:
   python -m simulate show configs/llama-3.1-405b.toml --set accelerator=B200
   python -m simulate catalog
   python -m simulate compare configs/llama-3.1-405b.toml configs/llama-3.1-405b-article.toml
-  python -m simulate sensitivity configs/llama-3.1-405b.toml --method sobol
+  python -m simulate sensitivity configs/llama-3.1-405b.toml --analysis sobol
   python -m simulate backtest
   python -m simulate run --draws 1000000000 --chunk-draws 1000000 --backend dask --workers 2
 
@@ -62,8 +62,13 @@ not a report of this tool (no .llm-cost-mc-report marker) is never replaced or m
 """
 SENSITIVITY_EPILOG = """examples:
   python -m simulate sensitivity                      rank the default scenario's inputs
-  python -m simulate sensitivity CONFIG --method sobol --sobol-draws 8192 --output energy_mwh
-  python -m simulate sensitivity CONFIG --method shapley     variance shares, correlations kept
+  python -m simulate sensitivity CONFIG --analysis sobol --sobol-draws 8192 --output energy_mwh
+  python -m simulate sensitivity CONFIG --analysis shapley   variance shares, correlations kept
+  python -m simulate sensitivity CONFIG --method lhs --analysis rank   LHS draws, as run
+
+--method is the sampling design (random, lhs, sobol), as in run; --analysis the analysis.
+An older `sensitivity --method sobol|shapley|rank` (when --method named the analysis) is
+refused with a line naming --analysis, since --method sobol now means Sobol' draws.
 
 Writes the same report as run (its sensitivity section then holds the Sobol' indices or
 Shapley effects too; Shapley effects replace Sobol' indices when the scenario has
@@ -83,6 +88,10 @@ Prints "ok: ..." and exits 0, or prints the one-line error and exits 2. Runs not
 SHOW_EPILOG = """examples:
   python -m simulate show configs/llama-3.1-405b.toml
   python -m simulate show CONFIG --set accelerator=B200 --set n_gpus=8192
+  python -m simulate show CONFIG --set 'mfu=35% to 45%' --set 'gpu_price_usd=$25,000 to $40,000'
+
+Prints each input's distribution, source and P1, P50, P99 (exact, from its quantile
+function): a range "a to b" is P5 to P95 (docs/distributions.md).
 """
 CATALOG_EPILOG = """examples:
   python -m simulate catalog
@@ -149,23 +158,37 @@ _SEED = _whole_at_least(0)
 VALIDATE_PROBE_DRAWS = 16
 
 
+ANALYSES = ("rank", "sobol", "shapley")
+
+
+def _sampling_design(text: str) -> str:
+    """``sensitivity --method``: a sampling design; an analysis's name gets the new flag."""
+    if text in ANALYSES and text not in METHODS:
+        raise argparse.ArgumentTypeError(
+            f"--method is the sampling design ({', '.join(METHODS)}), as in run; "
+            f"the analysis is --analysis {text}"
+        )
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_USAGE, f"error: {self.prog}: {message}\n")
 
 
 def _add_scenario_options(
-    parser: argparse.ArgumentParser, *, report: bool = True, sampling_flag: str = "--method"
+    parser: argparse.ArgumentParser, *, report: bool = True, analysis_hint: bool = False
 ) -> None:
     parser.add_argument(
         "--draws", type=_COUNT, help="number of Monte Carlo draws, e.g. --draws 1000000"
     )
     parser.add_argument("--seed", type=_SEED, help="random seed >= 0, e.g. --seed 7")
     parser.add_argument(
-        sampling_flag,
+        "--method",
         dest="sampling",
+        type=_sampling_design if analysis_hint else None,
         choices=METHODS,
-        help=f"sampling design (default: the file's), e.g. {sampling_flag} sobol",
+        help="sampling design (default: the file's), e.g. --method sobol",
     )
     parser.add_argument(
         "--set",
@@ -282,16 +305,14 @@ def _parser() -> argparse.ArgumentParser:
         default=str(DEFAULT_SCENARIO),
         help="scenario file (TOML); default: %(default)s",
     )
-    _add_scenario_options(sens, sampling_flag="--sampling")
+    _add_scenario_options(sens, analysis_hint=True)
     sens.add_argument(
-        "--method",
-        dest="analysis",
-        choices=("rank", "sobol", "shapley"),
-        default="rank",
-        help="rank: Spearman, PRCC, contribution to variance, log-variance shares, tornado, "
-        "risk drivers; sobol: also Sobol' first-order and total indices (Shapley effects "
-        "instead when the scenario has [correlations]); shapley: also Shapley effects, "
-        "e.g. --method shapley",
+        "--analysis",
+        choices=ANALYSES,
+        help="rank (default): Spearman, PRCC, contribution to variance, log-variance shares, "
+        "tornado, risk drivers; sobol: also Sobol' first-order and total indices (Shapley "
+        "effects instead when the scenario has [correlations]); shapley: also Shapley "
+        "effects, e.g. --analysis shapley",
     )
     sens.add_argument(
         "--sobol-draws",
@@ -413,6 +434,12 @@ def _run(args: argparse.Namespace) -> int:
     from .report.terminal import summary_table
 
     ranking = args.command == "sensitivity"
+    if ranking and args.analysis is None and args.sampling == "sobol":
+        raise _Refusal(
+            "sensitivity --method sobol: --method is now the sampling design, as in run; "
+            "for Sobol' indices use --analysis sobol (with Sobol' draws too: --method sobol "
+            "--analysis sobol; for the rank analysis on Sobol' draws: --analysis rank)"
+        )
     scenario = _load(args)
     if ranking:
         from .workflows.sections import check_outputs
@@ -433,7 +460,7 @@ def _run(args: argparse.Namespace) -> int:
                 precision=None if ranking else args.precision,
                 max_draws=getattr(args, "max_draws", 2**24),
                 workers=getattr(args, "workers", None),
-                analysis=args.analysis if ranking else "rank",
+                analysis=(args.analysis or "rank") if ranking else "rank",
                 outputs=args.output if ranking else (),
                 sobol_draws=args.sobol_draws if ranking else 2**14,
                 on_stage=progress.stage,

@@ -57,7 +57,7 @@ def test_cli_sensitivity_sobol(write_config, tmp_path, capsys):
         [
             "sensitivity",
             str(write_config()),
-            "--method",
+            "--analysis",
             "sobol",
             "--sobol-draws",
             "512",

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from distributions import Correlations, Distribution
+from distributions import Correlations, Distribution, as_specs
 
 from .copula import copula_matrix, fix_score
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
@@ -280,6 +280,7 @@ def fixed_at_median(
     paired); their scores come from ``input_uniforms`` (the run's, by name) or, where not
     given, from each input's cdf (exact for continuous inputs).
     """
+    specs = as_specs(specs, caller="fixed_at_median")
     z = _z(confidence)
     names = uncertain_names(specs)
     missing = [name for name in names if name not in inputs]

@@ -45,7 +45,7 @@ import xarray as xr
 from scipy import stats
 from scipy.stats import qmc
 
-from distributions import Correlations, Distribution
+from distributions import Correlations, Distribution, as_specs
 
 from . import risk_drivers as drivers
 from .copula import copula_matrix
@@ -205,6 +205,7 @@ def rank_correlations(
     variance, largest first. An uncertain input whose draws are all equal in this sample
     gets null cells and ``"note": "no spread in this sample"``, last.
     """
+    specs = as_specs(specs, caller="rank_correlations")
     every = uncertain_names(specs)
     raw = _columns(draws, every, "input", flat_ok=True)
     inputs = [name for name, column in zip(every, raw, strict=True) if np.ptp(column) > 0]
@@ -284,6 +285,7 @@ def log_variance_shares(
     under ``skipped`` and what they explain falls into ``unexplained``. Uncertain inputs
     whose draws are all equal in this sample are listed under ``no_spread``.
     """
+    specs = as_specs(specs, caller="log_variance_shares")
     names = uncertain_names(specs)
     raw = _columns(draws, names, "input", flat_ok=True)
     flat = [name for name, column in zip(names, raw, strict=True) if np.ptp(column) == 0]
@@ -366,6 +368,7 @@ def sobol_evaluations(
     ``names``, ``outputs``, the uniforms ``u_A``, ``u_B`` (n, d), and the evaluations
     ``f_A``, ``f_B`` (s, n) and ``f_AB`` (d, s, n), the layout ``sobol_indices`` takes.
     """
+    specs = as_specs(specs, caller="sobol_evaluations")
     names = uncertain_names(specs)
     d, s = len(names), len(outputs)
     if d == 0 or n < 2 or n & (n - 1):
@@ -410,6 +413,7 @@ def sobol(
     ``n`` base draws (a power of 2) cost n(d + 2) model evaluations. With ``log=True``
     the indices are those of log(output). Rows are sorted by total index.
     """
+    specs = as_specs(specs, caller="sobol")
     ev = sobol_evaluations(model, specs, outputs=outputs, n=n, seed=seed)
     f_a, f_b, f_ab = ev["f_A"], ev["f_B"], ev["f_AB"]
     if log:
@@ -483,6 +487,7 @@ def tornado(
     given the moved input: normal score R_oi·Φ⁻¹(q) for the input at quantile q, the
     median of the conditional normal, mapped through each one's ppf.
     """
+    specs = as_specs(specs, caller="tornado")
     if not 0 < low < high < 1:
         raise ValueError(f"tornado needs 0 < low < high < 1; got low={low!r}, high={high!r}")
     names = uncertain_names(specs)
@@ -638,6 +643,7 @@ def analyze(
     (``uniforms``: the run's uniforms of the correlated inputs).
     ``groups``: of the jackknife.
     """
+    specs = as_specs(specs, caller="analyze")
     if method not in ("rank", "sobol", "shapley"):
         raise ValueError(f"unknown sensitivity method {method!r}; known: rank, sobol, shapley")
     correlated = correlations is not None and bool(correlations.names)

@@ -144,12 +144,31 @@ def catalog_text(catalog: Mapping[str, Any]) -> str:
     )
 
 
+#: The percentiles ``show`` prints for each input, as probabilities.
+SHOW_PERCENTILES = (0.01, 0.50, 0.99)
+
+
 def inputs_text(scenario: Any) -> str:
-    """The resolved inputs of a scenario (after catalog, defaults and ``--set``) with sources."""
-    rows = [["input", "unit", "value or distribution", "from", "source"]]
+    """The resolved inputs of a scenario (after catalog, defaults and ``--set``) with sources,
+    and each input's P1, P50 and P99 (its quantile function at 0.01, 0.5, 0.99; exact, not
+    sampled; "-" for a constant), so a reader sees what a range such as ``"0.35 to 0.45"``
+    (P5 to P95) means."""
+    labels = [f"P{100 * p:g}" for p in SHOW_PERCENTILES]
+    rows = [["input", "unit", "value or distribution", *labels, "from", "source"]]
     for name, spec in scenario.inputs.items():
+        if spec.dist.is_fixed:
+            cells = ["-"] * len(SHOW_PERCENTILES)  # the value is in the column before
+        else:
+            cells = [format_number(float(x)) for x in spec.dist.ppf(list(SHOW_PERCENTILES))]
         rows.append(
-            [name, NODES[name].units, spec.dist.describe(), spec.origin, spec.source or "-"]
+            [
+                name,
+                NODES[name].units,
+                spec.dist.describe(),
+                *cells,
+                spec.origin,
+                spec.source or "-",
+            ]
         )
     head = (
         f"{scenario.name} ({scenario.path}): {len(scenario.inputs)} inputs; "
@@ -162,4 +181,8 @@ def inputs_text(scenario: Any) -> str:
         extras.append(f"deadline: {format_quantity(scenario.deadline_days, 'd')}")
     if scenario.budget_usd is not None:
         extras.append(f"budget: {format_quantity(scenario.budget_usd, 'USD')}")
-    return "\n".join([head, *extras, table(rows, numeric_from=99)])
+    note = (
+        f"{', '.join(labels)}: each input's percentiles, from its quantile function (a range "
+        "'a to b' in a scenario is its P5 to P95; docs/distributions.md)"
+    )
+    return "\n".join([head, *extras, table(rows, numeric_from=99), note])

@@ -101,7 +101,8 @@ def input_value(
     base_dir: str | Path | None = None,
 ) -> tuple[Distribution, str]:
     """``where.name``: a node's value or distribution, inside the node's domain, and its
-    source text."""
+    source text. Ranges, intervals without ``dist`` and ``"m ± s"`` are built for the
+    node's domain (:func:`distributions.parse.interval_family`)."""
     field = f"{where}.{name}"
     if name in REMOVED_INPUTS:
         raise ConfigError(f"{file}: {field}: {REMOVED_INPUTS[name]}")
@@ -110,8 +111,9 @@ def input_value(
     source = value.get("source", "") if isinstance(value, dict) else ""
     if not isinstance(source, str):
         raise ConfigError(f"{file}: {field}.source: must be a string; got {source!r}")
+    domain = NODES[name].domain
     try:
-        dist = parse(value, base_dir=base_dir)
+        dist = parse(value, base_dir=base_dir, bounds=(domain.low, domain.high))
     except DistributionError as error:
         raise ConfigError(f"{file}: {field}: {error}") from None
     check_domain(name, dist, file=file, where=where)
