@@ -132,3 +132,16 @@ def test_sobol_draw_count_not_a_power_of_two_is_warned(write_config):
     assert any("power of 2" in w and "3000" in w for w in scenario.warnings)
     fine = simulate.load_scenario(write_config(), draws=4096, method="sobol")
     assert not any("power of 2" in w for w in fine.warnings)
+
+
+def test_run_to_precision_on_sobol_equals_a_fixed_sobol_run(write_config):
+    """Sobol' replicates are sequences addressable by index: the batches (totals 2^k) make
+    the same draws as one run of that size, and its intervals are the replicates'."""
+    from simulate.workflows.sections import run_to_precision
+
+    scenario = simulate.load_scenario(write_config(), method="sobol")
+    ds, record = run_to_precision(scenario, precision=0.01, max_draws=2**14, batch=2**10)
+    assert record["converged"] and record["n_draws"] == ds.sizes["draw"]
+    fixed = simulate.run(scenario, draws=record["n_draws"])
+    np.testing.assert_array_equal(ds["train_days"].values, fixed["train_days"].values)
+    assert build_summary(fixed, scenario)["intervals"]["replicates"] == QMC_REPLICATES

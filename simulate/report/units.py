@@ -121,7 +121,7 @@ def _fixed(x: float, decimals: int) -> str:
     """``x`` to ``decimals`` places (negative: rounded to tens, hundreds), with separators;
     never a nonzero ``x`` shown as 0, nor one within (−1, 1) as ±1: more places instead."""
     while decimals < 15 and (
-        (x != 0 and round(x, decimals) == 0) or (abs(x) != 1 and abs(round(x, decimals)) == 1)
+        (x != 0 and round(x, decimals) == 0) or (abs(x) < 1 and abs(round(x, decimals)) >= 1)
     ):
         decimals += 1
     if decimals <= 0:
