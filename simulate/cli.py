@@ -23,6 +23,8 @@ __all__ = ["main"]
 
 DEFAULT_SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 EXIT_USAGE = 2
+#: ``run --precision R`` stopped at --max-draws before every interval was within R.
+EXIT_NOT_CONVERGED = 3
 #: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
 #: does not import scipy; a test holds the two equal).
 METHODS = ("random", "lhs", "sobol")
@@ -46,7 +48,8 @@ EPILOG = """examples:
   python -m simulate run --draws 1000000000 --chunk-draws 1000000 --backend dask --workers 2
 
 each command has its own help: python -m simulate COMMAND --help
-exit status: 0 done; 2 bad input (one line on stderr, no report touched); 1 cannot write
+exit status: 0 done; 2 bad input (one line on stderr, no report touched); 1 cannot write;
+3 run --precision stopped at --max-draws short of the precision (report written)
 """
 RUN_EPILOG = """examples:
   python -m simulate run                              the default scenario
@@ -255,9 +258,10 @@ def _parser() -> argparse.ArgumentParser:
         "--precision",
         type=_fraction,
         metavar="R",
-        help="keep drawing (doubling batches, method random) until every reported percentile's "
-        "95%% interval half-width is within R of its value and every risk probability's "
-        "within R, e.g. --precision 0.001",
+        help="keep drawing (doubling batches, method random or sobol) until the 95%% interval "
+        "half-width of every reported percentile (every input and node) is within R of its "
+        "value and every risk probability's within R (absolute); exit status 3 if --max-draws "
+        "stops it short, e.g. --precision 0.001",
     )
     run.add_argument(
         "--max-draws",
@@ -466,13 +470,21 @@ def _run(args: argparse.Namespace) -> int:
                 on_stage=progress.stage,
                 **scale,
             )
+    status = 0
+    convergence = result.summary.get("convergence")
+    if convergence is not None and not convergence["converged"]:
+        from .report.terminal import convergence_text
+
+        print(f"warning: {convergence_text(convergence)}", file=sys.stderr)
+        status = EXIT_NOT_CONVERGED
     if not args.quiet:
         if ranking and result.sensitivity is not None:
             from .analysis.sensitivity import markdown_section
+            from .report.units import format_estimate
 
-            print(markdown_section(result.sensitivity, limit=10))
+            print(markdown_section(result.sensitivity, limit=10, number=format_estimate))
         print(summary_table(result.summary, result.out_dir, result.kept))
-    return 0
+    return status
 
 
 def _scale(args: argparse.Namespace) -> dict[str, Any]:

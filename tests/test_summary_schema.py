@@ -39,7 +39,17 @@ def both():
 def test_in_memory_and_chunked_summaries_are_equal_datasets(both):
     memory, chunked = both
     assert isinstance(chunked, xr.Dataset) and dict(chunked.sizes) == dict(memory.sizes)
-    assert chunked.attrs == memory.attrs == {"n_draws": DRAWS, "confidence": 0.95}
+    assert (
+        chunked.attrs
+        == memory.attrs
+        == {
+            "n_draws": DRAWS,
+            "confidence": 0.95,
+            "interval": "iid",
+            "replicates": 0,
+            "critical_value": stats.norm.ppf(0.975),
+        }
+    )
     exact = ["percentile", "percentile_low", "percentile_high"]
     xr.testing.assert_identical(chunked[exact], memory[exact])  # bit for bit, coords too
     xr.testing.assert_allclose(chunked[list(SUMS)], memory[list(SUMS)], rtol=ULPS, atol=0)

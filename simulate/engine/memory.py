@@ -18,7 +18,7 @@ import scipy
 import xarray as xr
 
 from distributions import sample
-from distributions.sampling import check_whole
+from distributions.sampling import QMC_REPLICATES, check_whole
 
 from ..analysis.parallel import default_threads
 from ..model.chain import NODES
@@ -116,6 +116,8 @@ def provenance(scenario: Scenario, *, draws: int, seed: int, method: str) -> dic
         "scipy_version": scipy.__version__,
         "python_version": platform.python_version(),
     }
+    if method in ("lhs", "sobol"):  # interleaved independent randomizations (summarize reads it)
+        attrs["replicates"] = QMC_REPLICATES
     if scenario.deadline_days is not None:
         attrs["deadline_days"] = scenario.deadline_days
     if scenario.budget_usd is not None:

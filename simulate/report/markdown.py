@@ -10,7 +10,8 @@ from typing import Any
 from ..analysis.sensitivity import markdown_section
 from ..model.chain import KEY_OUTPUTS
 from .summary import PROVENANCE_KEYS
-from .units import format_number, format_percent, risk_event
+from .terminal import convergence_text
+from .units import format_estimate, format_number, format_percent, risk_event
 from .views import render_compare_to, render_views
 
 __all__ = ["render_csv", "render_markdown"]
@@ -24,8 +25,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     for name in KEY_OUTPUTS:
         if name in variables:
             v = variables[name]
-            spread = ", ".join(f"{k.upper()} {format_number(v['percentiles'][k])}" for k in keys)
-            lines.append(f"- **{name}** [{v['units']}]: {spread} (mean {format_number(v['mean'])})")
+            spread = ", ".join(f"{k.upper()} {_percentile(v, k)}" for k in keys)
+            lines.append(f"- **{name}** [{v['units']}]: {spread} (mean {_mean(v, summary)})")
     lines.append("")
     if summary["risk"]:
         lines += ["## Risk", ""]
@@ -53,8 +54,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
         lines.append(f"| {label} | {v['units']} | {v.get('distribution', '')} | {v['source']} |")
     lines += ["", "## Outputs", "", header, rule]
     for name, v in variables.items():
-        row = " | ".join(format_number(v["percentiles"][k]) for k in keys)
-        lines.append(f"| {name} | {v['units']} | {row} | {format_number(v['mean'])} |")
+        row = " | ".join(_percentile(v, k) for k in keys)
+        lines.append(f"| {name} | {v['units']} | {row} | {_mean(v, summary)} |")
     lines += [
         "",
         "## Method",
@@ -62,6 +63,7 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
         "Each node's rule and its source; pinned nodes are given by the scenario and cut "
         "what is upstream of them.",
         "",
+        *([summary["intervals"]["description"], ""] if "intervals" in summary else []),
         "| node | units | rule | source |",
         "|---|---|---|---|",
     ]
@@ -85,23 +87,32 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
             for a, b in [row["inputs"]]
         ]
     if "sensitivity" in summary:
-        lines += ["", "## Sensitivity", "", markdown_section(summary["sensitivity"], limit=10)]
+        section = markdown_section(summary["sensitivity"], limit=10, number=format_estimate)
+        lines += ["", "## Sensitivity", "", section]
     if "convergence" in summary:
         conv = summary["convergence"]
-        state = "reached" if conv["converged"] else "NOT reached (cap hit)"
-        lines += [
-            "",
-            "## Convergence",
-            "",
-            f"Precision {conv['precision']:g} {state} after {conv['n_draws']:,} draws "
-            f"in {conv['batches']} batches.",
-        ]
+        lines += ["", "## Convergence", "", f"{convergence_text(conv)}; {conv['batches']} batches."]
     if summary["notes"]:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in summary["notes"]]
     if images:
         lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images]
     lines += ["", "## Provenance", ""] + [f"- {k}: `{prov[k]}`" for k in PROVENANCE_KEYS]
     return "\n".join(lines) + "\n"
+
+
+def _percentile(v: dict[str, Any], key: str) -> str:
+    """A percentile to the digits its interval supports (:func:`format_estimate`)."""
+    low, high = v.get("percentiles_ci95", {}).get(key, (None, None))
+    return format_estimate(v["percentiles"][key], low, high, interval=False)
+
+
+def _mean(v: dict[str, Any], summary: dict[str, Any]) -> str:
+    """The mean to the digits its interval (mean ± critical value × standard error) supports."""
+    se, critical = v.get("mean_standard_error"), summary.get("intervals", {}).get("critical_value")
+    if v["mean"] is None or se is None or critical is None:
+        return format_number(v["mean"])
+    half = critical * se
+    return format_estimate(v["mean"], v["mean"] - half, v["mean"] + half, interval=False)
 
 
 def render_csv(summary: dict[str, Any]) -> str:

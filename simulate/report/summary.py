@@ -20,6 +20,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "assemble_summary",
     "build_summary",
+    "interval_record",
     "variable_entries",
 ]
 
@@ -118,6 +119,7 @@ def assemble_summary(
     ``compare`` (published values placed in the run) needs the draws; without it each
     reference is listed as not placed."""
     stats_by_name = variable_entries(statistics)
+    intervals = interval_record(statistics.attrs, provenance["method"])
     variables = {}
     for name, entry in stats_by_name.items():
         attrs = attrs_by_name[name]
@@ -153,12 +155,47 @@ def assemble_summary(
         "schema_version": SCHEMA_VERSION,
         "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
+        "intervals": intervals,
         "variables": variables,
         "risk": risk_entries,
         "views": view_summary(stats_by_name, scenario.views),
         "compare_to": compare,
         "notes": list(scenario.notes) + list(scenario.warnings),
         **{key: value for key, value in optional.items() if value is not None},
+    }
+
+
+def interval_record(attrs: dict[str, Any], method: str) -> dict[str, Any]:
+    """How the run's intervals were made (summary.json ``intervals``), from the summary
+    Dataset's attrs (:func:`simulate.analysis.summary.summarize`) and the sampling method."""
+    confidence = float(attrs.get("confidence", 0.95))
+    replicates = int(attrs.get("replicates", 0))
+    percent = f"{100 * confidence:g}%"
+    if replicates:
+        text = (
+            f"{percent} intervals of the mean and percentiles from {replicates} independent "
+            f"randomizations of the {method} design: estimate ± t_{replicates - 1} × the "
+            "replicates' standard error (randomized QMC; Owen 2013, ch. 17). Probabilities: "
+            "Wilson score intervals as if the draws were independent (conservative for LHS, "
+            "Stein 1987; approximate for Sobol')."
+        )
+    elif method == "random":
+        text = (
+            f"{percent} intervals: order statistics for percentiles, normal for the mean, "
+            "Wilson score for probabilities (independent draws)."
+        )
+    else:
+        text = (
+            f"{percent} intervals computed as if the {method} draws were independent: a "
+            "conservative bound, not an estimate of this design's error (too few draws per "
+            "randomization, or a run in chunks)."
+        )
+    return {
+        "confidence": confidence,
+        "method": "replicates" if replicates else "iid",
+        "replicates": replicates,
+        "critical_value": float(attrs.get("critical_value", math.nan)),
+        "description": text,
     }
 
 

@@ -13,9 +13,23 @@ from typing import Any
 
 from ..model.chain import NODES, outputs_with
 from .compare import risk_rows
-from .units import format_number, format_percent, format_quantity, risk_event, scale_for
+from .units import (
+    format_estimate,
+    format_number,
+    format_percent,
+    format_quantity,
+    risk_event,
+    scale_for,
+)
 
-__all__ = ["catalog_text", "compare_table", "inputs_text", "summary_table", "table"]
+__all__ = [
+    "catalog_text",
+    "compare_table",
+    "convergence_text",
+    "inputs_text",
+    "summary_table",
+    "table",
+]
 
 TERMINAL_OUTPUTS = outputs_with("terminal")
 
@@ -52,11 +66,21 @@ def summary_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
             continue
         values = [v["percentiles"][k] for k in keys]
         scale = scale_for(v["units"], values)
+        bounds = [v.get("percentiles_ci95", {}).get(k, (None, None)) for k in keys]
+        se, critical = (
+            v.get("mean_standard_error"),
+            summary.get("intervals", {}).get("critical_value"),
+        )
+        half = None if se is None or critical is None or v["mean"] is None else critical * se
+        bounds.append((None, None) if half is None else (v["mean"] - half, v["mean"] + half))
         rows.append(
             [
                 name,
                 scale.short or v["units"],
-                *(format_number(scale.apply(x)) for x in [*values, v["mean"]]),
+                *(
+                    format_estimate(*(scale.apply(y) for y in (x, lo, hi)), interval=False)
+                    for x, (lo, hi) in zip([*values, v["mean"]], bounds, strict=True)
+                ),
             ]
         )
     prov = summary["provenance"]
@@ -186,3 +210,24 @@ def inputs_text(scenario: Any) -> str:
         "'a to b' in a scenario is its P5 to P95; docs/distributions.md)"
     )
     return "\n".join([head, *extras, table(rows, numeric_from=99), note])
+
+
+def convergence_text(convergence: Mapping[str, Any]) -> str:
+    """One line on a ``--precision`` run: reached, or how far short and where."""
+    last = convergence["history"][-1]
+    head = (
+        f"precision {convergence['precision']:g} "
+        f"{'reached' if convergence['converged'] else 'NOT reached'} after "
+        f"{convergence['n_draws']:,} draws ({convergence['percentiles_checked']} percentiles "
+        f"and {convergence['probabilities_checked']} probabilities checked)"
+    )
+    if convergence["converged"]:
+        return head
+    relative, absolute = last["percentile_relative_half_width"], last["probability_half_width"]
+    widest = [
+        f"{last['widest_percentile']} ±{'inf' if relative is None else format(relative, '.3g')} "
+        "of its value"
+    ]
+    if last.get("widest_probability"):
+        widest.append(f"{last['widest_probability']} ±{absolute:.3g}")
+    return f"{head}; widest: {', '.join(widest)}; raise --max-draws or loosen --precision"

@@ -13,7 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Scale", "format_number", "format_quantity", "scale_for"]
+__all__ = [
+    "Scale",
+    "estimate_decimals",
+    "format_estimate",
+    "format_number",
+    "format_quantity",
+    "scale_for",
+]
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,69 @@ def format_number(x: float | None, *, digits: int = 4) -> str:
     text = f"{x:,.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
+    return text
+
+
+#: Most significant digits an estimate shows, however narrow its interval.
+MAX_DIGITS = 6
+
+
+def estimate_decimals(value: float, low: float | None, high: float | None) -> int | None:
+    """Decimal places the interval [low, high] supports for ``value``: the place of the
+    first significant digit of the half-width (high − low)/2, plus one (negative: tens,
+    hundreds), at most :data:`MAX_DIGITS` significant digits of ``value``. None when the
+    interval is unknown (None, ±inf) or empty (an exact value)."""
+    if low is None or high is None or not all(map(math.isfinite, (value, low, high))):
+        return None
+    half = (high - low) / 2
+    if not half > 0:
+        return None
+    decimals = 1 - math.floor(math.log10(half))
+    if value != 0:
+        decimals = min(decimals, MAX_DIGITS - 1 - math.floor(math.log10(abs(value))))
+    return decimals
+
+
+def _fixed(x: float, decimals: int) -> str:
+    """``x`` to ``decimals`` places (negative: rounded to tens, hundreds), with separators;
+    never a nonzero ``x`` shown as 0, nor one within (−1, 1) as ±1: more places instead."""
+    while decimals < 15 and (
+        (x != 0 and round(x, decimals) == 0) or (abs(x) < 1 and abs(round(x, decimals)) >= 1)
+    ):
+        decimals += 1
+    if decimals <= 0:
+        return f"{round(x, decimals):,.0f}"
+    return f"{x:,.{decimals}f}"
+
+
+def format_estimate(
+    value: float | None,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    interval: bool = True,
+) -> str:
+    """An estimate to the digits its interval supports (:func:`estimate_decimals`), with
+    the interval in brackets unless ``interval=False``: ``0.99977 in [0.99970, 0.99984] ->
+    "0.999770 [0.999700, 0.999840]"``, never ``"1 [1, 1]"``; a nonzero bound is never
+    shown as 0. Without a usable interval, :func:`format_number`'s four digits."""
+    if value is None or not math.isfinite(value):
+        return format_number(value)
+    decimals = estimate_decimals(value, low, high)
+    if decimals is not None and max(abs(value), abs(low), abs(high)) < 1e-4:  # type: ignore[arg-type]
+        # all tiny: scientific, to the digits the half-width supports
+        digits = max(0, min(MAX_DIGITS - 1, decimals + math.floor(math.log10(abs(value or high)))))
+        text = f"{value:.{digits}e}"
+        return text + (f" [{low:.{digits}e}, {high:.{digits}e}]" if interval else "")
+    if decimals is None:
+        text = format_number(value)
+        if interval and (low is not None or high is not None):
+            low, high = (x if x is not None and math.isfinite(x) else None for x in (low, high))
+            text += f" [{format_number(low)}, {format_number(high)}]"
+        return text
+    text = _fixed(value, decimals)
+    if interval:
+        text += f" [{_fixed(low, decimals)}, {_fixed(high, decimals)}]"  # type: ignore[arg-type]
     return text
 
 

@@ -117,10 +117,23 @@ def run_report(
     )
     summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
     on_stage("plots")
-    images = report_figures(ds, sensitivity=section, targets=scenario.risk_targets) if plots else {}
+    images = (
+        report_figures(
+            ds,
+            sensitivity=section,
+            targets=scenario.risk_targets,
+            percentiles=scenario.percentiles,
+        )
+        if plots
+        else {}
+    )
     extra: dict[str, bytes | str] = dict(images)
     extra["report.html"] = render_html(
-        summary, images, captions={name: caption(name, scenario.risk_targets) for name in images}
+        summary,
+        images,
+        captions={
+            name: caption(name, scenario.risk_targets, scenario.percentiles) for name in images
+        },
     )
     on_stage("writing")
     if save_draws:
