@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.sensitivity import markdown_section
-from ..model.chain import KEY_OUTPUTS
+from .answer import risk_lines
 from .summary import PROVENANCE_KEYS
-from .units import format_number, format_percent, risk_event
+from .units import format_number, scale_for
 from .views import render_compare_to, render_views
 
 __all__ = ["render_csv", "render_markdown"]
@@ -20,22 +20,27 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     """The human report: answer first, then risk, inputs, outputs, method, plots, provenance."""
     prov, variables, keys = summary["provenance"], summary["variables"], summary["percentiles"]
     lines = [f"# Training cost and duration: {prov['scenario']}", ""]
-    lines += ["## Answer", ""]
-    for name in KEY_OUTPUTS:
-        if name in variables:
-            v = variables[name]
-            spread = ", ".join(f"{k.upper()} {format_number(v['percentiles'][k])}" for k in keys)
-            lines.append(f"- **{name}** [{v['units']}]: {spread} (mean {format_number(v['mean'])})")
+    lines += [
+        "## Answer",
+        "",
+        "The run's cost, charged each way this scenario computes (per-run costs first), then "
+        "its duration.",
+        "",
+        "| answer | node | units | " + " | ".join(k.upper() for k in keys) + " | mean | what |",
+        "|---|---|---|" + "---:|" * (len(keys) + 1) + "---|",
+    ]
+    for row in summary.get("answer", []):
+        values = [row["percentiles"][k] for k in keys]
+        scale = scale_for(row["units"], [x for x in values if x is not None])
+        spread = " | ".join(format_number(scale.apply(x)) for x in [*values, row["mean"]])
+        lines.append(
+            f"| **{row['label']}** | {row['node']} | {scale.short or row['units']} | {spread} | "
+            f"{row['definition']} |"
+        )
     lines.append("")
     if summary["risk"]:
         lines += ["## Risk", ""]
-        for entry in summary["risk"].values():
-            low, high = entry["ci95"]
-            p, low, high = (format_percent(x) for x in (entry["probability"], low, high))
-            lines.append(
-                f"- {risk_event(entry, format_number(entry['threshold']))} = {p} (95% CI {low} "
-                f"to {high}; {entry['draws_missing']:,} of {entry['draws']:,} draws)"
-            )
+        lines += [f"- {line}" for line in risk_lines(summary)]
         lines.append("")
     lines += render_views(summary.get("views", {}), keys, format_number)
     lines += render_compare_to(summary.get("compare_to", []), format_number)

@@ -10,9 +10,12 @@ import xarray as xr
 
 from distributions import achieved_spearman
 
+from ..analysis.risk import with_reachability
 from ..analysis.summary import percentile_key, risk, summarize
 from ..engine.chunked import ChunkedRun
 from ..scenario.config import Scenario
+from ..scenario.inputs import reachable_ranges
+from .answer import answer_rows
 from .views import compare_to, view_summary
 
 __all__ = [
@@ -24,7 +27,7 @@ __all__ = [
 ]
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
@@ -144,6 +147,11 @@ def assemble_summary(
             }
             for ref in scenario.compare_to
         ]
+    ranges = reachable_ranges(scenario.inputs)
+    risk_entries = {
+        key: _finite_reachable(with_reachability(entry, *ranges[entry["node"]]))
+        for key, entry in risk_entries.items()
+    }
     optional = {
         "correlations": correlations,
         "sensitivity": sensitivity,
@@ -153,6 +161,7 @@ def assemble_summary(
         "schema_version": SCHEMA_VERSION,
         "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
+        "answer": answer_rows(variables, scenario.views),
         "variables": variables,
         "risk": risk_entries,
         "views": view_summary(stats_by_name, scenario.views),
@@ -160,6 +169,11 @@ def assemble_summary(
         "notes": list(scenario.notes) + list(scenario.warnings),
         **{key: value for key, value in optional.items() if value is not None},
     }
+
+
+def _finite_reachable(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its ``reachable`` bounds as JSON numbers (an unbounded end is None)."""
+    return {**entry, "reachable": [_number(x) for x in entry["reachable"]]}
 
 
 def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]] | None:
