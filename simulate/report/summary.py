@@ -149,7 +149,9 @@ def assemble_summary(
         ]
     ranges = reachable_ranges(scenario.inputs)
     risk_entries = {
-        key: _finite_reachable(with_reachability(entry, *ranges[entry["node"]]))
+        key: _finite_reachable(
+            with_reachability(entry, *ranges.get(entry["node"], (-math.inf, math.inf)))
+        )
         for key, entry in risk_entries.items()
     }
     optional = {
