@@ -277,3 +277,21 @@ def test_interval_bounds_round_outward_and_stay_off_zero(count, n):
     assert format_probability(50_240, 10**5, *_wilson(50_240, 10**5)) == (
         "50.24% (95% CI 49.93% to 50.55%; 50,240 of 100,000 draws)"
     )
+
+
+def test_compare_tables_say_impossible_and_print_intervals(write_config, tmp_path, capsys):
+    # MINIMAL's run lasts about 2.4 days: a 30-day deadline cannot be missed; 2.4 days can
+    far = write_config(MINIMAL.replace('name = "minimal"', 'name = "far"'), name="far.toml")
+    near = MINIMAL.replace('name = "minimal"', 'name = "near"').replace(
+        "deadline_days = 30", "deadline_days = 2.4"
+    )
+    near = write_config(near, name="near.toml")
+    out = tmp_path / "c"
+    argv = ["compare", str(far), str(near), "--draws", "400", "--out", str(out), "--no-plots"]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    (row,) = [line for line in printed.splitlines() if line.startswith("P(train_days > ")]
+    assert "impossible under these priors" in row and "95% CI" in row
+    text = (out / "report.md").read_text()
+    (row,) = [line for line in text.splitlines() if line.startswith("| P(train_days > ")]
+    assert "| impossible under these priors |" in row and "of 400 draws)" in row

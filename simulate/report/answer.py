@@ -16,7 +16,7 @@ from typing import Any
 from ..model.chain import COST_VIEWS, NODES, VIEWS
 from .units import format_probability, format_quantity, risk_event
 
-__all__ = ["ANSWER_TIME", "answer_rows", "risk_line", "risk_lines"]
+__all__ = ["ANSWER_TIME", "answer_rows", "risk_cell", "risk_line", "risk_lines"]
 
 #: After the costs, the answer gives these (when the run computes them).
 ANSWER_TIME = ("train_days", "gpu_hours")
@@ -69,6 +69,17 @@ def risk_line(entry: Mapping[str, Any], units: str) -> str:
         f"{event}: {status} under these priors: {entry['node']} lies between {low} and "
         f"{high} ({missing:,} of {draws:,} draws)"
     )
+
+
+def risk_cell(entry: Mapping[str, Any] | None) -> str:
+    """A risk entry's probability for a table cell: ``impossible`` or ``certain`` (under
+    these priors), else :func:`simulate.report.units.format_probability`; ``n/a`` for None."""
+    if entry is None:
+        return "n/a"
+    status = entry.get("status", "estimate")
+    if status != "estimate":
+        return f"{status} under these priors"
+    return format_probability(entry["draws_missing"], entry["draws"], *entry["ci95"])
 
 
 def risk_lines(summary: Mapping[str, Any]) -> list[str]:

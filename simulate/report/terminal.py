@@ -13,8 +13,8 @@ from typing import Any
 
 from ..model.chain import NODES, outputs_with
 from .answer import risk_lines
-from .compare import risk_rows
-from .units import format_number, format_percent, format_quantity, scale_for
+from .compare import risk_table
+from .units import format_number, format_quantity, scale_for
 
 __all__ = ["catalog_text", "compare_table", "inputs_text", "summary_table", "table"]
 
@@ -98,8 +98,7 @@ def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
                 for s in scenarios.values()
             ]
             rows.append([f"{name} {key.upper()}", scale.short or present[0]["units"], *cells])
-    for event, probabilities in risk_rows(scenarios):
-        cells = ["n/a" if p is None else format_percent(p) for p in probabilities]
+    for event, cells in risk_table(scenarios):
         rows.append([event, "", *cells])
     common = summary["common"]
     lines = [
