@@ -87,7 +87,7 @@ def test_answer_opens_with_p50_and_90_interval_and_risks(summary):
     assert "90% interval" in answer
     assert "M$" in answer
     assert "P(train_days > deadline 90 days)" in answer
-    assert "P(tco_usd > budget 1,200 M$)" in answer
+    assert "P(amortized_cost_usd > budget 80 M$)" in answer  # the default budget: per run
     assert parsed.sections[0] == "answer"
 
 

@@ -133,6 +133,7 @@ def test_cli_default_scenario_ranks_only_inputs_that_move_the_target(tmp_path, c
     # peak · mfu · goodput), and only mfu and goodput are uncertain among those.
     out = tmp_path / "r"
     args = ["sensitivity", DEFAULT, "--set", "deadline_days=75", "--out", str(out), "--no-plots"]
+    args += ["--set", "budget_node=tco_usd", "--set", "budget_usd=1.2e9"]  # a budget on TCO
     assert main(args) == 0
     capsys.readouterr()
     drivers = json.loads((out / "summary.json").read_text())["sensitivity"]["risk_drivers"]

@@ -122,6 +122,7 @@ def provenance(scenario: Scenario, *, draws: int, seed: int, method: str) -> dic
         attrs["deadline_days"] = scenario.deadline_days
     if scenario.budget_usd is not None:
         attrs["budget_usd"] = scenario.budget_usd
+        attrs["budget_node"] = scenario.budget_node
     return attrs
 
 

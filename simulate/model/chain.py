@@ -17,6 +17,7 @@ import numpy as np
 
 __all__ = [
     "BASE_SINKS",
+    "COST_VIEWS",
     "Domain",
     "HEADLINE_OUTPUTS",
     "KEY_OUTPUTS",
@@ -31,6 +32,7 @@ __all__ = [
     "evaluate",
     "fallback_defaults",
     "needed_inputs",
+    "node_ranges",
     "outputs_with",
     "view_sinks",
 ]
@@ -533,6 +535,8 @@ OUTPUT_ROLES: dict[str, tuple[str, ...]] = {
     "energy_cost_usd": ("key", "terminal"),
     "capex_usd": ("terminal",),
     "tco_usd": ("headline", "key", "terminal"),
+    "amortized_cost_usd": ("key", "terminal"),
+    "rental_cost_usd": ("key", "terminal"),
 }
 
 
@@ -555,6 +559,16 @@ VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "rental": (("rental_cost_usd",), ("rental_cost_usd",)),
     "co2": (("co2_t",), ("energy_mwh", "co2_t")),
+}
+#: The cost views a planner reads first, in the answer's order: view -> (label, definition).
+#: Amortized and rental charge this run; the article's TCO charges the whole cluster.
+COST_VIEWS: dict[str, tuple[str, str]] = {
+    "amortized": (
+        "amortized capital + energy",
+        "the cluster's capital over its life, charged for this run's days, + this run's energy",
+    ),
+    "rental": ("rental", "this run's GPU-hours at cloud rental prices"),
+    "tco": ("the article's TCO", "cluster purchase + this run's energy (not a per-run cost)"),
 }
 
 
@@ -670,3 +684,42 @@ def computed_nodes(given: Iterable[str]) -> tuple[str, ...]:
     found by evaluating on ones (numpy scalars, warnings off), so the rule is evaluate's."""
     with np.errstate(all="ignore"):
         return tuple(evaluate(dict.fromkeys(given, np.float64(1.0))))
+
+
+#: Points per parent at which :func:`node_ranges` evaluates a rule (the ends included).
+RANGE_GRID_POINTS = 5
+
+
+def node_ranges(bounds: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """The smallest and largest value of every node :func:`evaluate` computes when each
+    given node lies in its ``bounds`` (``name -> (low, high)``).
+
+    Propagated node by node, in table order: a rule is evaluated on a grid over its parents'
+    ranges (their ends and :data:`RANGE_GRID_POINTS` - 2 points between), which gives its
+    exact range for a rule monotone in each parent (every rule of the chain, checked in
+    tests/test_headline.py: the extremes of such a function on a box lie at its corners);
+    treating parents as independent can only widen a range, never narrow it. Defaults as in
+    :func:`evaluate`.
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    defaulted, used = set(), set()
+    with np.errstate(all="ignore"):
+        for name, node in NODES.items():
+            if name in bounds:
+                low, high = bounds[name]
+                ranges[name] = (float(low), float(high))
+            elif node.rule is not None and all(p in ranges for p in node.parents):
+                axes = [np.unique(np.linspace(*ranges[p], RANGE_GRID_POINTS)) for p in node.parents]
+                grid = np.meshgrid(*axes, indexing="ij")
+                values = np.asarray(node.rule(*grid), dtype=float)
+                if np.isnan(values).any():  # 0/0 somewhere in the box: no bound to give
+                    ranges[name] = (-np.inf, np.inf)
+                else:
+                    ranges[name] = (float(np.min(values)), float(np.max(values)))
+                used.update(node.parents)
+            elif node.rule is not None and node.default is not None:
+                ranges[name] = (node.default, node.default)
+                defaulted.add(name)
+    for name in defaulted - used:
+        del ranges[name]
+    return ranges

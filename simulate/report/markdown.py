@@ -8,35 +8,43 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..analysis.sensitivity import markdown_section
-from ..model.chain import KEY_OUTPUTS
+from .answer import risk_lines
 from .summary import PROVENANCE_KEYS
 from .terminal import convergence_text
-from .units import format_estimate, format_number, format_percent, risk_event
+from .units import Scale, format_estimate, format_number, scale_for
 from .views import render_compare_to, render_views
 
 __all__ = ["render_csv", "render_markdown"]
+
+UNSCALED = Scale(1.0, "", "")
 
 
 def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> str:
     """The human report: answer first, then risk, inputs, outputs, method, plots, provenance."""
     prov, variables, keys = summary["provenance"], summary["variables"], summary["percentiles"]
     lines = [f"# Training cost and duration: {prov['scenario']}", ""]
-    lines += ["## Answer", ""]
-    for name in KEY_OUTPUTS:
-        if name in variables:
-            v = variables[name]
-            spread = ", ".join(f"{k.upper()} {_percentile(v, k)}" for k in keys)
-            lines.append(f"- **{name}** [{v['units']}]: {spread} (mean {_mean(v, summary)})")
+    lines += [
+        "## Answer",
+        "",
+        "The run's cost, charged each way this scenario computes (per-run costs first), then "
+        "its duration.",
+        "",
+        "| answer | node | units | " + " | ".join(k.upper() for k in keys) + " | mean | what |",
+        "|---|---|---|" + "---:|" * (len(keys) + 1) + "---|",
+    ]
+    for row in summary.get("answer", []):
+        v = variables[row["node"]]
+        values = [row["percentiles"][k] for k in keys]
+        scale = scale_for(row["units"], [x for x in values if x is not None])
+        spread = " | ".join([*(_percentile(v, k, scale) for k in keys), _mean(v, summary, scale)])
+        lines.append(
+            f"| **{row['label']}** | {row['node']} | {scale.short or row['units']} | {spread} | "
+            f"{row['definition']} |"
+        )
     lines.append("")
     if summary["risk"]:
         lines += ["## Risk", ""]
-        for entry in summary["risk"].values():
-            low, high = entry["ci95"]
-            p, low, high = (format_percent(x) for x in (entry["probability"], low, high))
-            lines.append(
-                f"- {risk_event(entry, format_number(entry['threshold']))} = {p} (95% CI {low} "
-                f"to {high}; {entry['draws_missing']:,} of {entry['draws']:,} draws)"
-            )
+        lines += [f"- {line}" for line in risk_lines(summary)]
         lines.append("")
     lines += render_views(summary.get("views", {}), keys, format_number)
     lines += render_compare_to(summary.get("compare_to", []), format_number)
@@ -100,19 +108,22 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     return "\n".join(lines) + "\n"
 
 
-def _percentile(v: dict[str, Any], key: str) -> str:
-    """A percentile to the digits its interval supports (:func:`format_estimate`)."""
+def _percentile(v: dict[str, Any], key: str, scale: Scale = UNSCALED) -> str:
+    """A percentile (on ``scale``) to the digits its interval supports (:func:`format_estimate`)."""
     low, high = v.get("percentiles_ci95", {}).get(key, (None, None))
-    return format_estimate(v["percentiles"][key], low, high, interval=False)
+    values = (scale.apply(x) for x in (v["percentiles"][key], low, high))
+    return format_estimate(*values, interval=False)
 
 
-def _mean(v: dict[str, Any], summary: dict[str, Any]) -> str:
-    """The mean to the digits its interval (mean ± critical value × standard error) supports."""
+def _mean(v: dict[str, Any], summary: dict[str, Any], scale: Scale = UNSCALED) -> str:
+    """The mean (on ``scale``) to the digits its interval (mean ± critical value × standard
+    error) supports."""
     se, critical = v.get("mean_standard_error"), summary.get("intervals", {}).get("critical_value")
     if v["mean"] is None or se is None or critical is None:
-        return format_number(v["mean"])
+        return format_number(scale.apply(v["mean"]))
     half = critical * se
-    return format_estimate(v["mean"], v["mean"] - half, v["mean"] + half, interval=False)
+    values = (scale.apply(x) for x in (v["mean"], v["mean"] - half, v["mean"] + half))
+    return format_estimate(*values, interval=False)
 
 
 def render_csv(summary: dict[str, Any]) -> str:

@@ -10,9 +10,12 @@ import xarray as xr
 
 from distributions import achieved_spearman
 
+from ..analysis.risk import with_reachability
 from ..analysis.summary import percentile_key, risk, summarize
 from ..engine.chunked import ChunkedRun
 from ..scenario.config import Scenario
+from ..scenario.inputs import reachable_ranges
+from .answer import answer_rows
 from .views import compare_to, view_summary
 
 __all__ = [
@@ -25,7 +28,7 @@ __all__ = [
 ]
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
@@ -146,6 +149,13 @@ def assemble_summary(
             }
             for ref in scenario.compare_to
         ]
+    ranges = reachable_ranges(scenario.inputs)
+    risk_entries = {
+        key: _finite_reachable(
+            with_reachability(entry, *ranges.get(entry["node"], (-math.inf, math.inf)))
+        )
+        for key, entry in risk_entries.items()
+    }
     optional = {
         "correlations": correlations,
         "sensitivity": sensitivity,
@@ -156,6 +166,7 @@ def assemble_summary(
         "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
         "intervals": intervals,
+        "answer": answer_rows(variables, scenario.views),
         "variables": variables,
         "risk": risk_entries,
         "views": view_summary(stats_by_name, scenario.views),
@@ -197,6 +208,11 @@ def interval_record(attrs: dict[str, Any], method: str) -> dict[str, Any]:
         "critical_value": float(attrs.get("critical_value", math.nan)),
         "description": text,
     }
+
+
+def _finite_reachable(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its ``reachable`` bounds as JSON numbers (an unbounded end is None)."""
+    return {**entry, "reachable": [_number(x) for x in entry["reachable"]]}
 
 
 def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]] | None:

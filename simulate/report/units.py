@@ -18,6 +18,7 @@ __all__ = [
     "estimate_decimals",
     "format_estimate",
     "format_number",
+    "format_probability",
     "format_quantity",
     "scale_for",
 ]
@@ -163,6 +164,42 @@ def format_estimate(
 def format_percent(p: float, *, decimals: int = 2) -> str:
     """A probability as a percentage: ``0.5024 -> "50.24%"``."""
     return f"{100 * p:.{decimals}f}%"
+
+
+def _outward_percent(fraction: float, *, up: bool) -> str:
+    """A one-sided bound in percent at one significant digit, rounded away from the
+    estimate (up for an upper bound), so that it never reads 0% or 100%."""
+    x = 100 * (1 - fraction if not up else fraction)  # the distance from 0%
+    exponent = math.floor(math.log10(x))
+    rounded = math.ceil(x / 10**exponent) * 10**exponent
+    decimals = max(0, -exponent)
+    if up:
+        return f"< {rounded:.{decimals}f}%"
+    return f"> {100 - rounded:.{decimals}f}%"
+
+
+def format_probability(count: int, draws: int, low: float, high: float) -> str:
+    """A share of draws with its 95% interval (``low``, ``high``: e.g. Wilson's), in words.
+
+    ``50.24% (95% CI 49.93% to 50.55%; 50,240 of 100,000 draws)``: as many decimals as show
+    the interval's width and each bound's distance from 0% and 100% to two significant
+    digits, bounds rounded outward. None or all of the draws give the one-sided bound at
+    one significant digit, rounded outward: ``0 of 100,000 draws; < 0.004%`` (never 0%).
+    """
+    if count == 0:
+        return f"0 of {draws:,} draws; {_outward_percent(high, up=True)}"
+    if count == draws:
+        return f"{draws:,} of {draws:,} draws; {_outward_percent(low, up=False)}"
+    low_pct, high_pct = 100 * low, 100 * high
+    gaps = [x for x in (low_pct, high_pct - low_pct, 100 - high_pct) if x > 0]
+    decimals = min(15, max(0, 1 - math.floor(math.log10(min(gaps))))) if gaps else 2
+    scale = 10**decimals
+    below = math.floor(low_pct * scale) / scale
+    above = math.ceil(high_pct * scale) / scale
+    return (
+        f"{100 * count / draws:.{decimals}f}% (95% CI {below:.{decimals}f}% to "
+        f"{above:.{decimals}f}%; {count:,} of {draws:,} draws)"
+    )
 
 
 def format_quantity(x: float, units: str, *, scale: Scale | None = None, digits: int = 4) -> str:

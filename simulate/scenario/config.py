@@ -62,9 +62,11 @@ class Scenario:
     compare_to: tuple[Reference, ...] = ()
     correlations: Correlations | None = None
     warnings: tuple[str, ...] = ()
-    #: ``[risk]``: the shorthands (train_days above deadline_days, tco_usd above
+    #: ``[risk]``: the shorthands (train_days above deadline_days, budget_node above
     #: budget_usd) first, then ``[[risk.targets]]`` in file order.
     risk_targets: tuple[RiskTarget, ...] = ()
+    #: ``[risk] budget_node``: the cost node ``budget_usd`` sits on.
+    budget_node: str = fields.DEFAULT_BUDGET_NODE
 
 
 def load_scenario(
@@ -134,7 +136,8 @@ def scenario_from_dict(
         precision=precision,
         deadline_days=fields.positive_number(risk, "deadline_days", file),
         budget_usd=fields.positive_number(risk, "budget_usd", file),
-        risk_targets=fields.risk_targets(risk, specs, file),
+        risk_targets=fields.risk_targets(risk, specs, file, views=views),
+        budget_node=fields.budget_node(risk, views, file),
         notes=tuple(fields.strings(head, "notes", file)),
         description=fields.text(head, "description", file, ""),
         config_hash=config_hash,

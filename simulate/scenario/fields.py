@@ -21,8 +21,10 @@ from .base import ConfigError, InputSpec, Reference, is_number
 from .read import REFERENCE_KEYS, TARGET_KEYS
 
 __all__ = [
+    "DEFAULT_BUDGET_NODE",
     "DEFAULT_PERCENTILES",
     "NAME_MAX_CHARS",
+    "budget_node",
     "check_name",
     "compare_to",
     "percentiles",
@@ -247,19 +249,60 @@ def compare_to(head: Mapping[str, Any], file: str) -> tuple[Reference, ...]:
     return tuple(references)
 
 
+#: The node ``[risk] budget_usd`` sits on when ``budget_node`` is not given.
+DEFAULT_BUDGET_NODE = "tco_usd"
+
+
+def budget_node(risk: Mapping[str, Any], views: Sequence[str], file: str) -> str:
+    """``risk.budget_node``: the cost node ``budget_usd`` sits on (a node in USD), by
+    default tco_usd; without it a scenario whose views leave out "tco" is refused rather
+    than given a budget on a cost it does not show."""
+    if "budget_node" in risk:
+        node = risk["budget_node"]
+        costs = [name for name, n in NODES.items() if n.units == "USD"]
+        if node not in costs:
+            raise ConfigError(
+                f"{file}: risk.budget_node: must name a cost node in USD ({', '.join(costs)}); "
+                f"got {node!r}"
+            )
+        return node
+    if "budget_usd" in risk and "tco" not in views:
+        totals = [VIEWS[v][1][-1] for v in views if NODES[VIEWS[v][1][-1]].units == "USD"]
+        raise ConfigError(
+            f"{file}: risk.budget_usd: sits on {DEFAULT_BUDGET_NODE} unless risk.budget_node "
+            f"says otherwise, and views = {list(views)} leave out tco; give risk.budget_node "
+            f"({', '.join(totals) or 'a cost node'})"
+        )
+    return DEFAULT_BUDGET_NODE
+
+
 def risk_targets(
-    risk: Mapping[str, Any], inputs: Mapping[str, InputSpec], file: str
+    risk: Mapping[str, Any],
+    inputs: Mapping[str, InputSpec],
+    file: str,
+    *,
+    views: Sequence[str] = ("tco",),
 ) -> tuple[RiskTarget, ...]:
-    """``deadline_days``, ``budget_usd`` and ``[[risk.targets]]`` as :class:`RiskTarget`s,
-    each on a node the scenario computes, each with its own key."""
+    """``deadline_days``, ``budget_usd`` (on ``budget_node``) and ``[[risk.targets]]`` as
+    :class:`RiskTarget`s, each on a node the scenario computes, each with its own key."""
     fields = {
-        f"risk.{key}": RiskTarget(node, float(risk[key]), "above", label)
-        for key, node, label in (
-            ("deadline_days", "train_days", "deadline"),
-            ("budget_usd", "tco_usd", "budget"),
+        f"risk.{field}": RiskTarget(node, float(risk[key]), "above", label)
+        for key, field, node, label in (
+            ("deadline_days", "deadline_days", "train_days", "deadline"),
+            (
+                "budget_usd",
+                "budget_node" if "budget_node" in risk else "budget_usd",
+                budget_node(risk, views, file),
+                "budget",
+            ),
         )
         if key in risk
     }
+    if "budget_node" in risk and "budget_usd" not in risk:
+        raise ConfigError(
+            f"{file}: risk.budget_node: names the node of risk.budget_usd, which is not given; "
+            f"got budget_node={risk['budget_node']!r} alone"
+        )
     for i, table in enumerate(_tables(risk, "targets", file, where="risk")):
         field = f"{file}: risk.targets[{i}]"
         _unknown_field(table, TARGET_KEYS, field)

@@ -32,6 +32,7 @@ from ..model.chain import (
     evaluate,
     fallback_defaults,
     needed_inputs,
+    node_ranges,
     view_sinks,
 )
 from .base import ConfigError, InputSpec
@@ -46,6 +47,7 @@ __all__ = [
     "fill_from_catalog",
     "input_value",
     "read_inputs",
+    "reachable_ranges",
     "slow_inputs",
 ]
 
@@ -176,6 +178,27 @@ def check_domain(name: str, dist: Distribution, *, file: str, where: str = "inpu
             f"[{low:.6g}, {high:.6g}] and puts probability {outside:.3g} outside; use a bounded "
             f"family or truncate it (truncate = [low, high])"
         )
+
+
+def _input_range(dist: Distribution) -> tuple[float, float]:
+    """The smallest and largest value a draw of ``dist`` can take: its atoms' ends if it is
+    discrete, else :func:`distributions.reachable_range` (what :func:`check_domain` judges)."""
+    if dist.is_discrete:
+        atoms = np.asarray(dist.atoms(), dtype=float)
+        return float(atoms.min()), float(atoms.max())
+    with np.errstate(over="ignore"):
+        try:
+            return reachable_range(dist)
+        except OverflowError:
+            return -math.inf, math.inf
+
+
+def reachable_ranges(specs: Mapping[str, InputSpec]) -> dict[str, tuple[float, float]]:
+    """Every node's reachable range under the scenario's inputs: each input's
+    (:func:`_input_range`) carried through the chain by
+    :func:`simulate.model.chain.node_ranges` (a range it gives may be wider than the true
+    one, never narrower, so a threshold outside it cannot be crossed)."""
+    return node_ranges({name: _input_range(spec.dist) for name, spec in specs.items()})
 
 
 def _duration(seconds: float) -> str:

@@ -44,7 +44,7 @@ SCENARIO_KEYS = (
 )
 REFERENCE_KEYS = ("node", "value", "source")
 CLUSTER_KEYS = ("accelerator", "precision", "rental")
-RISK_KEYS = ("deadline_days", "budget_usd", "targets")
+RISK_KEYS = ("deadline_days", "budget_usd", "budget_node", "targets")
 TARGET_KEYS = ("node", "threshold", "direction", "label")
 CORRELATION_KEYS = ("pairs", "names", "matrix")
 #: A scenario's tables and their fields (None: any field, checked elsewhere).
