@@ -23,6 +23,7 @@ import xarray as xr
 from ..engine.chunked import run_chunked
 from ..engine.memory import run
 from ..engine.runners import ChunkError
+from ..report.explore import distribution_grids
 from ..report.figures import caption, report_figures
 from ..report.folder import write_report
 from ..report.html import render_html
@@ -120,7 +121,10 @@ def run_report(
     images = report_figures(ds, sensitivity=section, targets=scenario.risk_targets) if plots else {}
     extra: dict[str, bytes | str] = dict(images)
     extra["report.html"] = render_html(
-        summary, images, captions={name: caption(name, scenario.risk_targets) for name in images}
+        summary,
+        images,
+        captions={name: caption(name, scenario.risk_targets) for name in images},
+        grids=distribution_grids(ds, scenario.risk_targets),
     )
     on_stage("writing")
     if save_draws:
