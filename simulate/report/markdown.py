@@ -10,7 +10,7 @@ from typing import Any
 from ..analysis.sensitivity import markdown_section
 from ..model.chain import KEY_OUTPUTS
 from .summary import PROVENANCE_KEYS
-from .units import format_number, format_percent, risk_event
+from .units import format_number, format_percent, overrides_text, risk_event
 from .views import render_compare_to, render_views
 
 __all__ = ["render_csv", "render_markdown"]
@@ -20,6 +20,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     """The human report: answer first, then risk, inputs, outputs, method, plots, provenance."""
     prov, variables, keys = summary["provenance"], summary["variables"], summary["percentiles"]
     lines = [f"# Training cost and duration: {prov['scenario']}", ""]
+    if summary.get("overrides"):
+        lines += [f"Overrides (`--set`): {overrides_text(summary, code='`')}", ""]
     lines += ["## Answer", ""]
     for name in KEY_OUTPUTS:
         if name in variables:
@@ -101,6 +103,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     if images:
         lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images]
     lines += ["", "## Provenance", ""] + [f"- {k}: `{prov[k]}`" for k in PROVENANCE_KEYS]
+    if summary.get("overrides"):
+        lines.append(f"- overrides (--set): {overrides_text(summary, code='`')}")
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,14 @@ from typing import Any
 
 from ..model.chain import NODES, outputs_with
 from .compare import risk_rows
-from .units import format_number, format_percent, format_quantity, risk_event, scale_for
+from .units import (
+    format_number,
+    format_percent,
+    format_quantity,
+    overrides_text,
+    risk_event,
+    scale_for,
+)
 
 __all__ = ["catalog_text", "compare_table", "inputs_text", "summary_table", "table"]
 
@@ -63,6 +70,7 @@ def summary_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
     lines = [
         f"{prov['scenario']}: {prov['draws']:,} draws, method {prov['method']}, "
         f"seed {prov['seed']}",
+        *([f"overrides (--set): {overrides_text(summary)}"] if summary.get("overrides") else []),
         table(rows),
         *_risk_lines(summary),
     ]
