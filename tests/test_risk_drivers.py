@@ -170,10 +170,10 @@ def test_report_folder_and_page_hold_the_risk_driver_chart(tmp_path):
     page = (out / "report.html").read_text()
     assert 'data-name="train_days_over_deadline_risk_drivers.png"' in page
     assert "train_days_over_deadline: the top drivers&#x27; distributions (ECDF)" in page
-    drivers = page[page.index('<section id="risk_drivers">') :]
-    drivers = drivers[: drivers.index("</section>")]
-    assert "<code>mfu</code>" in drivers and "<code>goodput</code>" in drivers
-    assert "<code>gpu_price_usd</code> (within noise)" in drivers.split("tco_usd_over")[0]
+    drivers = page[page.index("<h4>Risk drivers (what the misses have in common)") :]
+    drivers = drivers[: drivers.index("</section>")].split("tco_usd_over")[0]
+    assert "<td>mfu</td>" in drivers and "<td>goodput</td>" in drivers
+    assert drivers.index("<em>within noise below</em>") < drivers.index("<td>gpu_price_usd</td>")
 
 
 def test_analyze_adds_the_absolute_fixed_at_median_column_and_says_what_it_means():

@@ -11,7 +11,7 @@ from ..analysis.sensitivity import markdown_section
 from .answer import risk_lines
 from .summary import PROVENANCE_KEYS
 from .terminal import convergence_text
-from .units import Scale, format_estimate, format_number, scale_for
+from .units import Scale, format_estimate, format_number, overrides_text, scale_for
 from .views import render_compare_to, render_views
 
 __all__ = ["render_csv", "render_markdown"]
@@ -23,6 +23,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     """The human report: answer first, then risk, inputs, outputs, method, plots, provenance."""
     prov, variables, keys = summary["provenance"], summary["variables"], summary["percentiles"]
     lines = [f"# Training cost and duration: {prov['scenario']}", ""]
+    if summary.get("overrides"):
+        lines += [f"Overrides (`--set`): {overrides_text(summary, code='`')}", ""]
     lines += [
         "## Answer",
         "",
@@ -105,6 +107,8 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     if images:
         lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images]
     lines += ["", "## Provenance", ""] + [f"- {k}: `{prov[k]}`" for k in PROVENANCE_KEYS]
+    if summary.get("overrides"):
+        lines.append(f"- overrides (--set): {overrides_text(summary, code='`')}")
     return "\n".join(lines) + "\n"
 
 

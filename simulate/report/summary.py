@@ -164,6 +164,7 @@ def assemble_summary(
     return {
         "schema_version": SCHEMA_VERSION,
         "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
+        "overrides": [{"field": name, "value": value} for name, value in scenario.overrides],
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
         "intervals": intervals,
         "answer": answer_rows(variables, scenario.views),

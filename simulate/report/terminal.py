@@ -14,7 +14,7 @@ from typing import Any
 from ..model.chain import NODES, outputs_with
 from .answer import risk_lines
 from .compare import risk_table
-from .units import format_estimate, format_number, format_quantity, scale_for
+from .units import format_estimate, format_number, format_quantity, overrides_text, scale_for
 
 __all__ = [
     "catalog_text",
@@ -84,6 +84,7 @@ def summary_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
     lines = [
         f"{prov['scenario']}: {prov['draws']:,} draws, method {prov['method']}, "
         f"seed {prov['seed']}",
+        *([f"overrides (--set): {overrides_text(summary)}"] if summary.get("overrides") else []),
         table(rows, text_from=len(keys) + 3),
         *risk_lines(summary),
     ]

@@ -20,6 +20,7 @@ __all__ = [
     "format_number",
     "format_probability",
     "format_quantity",
+    "overrides_text",
     "scale_for",
 ]
 
@@ -218,3 +219,9 @@ def risk_event(entry: Mapping[str, Any], threshold: str) -> str:
     threshold already formatted by the caller (plain text, Markdown or HTML)."""
     symbol = ">" if entry["direction"] == "above" else "<"
     return f"P({entry['node']} {symbol} {entry['label']} {threshold})"
+
+
+def overrides_text(summary: Mapping[str, Any], *, code: str = "") -> str:
+    """A run's ``--set`` overrides in one line (``mfu=0.4, accelerator=B200``; ``code``
+    quotes each, e.g. a backtick for Markdown), '' when none."""
+    return ", ".join(f"{code}{o['field']}={o['value']}{code}" for o in summary.get("overrides", []))

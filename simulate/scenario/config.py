@@ -67,6 +67,8 @@ class Scenario:
     risk_targets: tuple[RiskTarget, ...] = ()
     #: ``[risk] budget_node``: the cost node ``budget_usd`` sits on.
     budget_node: str = fields.DEFAULT_BUDGET_NODE
+    #: Each ``--set NAME=VALUE`` as given (name, value text), in order: the report's provenance.
+    overrides: tuple[tuple[str, str], ...] = ()
 
 
 def load_scenario(
@@ -119,6 +121,7 @@ def scenario_from_dict(
     rental = inputs.rental_kind(table, file)
     specs = inputs.read_inputs(raw.get("inputs", {}), file)
     inputs.fill_from_catalog(specs, accelerator, precision, file, rental=rental)
+    kept = _explicit_beside_new_accelerator(overrides, specs, accelerator, precision, file)
     views = fields.views(head, specs, file)
     inputs.fill_defaults_and_check(specs, file, sinks=view_sinks(views))
     inputs.check_pins(specs, file)
@@ -144,7 +147,8 @@ def scenario_from_dict(
         views=views,
         compare_to=fields.compare_to(head, file),
         correlations=correlations,
-        warnings=repairs,
+        warnings=repairs + kept,
+        overrides=tuple(_override_pair(item) for item in overrides),
     )
     slow = inputs.slow_inputs(scenario.inputs, scenario.draws, file)
     slow += sobol_size_warning(scenario.method, scenario.draws, file)
@@ -162,4 +166,42 @@ def sobol_size_warning(method: str, draws: int, file: str) -> tuple[str, ...]:
     return (
         f"{file}: draws: method sobol is balanced only at a power of 2 draws (>= 32); got "
         f"draws={draws}; the run goes ahead without that balance (use {sizes})",
+    )
+
+
+def _override_pair(item: str) -> tuple[str, str]:
+    """``"mfu = 0.35 to 0.45"`` -> ``("mfu", "0.35 to 0.45")`` (checked by apply_override)."""
+    name, _, text = item.partition("=")
+    return name.strip(), text.strip()
+
+
+def _explicit_beside_new_accelerator(
+    overrides: Sequence[str],
+    specs: Mapping[str, InputSpec],
+    accelerator: str | None,
+    precision: str,
+    file: str,
+) -> tuple[str, ...]:
+    """A one-line warning when ``--set accelerator=KEY`` leaves in place inputs the file gives
+    explicitly that the catalog would otherwise fill for KEY (peak, TDP, prices)."""
+    pairs = [_override_pair(item) for item in overrides]
+    changed = [value for name, value in pairs if name in ("accelerator", "cluster.accelerator")]
+    if not changed or accelerator is None:
+        return ()
+    catalog: dict[str, InputSpec] = {}
+    inputs.fill_from_catalog(catalog, accelerator, precision, file)
+    set_too = {name.removeprefix("inputs.").split(".")[0] for name, _ in pairs}
+    kept = [
+        name
+        for name in catalog
+        if name in specs and specs[name].origin == "scenario" and name not in set_too
+    ]
+    if not kept:
+        return ()
+    return (
+        f"{file}: --set accelerator={changed[-1]}: {', '.join(kept)} "
+        f"{'stays' if len(kept) == 1 else 'stay'} at the scenario's explicit "
+        f"{'value' if len(kept) == 1 else 'values'}, not the {accelerator} catalog's; "
+        f"--set {'it' if len(kept) == 1 else 'them'} too, or remove "
+        f"{'it' if len(kept) == 1 else 'them'} from [inputs]",
     )

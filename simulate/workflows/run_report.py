@@ -23,6 +23,7 @@ import xarray as xr
 from ..engine.chunked import run_chunked
 from ..engine.memory import run
 from ..engine.runners import ChunkError
+from ..report.explore import distribution_grids
 from ..report.figures import caption, report_figures
 from ..report.folder import write_report
 from ..report.html import render_html
@@ -134,6 +135,7 @@ def run_report(
         captions={
             name: caption(name, scenario.risk_targets, scenario.percentiles) for name in images
         },
+        grids=distribution_grids(ds, scenario.risk_targets),
     )
     on_stage("writing")
     if save_draws:
