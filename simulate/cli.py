@@ -55,10 +55,13 @@ RUN_EPILOG = """examples:
   python -m simulate run configs/llama-3.1-405b-article.toml --quiet
   python -m simulate run CONFIG --draws 1000000 --seed 7 --method sobol --out /tmp/r \\
          --set n_gpus=24576 --set 'mfu=0.35 to 0.45' --save-draws --force
+  python -m simulate run configs/dense-1t-h100.toml --sweep n_gpus=8192:65536:8192
+  python -m simulate run CONFIG --sweep n_gpus=32768,49152,65536 --sweep mfu=0.35:0.45:0.05
 
 The report folder (default reports/<scenario name>) holds summary.json, report.md,
 percentiles.csv, report.html (one self-contained page), the plots as PNG, and with
---save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")). An earlier report
+--save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")), with --sweep sweep.csv
+and sweep_*.png (fan charts; summary.json's "sweep", report.md's "Sweep"). An earlier report
 at the same place is kept aside as <folder>.<UTC time> unless --force; a folder that is
 not a report of this tool (no .llm-cost-mc-report marker) is never replaced or moved.
 """
@@ -269,6 +272,15 @@ def _parser() -> argparse.ArgumentParser:
         "--save-draws",
         action="store_true",
         help="also write every draw to draws.nc (NetCDF-4), e.g. --save-draws",
+    )
+    run.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH:STEP",
+        help="also tabulate the headline outputs' percentiles and each risk probability at "
+        "each value of an input, on common random numbers (NAME=V1,V2,... also; twice for a "
+        "two-way table), e.g. --sweep n_gpus=8192:65536:8192",
     )
     run.add_argument(
         "--precision",
@@ -510,6 +522,7 @@ def _run(args: argparse.Namespace) -> int:
                 outputs=args.output if ranking else (),
                 sobol_draws=args.sobol_draws if ranking else 2**14,
                 on_stage=progress.stage,
+                sweep=getattr(args, "sweep", []),
                 **scale,
             )
     if not args.quiet:

@@ -210,7 +210,7 @@ def statistic_value(values: Any, statistic: Statistic) -> dict[str, float]:
         }
     if statistic.kind == "percentile":
         assert statistic.percent is not None
-        estimate, low, high = quantile_intervals(x, [statistic.percent / 100])
+        estimate, low, high = quantile_intervals(x, [statistic.percent / 100], partition=True)
         return {"value": float(estimate[0]), "low": float(low[0]), "high": float(high[0])}
     mean = mean_interval(x)
     value = mean["value"]

@@ -11,6 +11,7 @@ value equal that run's. Only the chain is evaluated again at each value
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -74,6 +75,18 @@ def check_values(
             )
         if whole and domain.whole and value != int(value):
             raise ConfigError(f"{scenario.path}: {field}: {name} is a whole number; got {value:g}")
+
+
+@functools.lru_cache(maxsize=32)
+def _upstream_of(nodes: tuple[str, ...]) -> frozenset[str]:
+    """``nodes`` and every node they are computed from, directly or not."""
+    found, stack = set(), list(nodes)
+    while stack:
+        name = stack.pop()
+        if name not in found:
+            found.add(name)
+            stack.extend(NODES[name].parents)
+    return frozenset(found)
 
 
 def base_value(scenario: Scenario, name: str) -> float:
@@ -144,9 +157,11 @@ class CommonDraws:
         self.evaluations = 0
 
     def evaluate(self, values: Mapping[str, float], nodes: Sequence[str]) -> dict[str, np.ndarray]:
-        """``nodes`` (arrays of the draws) with the varied inputs at ``values``: the whole
-        chain evaluated once; a node that is not finite is refused as a run refuses it."""
-        given = dict(self.given)
+        """``nodes`` (arrays of the draws) with the varied inputs at ``values``: the chain
+        evaluated once, on the inputs those nodes are computed from (the others cannot change
+        them); a node that is not finite is refused as a run refuses it."""
+        upstream = _upstream_of(tuple(nodes))
+        given = {name: value for name, value in self.given.items() if name in upstream}
         for name, value in values.items():
             given[name] = float(value)
         result = evaluate_draws(given)

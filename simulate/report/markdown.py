@@ -9,6 +9,7 @@ from typing import Any
 
 from ..analysis.sensitivity import markdown_section
 from ..model.chain import KEY_OUTPUTS
+from .planning import sweep_markdown
 from .summary import PROVENANCE_KEYS
 from .units import format_number, format_percent, risk_event
 from .views import render_compare_to, render_views
@@ -84,6 +85,7 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
             for row in summary["correlations"]
             for a, b in [row["inputs"]]
         ]
+    lines += sweep_markdown(summary.get("sweep"))
     if "sensitivity" in summary:
         lines += ["", "## Sensitivity", "", markdown_section(summary["sensitivity"], limit=10)]
     if "convergence" in summary:

@@ -9,21 +9,30 @@ readable scales, the P-low/P50/P-high colours).
 
 from __future__ import annotations
 
+import base64
+import csv
+import html
+import io
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import xarray as xr
 
-from .plots import _MARK_COLORS, _PALETTE, _figure, _readable_ticks
 from .units import format_number, format_percent, scale_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
 
 __all__ = [
     "solve_figure",
     "solve_json",
     "solve_markdown",
     "solve_statement",
+    "sweep_csv",
+    "sweep_figures",
+    "sweep_html",
+    "sweep_markdown",
 ]
 
 
@@ -214,6 +223,8 @@ def solve_markdown(summary: Mapping[str, Any], *, images: Sequence[str] = ()) ->
 
 def solve_figure(summary: Mapping[str, Any]) -> Any:
     """The statistic at each value tried, with its 95% interval, the level and the answer."""
+    from .plots import _MARK_COLORS, _PALETTE, _figure, _readable_ticks  # noqa: PLC0415
+
     vary, name = summary["vary"], summary["statistic"]
     rows = summary["evaluations"]
     x = np.array([r[vary] for r in rows], dtype=float)
@@ -247,7 +258,208 @@ def solve_figure(summary: Mapping[str, Any]) -> Any:
         )
     axes.set_xlabel(f"{vary} [{scale.label}]" if scale.label else vary)
     axes.set_ylabel(name)
+    if shown.min() > 0 and shown.max() / shown.min() > 20:  # the default range spans 256x
+        axes.set_xscale("log")
     _readable_ticks(axes.xaxis)
     axes.legend(loc="best", fontsize="small")
     axes.set_title(f"Goal seek: {summary['target']}")
     return figure
+
+
+def _fan_keys(keys: Sequence[str]) -> tuple[str, str, str]:
+    """(low, middle, high): the outermost of the scenario's percentiles and P50 (or the
+    middle one when P50 is not among them)."""
+    middle = "p50" if "p50" in keys else keys[len(keys) // 2]
+    return keys[0], middle, keys[-1]
+
+
+def _row_point(row: Mapping[str, Any], names: Sequence[str]) -> str:
+    return " | ".join(_value(row[n]) for n in names)
+
+
+def sweep_markdown(sweep: Mapping[str, Any] | None) -> list[str]:
+    """report.md's "Sweep" section (no lines when the run has no sweep): one row per point,
+    each headline output's P-low/P50/P-high and each risk target's probability; for a
+    two-way sweep also a table of each P50 and probability, rows by the first input."""
+    if not sweep:
+        return []
+    names = list(sweep["inputs"])
+    keys = sweep["percentiles"]
+    low, mid, high = _fan_keys(keys)
+    outputs, risks = list(sweep["outputs"]), dict(sweep["risk"])
+    lines = [
+        "",
+        "## Sweep",
+        "",
+        f"Common random numbers: {sweep['draws']:,} draws (seed {sweep['seed']}) shared by "
+        f"every point; {sweep['chain_evaluations']} chain evaluations, one per point. Each "
+        f"point equals a run with `--set` at that value.",
+        "",
+    ]
+    head = [*names]
+    head += [f"{o} {k.upper()}" for o in outputs for k in (low, mid, high)]
+    head += list(risks.values())
+    lines += ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for row in sweep["rows"]:
+        cells = [_row_point(row, names)]
+        cells += [format_number(row[o][k]) for o in outputs for k in (low, mid, high)]
+        cells += [format_percent(row["risk"][key]["probability"]) for key in risks]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    if len(names) == 2:
+        first, second = names
+        columns = sweep["inputs"][second]
+        tables = [(f"{o} {mid.upper()}", lambda r, o=o: format_number(r[o][mid])) for o in outputs]
+        tables += [
+            (label, lambda r, k=key: format_percent(r["risk"][k]["probability"]))
+            for key, label in risks.items()
+        ]
+        for title, cell in tables:
+            lines += [
+                f"{title} by {first} (rows) and {second} (columns):",
+                "",
+                f"| {first} \\ {second} | " + " | ".join(_value(c) for c in columns) + " |",
+                "|---:|" + "---:|" * len(columns),
+            ]
+            for value in sweep["inputs"][first]:
+                row = [r for r in sweep["rows"] if r[first] == value]
+                lines.append(f"| {_value(value)} | " + " | ".join(cell(r) for r in row) + " |")
+            lines.append("")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def sweep_csv(sweep: Mapping[str, Any]) -> str:
+    """sweep.csv: one row per point: the swept values, each output's mean and percentiles
+    with their 95% interval, each risk target's probability with its interval."""
+    names, keys = list(sweep["inputs"]), sweep["percentiles"]
+    outputs, risks = list(sweep["outputs"]), list(sweep["risk"])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = [*names]
+    for o in outputs:
+        header.append(f"{o}_mean")
+        for k in keys:
+            header += [f"{o}_{k}", f"{o}_{k}_low", f"{o}_{k}_high"]
+    for key in risks:
+        header += [f"P_{key}", f"P_{key}_low", f"P_{key}_high"]
+    writer.writerow(header)
+    for row in sweep["rows"]:
+        line = [repr(row[n]) for n in names]
+        for o in outputs:
+            line.append(repr(row[o]["mean"]))
+            for k in keys:
+                ci = row[o][f"{k}_ci95"]
+                line += [repr(row[o][k]), repr(ci[0]), repr(ci[1])]
+        for key in risks:
+            cell = row["risk"][key]
+            line += [repr(cell["probability"]), repr(cell["ci95"][0]), repr(cell["ci95"][1])]
+        writer.writerow(line)
+    return buffer.getvalue()
+
+
+def _series(sweep: Mapping[str, Any]) -> list[tuple[str, list[Mapping[str, Any]]]]:
+    """The rows as lines along the first input: one line, or one per value of the second."""
+    names = list(sweep["inputs"])
+    if len(names) == 1:
+        return [("", list(sweep["rows"]))]
+    second = names[1]
+    return [
+        (f"{second} = {_value(v)}", [r for r in sweep["rows"] if r[second] == v])
+        for v in sweep["inputs"][second]
+    ]
+
+
+def sweep_figures(sweep: Mapping[str, Any]) -> dict[str, Any]:
+    """Figures by file name: ``sweep_<output>.png`` (a fan chart: the band between the
+    outermost percentiles and the P50 line against the first swept input) and
+    ``sweep_risk.png`` (each risk target's probability with its 95% interval)."""
+    from .plots import _MARK_COLORS, _PALETTE, _figure, _readable_ticks  # noqa: PLC0415
+
+    first = list(sweep["inputs"])[0]
+    low, mid, high = _fan_keys(sweep["percentiles"])
+    x_scale = scale_for(sweep["units"][first], sweep["inputs"][first])
+    x_label = f"{first} [{x_scale.label}]" if x_scale.label else first
+    series = _series(sweep)
+    figures: dict[str, Any] = {}
+    for output, units in sweep["outputs"].items():
+        figure, axes = _figure()
+        y_scale = scale_for(units, [r[output][mid] for r in sweep["rows"]])
+        for i, (label, rows) in enumerate(series):
+            x = np.array([r[first] for r in rows]) / x_scale.factor
+            color = _PALETTE[i % len(_PALETTE)] if label else _MARK_COLORS[mid.upper()]
+            band = [np.array([r[output][k] for r in rows]) / y_scale.factor for k in (low, high)]
+            axes.fill_between(
+                x, *band, color=color, alpha=0.18, linewidth=0,
+                label=f"{low.upper()}-{high.upper()} {label}".strip(), gid=f"band{i}",
+            )  # fmt: skip
+            axes.plot(
+                x, np.array([r[output][mid] for r in rows]) / y_scale.factor, "o-",
+                color=color, label=f"{mid.upper()} {label}".strip(), gid=f"p50_{i}",
+            )  # fmt: skip
+        axes.set_xlabel(x_label)
+        axes.set_ylabel(f"{output} [{y_scale.label}]" if y_scale.label else output)
+        _readable_ticks(axes.xaxis)
+        _readable_ticks(axes.yaxis)
+        axes.legend(loc="best", fontsize="small")
+        axes.set_title(f"{output} against {first} (common random numbers)")
+        figures[f"sweep_{output}.png"] = figure
+    if sweep["risk"]:
+        figure, axes = _figure()
+        k = 0
+        for key, event in sweep["risk"].items():
+            for label, rows in series:
+                x = np.array([r[first] for r in rows]) / x_scale.factor
+                p = np.array([r["risk"][key]["probability"] for r in rows])
+                ci = np.array([r["risk"][key]["ci95"] for r in rows])
+                color = _PALETTE[k % len(_PALETTE)]
+                axes.fill_between(x, ci[:, 0], ci[:, 1], color=color, alpha=0.2, linewidth=0)
+                axes.plot(x, p, "o-", color=color, label=f"{event} {label}".strip(), gid=f"risk{k}")
+                k += 1
+        axes.set_xlabel(x_label)
+        axes.set_ylabel("probability (95% CI)")
+        axes.set_ylim(-0.02, 1.02)
+        _readable_ticks(axes.xaxis)
+        axes.legend(loc="best", fontsize="small")
+        axes.set_title(f"Risk against {first} (common random numbers)")
+        figures["sweep_risk.png"] = figure
+    return figures
+
+
+def sweep_html(sweep: Mapping[str, Any] | None, images: Mapping[str, bytes] | None = None) -> str:
+    """report.html's sweep section, ``<section id="sweep">`` (empty without a sweep): the
+    table of :func:`sweep_markdown` and the sweep's figures (``sweep_*.png`` of ``images``)."""
+    if not sweep:
+        return ""
+    names = list(sweep["inputs"])
+    low, mid, high = _fan_keys(sweep["percentiles"])
+    outputs, risks = list(sweep["outputs"]), dict(sweep["risk"])
+    head = [*names, *(f"{o} {k.upper()}" for o in outputs for k in (low, mid, high))]
+    head += list(risks.values())
+    rows = []
+    for row in sweep["rows"]:
+        cells = [_value(row[n]) for n in names]
+        cells += [format_number(row[o][k]) for o in outputs for k in (low, mid, high)]
+        cells += [format_percent(row["risk"][key]["probability"]) for key in risks]
+        rows.append("<tr>" + "".join(f'<td class="num">{html.escape(c)}</td>' for c in cells))
+    table = (
+        "<table><thead><tr>"
+        + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "</tr>".join(rows)
+        + "</tr></tbody></table>"
+    )
+    figures = "".join(
+        f'<figure><img src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}" '
+        f'alt="{html.escape(name)}" data-name="{html.escape(name)}"><figcaption>'
+        f"{html.escape(name)}</figcaption></figure>"
+        for name, png in (images or {}).items()
+        if name.startswith("sweep_")
+    )
+    lede = (
+        f"<p>Common random numbers: {sweep['draws']:,} draws shared by every point, "
+        f"{sweep['chain_evaluations']} chain evaluations.</p>"
+    )
+    return (
+        f'<section id="sweep"><h2>Sweep: {html.escape(" x ".join(names))}</h2>{lede}{table}'
+        f'<div class="figures">{figures}</div></section>'
+    )
