@@ -29,7 +29,7 @@ from ..report.html import render_html
 from ..report.summary import build_summary
 from ..scenario.config import Scenario
 from .sections import run_to_precision, sensitivity_section
-from .sweep import sweep_files, sweep_section
+from .sweep import parse_sweeps, sweep_files, sweep_section
 
 __all__ = ["DEFAULT_CHUNK_DRAWS", "ReportResult", "default_out_dir", "run_report"]
 
@@ -98,6 +98,8 @@ def run_report(
     if sweep and (chunk_draws is not None or precision is not None):
         other = "chunk_draws" if chunk_draws is not None else "precision"
         raise ChunkError(f"sweep: cannot go with {other} (a sweep runs in memory at the draws)")
+    if sweep:
+        parse_sweeps(scenario, sweep)  # a malformed sweep is refused before the run
     if chunk_draws is not None:
         if precision is not None or save_draws:
             other = "precision" if precision is not None else "save_draws"

@@ -34,6 +34,7 @@ from ..scenario.config import Scenario
 __all__ = [
     "MAX_SWEEP_POINTS",
     "parse_sweep",
+    "parse_sweeps",
     "sweep",
     "sweep_files",
     "sweep_section",
@@ -89,6 +90,28 @@ def parse_sweep(scenario: Scenario, item: str) -> tuple[str, list[float]]:
     return name, values
 
 
+def parse_sweeps(
+    scenario: Scenario, sweeps: Sequence[str] | Mapping[str, Sequence[float]]
+) -> dict[str, list[float]]:
+    """One or two sweeps (texts for :func:`parse_sweep`, or name -> values), checked: distinct
+    inputs, at most :data:`MAX_SWEEP_POINTS` points in all."""
+    file = scenario.path
+    items = (
+        [f"{name}={','.join(repr(float(v)) for v in values)}" for name, values in sweeps.items()]
+        if isinstance(sweeps, Mapping)
+        else list(sweeps)
+    )
+    if not 1 <= len(items) <= 2:
+        raise ConfigError(f"{file}: sweep: one or two inputs (a two-way table); got {len(items)}")
+    axes = dict(parse_sweep(scenario, item) for item in items)
+    if len(axes) != len(items):
+        raise ConfigError(f"{file}: sweep: the same input twice; got {', '.join(items)}")
+    points = math.prod(len(v) for v in axes.values())
+    if points > MAX_SWEEP_POINTS:
+        raise ConfigError(f"{file}: sweep: {points:,} points; at most {MAX_SWEEP_POINTS:,}")
+    return axes
+
+
 def sweep(
     scenario: Scenario,
     sweeps: Sequence[str] | Mapping[str, Sequence[float]],
@@ -109,20 +132,7 @@ def sweep(
     risk target (dim ``risk``, by key). ``ds``: a run of this scenario whose draws are reused
     when every swept input is fixed in it (no second sampling).
     """
-    file = scenario.path
-    items = (
-        [f"{name}={','.join(repr(float(v)) for v in values)}" for name, values in sweeps.items()]
-        if isinstance(sweeps, Mapping)
-        else list(sweeps)
-    )
-    if not 1 <= len(items) <= 2:
-        raise ConfigError(f"{file}: sweep: one or two inputs (a two-way table); got {len(items)}")
-    axes = dict(parse_sweep(scenario, item) for item in items)
-    if len(axes) != len(items):
-        raise ConfigError(f"{file}: sweep: the same input twice; got {', '.join(items)}")
-    points = math.prod(len(v) for v in axes.values())
-    if points > MAX_SWEEP_POINTS:
-        raise ConfigError(f"{file}: sweep: {points:,} points; at most {MAX_SWEEP_POINTS:,}")
+    axes = parse_sweeps(scenario, sweeps)
     nodes = computed_nodes(scenario.inputs)
     outputs = [n for n in HEADLINE_OUTPUTS if n in nodes]
     targets = list(scenario.risk_targets)
