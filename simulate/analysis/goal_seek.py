@@ -316,9 +316,10 @@ def seek(
         return s if (s != 0 or e.met) else -np.finfo(float).tiny
 
     root = optimize.brentq(slack, low, high, xtol=tol, rtol=4 * np.finfo(float).eps)
-    answer = root
-    nudge = tol
-    while not at(answer).met:  # the root's meeting side, within a few tolerances
+    answer, nudge = root, tol
+    for _ in range(64):  # the root's meeting side, within a few tolerances (the end meets)
+        if at(answer).met:
+            break
         answer = min(high, root + nudge) if up else max(low, root - nudge)
         nudge *= 2
     return done("found", answer, answer, None, "smallest" if up else "largest")

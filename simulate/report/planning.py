@@ -101,6 +101,8 @@ def solve_statement(result: xr.Dataset) -> str:
     neighbour = a["neighbour"]
     if not math.isnan(neighbour):
         text += f"; at {_value(neighbour)}: {_stat(stats[neighbour]['value'], probability)}"
+    if stats[answer]["low"] <= a["level"] <= stats[answer]["high"]:
+        text += " (the interval holds the target's level: more draws would narrow the answer)"
     return text
 
 
@@ -124,6 +126,7 @@ def solve_json(result: xr.Dataset) -> dict[str, Any]:
         "vary": vary,
         "units": a["units"],
         "target": a["target"],
+        "level": a["level"],
         "statistic": a["statistic_name"],
         "status": a["status"],
         "answer": _num(a["answer"]),
@@ -244,9 +247,12 @@ def solve_figure(summary: Mapping[str, Any]) -> Any:
         label=f"{name} (95% CI)",
         gid="statistic",
     )
-    level = float(summary["target"].rsplit(" ", 1)[-1])
     axes.axhline(
-        level, color="black", linewidth=1.5, label=f"target {summary['target']}", gid="level"
+        summary["level"],
+        color="black",
+        linewidth=1.5,
+        label=f"target {summary['target']}",
+        gid="level",
     )
     if summary["answer"] is not None:
         axes.axvline(

@@ -160,6 +160,7 @@ def solve(
         "vary": vary,
         "units": NODES[vary].units,
         "target": goal.text,
+        "level": goal.level,
         "statistic_name": goal.statistic.text,
         "node": goal.statistic.node,
         "status": search.status,
