@@ -85,8 +85,8 @@ def test_run_sweep_writes_table_csv_markdown_and_charts(capsys, tmp_path):
     assert cli.main(argv) == 0
     summary = json.loads((out / "summary.json").read_text())
     sweep = summary["sweep"]
-    assert sweep["inputs"] == {"n_gpus": [32768.0, 49152.0, 65536.0]}
-    assert [row["n_gpus"] for row in sweep["rows"]] == [32768.0, 49152.0, 65536.0]
+    assert sweep["inputs"] == {"n_gpus": [32768, 49152, 65536]}
+    assert [row["n_gpus"] for row in sweep["rows"]] == [32768, 49152, 65536]
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert len(rows) == 3
     assert float(rows[1]["train_days_p50"]) == sweep["rows"][1]["train_days"]["p50"]

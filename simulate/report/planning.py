@@ -116,6 +116,11 @@ def solve_json(result: xr.Dataset) -> dict[str, Any]:
     """solve.json: the question, the answer with its interval, every value tried."""
     a = result.attrs
     vary = a["vary"]
+
+    def x(value: Any) -> Any:  # whole inputs stay whole in the JSON
+        value = _num(value)
+        return int(value) if value is not None and a["whole"] else value
+
     return {
         "scenario": a["scenario"],
         "config_path": a["config_path"],
@@ -129,14 +134,14 @@ def solve_json(result: xr.Dataset) -> dict[str, Any]:
         "level": a["level"],
         "statistic": a["statistic_name"],
         "status": a["status"],
-        "answer": _num(a["answer"]),
+        "answer": x(a["answer"]),
         "answer_statistic": {
             "value": _num(a.get("answer_statistic", math.nan)),
             "ci95": [_num(a.get("answer_low", math.nan)), _num(a.get("answer_high", math.nan))],
         },
-        "neighbour": _num(a["neighbour"]),
+        "neighbour": x(a["neighbour"]),
         "statement": a["statement"],
-        "range": [a["range_low"], a["range_high"]],
+        "range": [x(a["range_low"]), x(a["range_high"])],
         "range_given": bool(a["range_given"]),
         "step": _num(a["step"]),
         "base_value": a["base_value"],
@@ -147,12 +152,12 @@ def solve_json(result: xr.Dataset) -> dict[str, Any]:
         },
         "evaluations": [
             {
-                vary: x,
+                vary: x(v),
                 "statistic": s,
                 "ci95": [lo, hi],
                 "met": bool(m),
             }
-            for x, s, lo, hi, m in zip(
+            for v, s, lo, hi, m in zip(
                 result[vary].values.tolist(),
                 result["statistic"].values.tolist(),
                 result["statistic_low"].values.tolist(),

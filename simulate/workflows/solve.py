@@ -159,6 +159,7 @@ def solve(
         "draws": common.draws,
         "vary": vary,
         "units": NODES[vary].units,
+        "whole": int(whole),
         "target": goal.text,
         "level": goal.level,
         "statistic_name": goal.statistic.text,

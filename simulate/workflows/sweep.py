@@ -201,7 +201,7 @@ def sweep_summary(table: xr.Dataset) -> dict[str, Any]:
     risks = [str(r) for r in table["risk"].values]
     rows = []
     for index in np.ndindex(*(table.sizes[n] for n in names)):
-        point = {n: float(table[n].values[i]) for n, i in zip(names, index, strict=True)}
+        point = {n: _point(table, n, i) for n, i in zip(names, index, strict=True)}
         row: dict[str, Any] = dict(point)
         for j, output in enumerate(outputs):
             cell: dict[str, Any] = {"mean": float(table["mean"].values[index + (j,)])}
@@ -224,7 +224,7 @@ def sweep_summary(table: xr.Dataset) -> dict[str, Any]:
         }
         rows.append(row)
     return {
-        "inputs": {n: [float(v) for v in table[n].values] for n in names},
+        "inputs": {n: [_point(table, n, i) for i in range(table.sizes[n])] for n in names},
         "units": {n: table[n].attrs.get("units", "") for n in names},
         "outputs": {o: str(u) for o, u in zip(outputs, table["units"].values, strict=True)},
         "percentiles": keys,
@@ -261,3 +261,9 @@ def sweep_files(section: dict[str, Any], *, plots: bool = True) -> dict[str, str
         for name, figure in sweep_figures(section["sweep"]).items():
             files[name] = figure_png(figure)
     return files
+
+
+def _point(table: xr.Dataset, name: str, i: int) -> float | int:
+    """A swept value for JSON: an int for a whole input (n_gpus), else a float."""
+    value = float(table[name].values[i])
+    return int(value) if NODES[name].domain.whole else value
