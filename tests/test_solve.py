@@ -272,3 +272,15 @@ def test_report_keeps_an_earlier_one(capsys, tmp_path):
     kept = [p for p in tmp_path.iterdir() if p.name.startswith("s.")]
     assert len(kept) == 1 and (kept[0] / "solve.json").exists()
     assert (out / "solve.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_refused_solve_leaves_an_earlier_report_alone(capsys, tmp_path):
+    out = tmp_path / "s"
+    ok = ["solve", DENSE, "--vary", "n_gpus", "--target", TARGET, "--step", "4096",
+          "--draws", "500", "--out", str(out), "--quiet"]  # fmt: skip
+    assert cli.main(ok) == 0
+    before = (out / "solve.json").read_bytes()
+    assert cli.main([*ok, "--range", "4096:8192", "--force"]) == 2
+    assert "--range: no value of n_gpus" in capsys.readouterr().err
+    assert (out / "solve.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s"]
