@@ -23,6 +23,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .scenario.config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
     from .workflows.compare import compare_report
     from .workflows.run_report import run_report
+    from .workflows.solve import solve
+    from .workflows.sweep import sweep
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -41,6 +43,8 @@ _EXPORTS = {
     "run_report": "workflows.run_report",
     "compare_report": "workflows.compare",
     "write_report": "report.folder",
+    "solve": "workflows.solve",
+    "sweep": "workflows.sweep",
 }
 
 __all__ = [
@@ -58,6 +62,8 @@ __all__ = [
     "run_chunked",
     "run_report",
     "scenario_from_dict",
+    "solve",
+    "sweep",
     "write_report",
 ]
 

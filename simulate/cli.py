@@ -32,7 +32,7 @@ METHODS = ("random", "lhs", "sobol")
 #: not import numpy; a test holds them equal).
 SCHEDULER_CONNECT_S = 10
 SCHEDULER_WORKER_WAIT_S = 5
-COMMANDS = ("run", "sensitivity", "validate", "show", "catalog", "compare", "backtest")
+COMMANDS = ("run", "sensitivity", "validate", "show", "catalog", "compare", "backtest", "solve")
 
 EPILOG = """examples:
   python -m simulate                                  run the default scenario
@@ -45,6 +45,8 @@ EPILOG = """examples:
   python -m simulate compare configs/llama-3.1-405b.toml configs/llama-3.1-405b-article.toml
   python -m simulate sensitivity configs/llama-3.1-405b.toml --analysis sobol
   python -m simulate backtest
+  python -m simulate solve configs/dense-1t-h100.toml --vary n_gpus \\
+         --target 'P(train_days <= 90) >= 0.9' --step 1024
   python -m simulate run --draws 1000000000 --chunk-draws 1000000 --backend dask --workers 2
 
 each command has its own help: python -m simulate COMMAND --help
@@ -56,10 +58,13 @@ RUN_EPILOG = """examples:
   python -m simulate run configs/llama-3.1-405b-article.toml --quiet
   python -m simulate run CONFIG --draws 1000000 --seed 7 --method sobol --out /tmp/r \\
          --set n_gpus=24576 --set 'mfu=0.35 to 0.45' --save-draws --force
+  python -m simulate run configs/dense-1t-h100.toml --sweep n_gpus=8192:65536:8192
+  python -m simulate run CONFIG --sweep n_gpus=32768,49152,65536 --sweep mfu=0.35:0.45:0.05
 
 The report folder (default reports/<scenario name>) holds summary.json, report.md,
 percentiles.csv, report.html (one self-contained page), the plots as PNG, and with
---save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")). An earlier report
+--save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")), with --sweep sweep.csv
+and sweep_*.png (fan charts; summary.json's "sweep", report.md's "Sweep"). An earlier report
 at the same place is kept aside as <folder>.<UTC time> unless --force; a folder that is
 not a report of this tool (no .llm-cost-mc-report marker) is never replaced or moved.
 """
@@ -111,6 +116,46 @@ so the inputs the scenarios share get the same draws (common random numbers) and
 paired differences are meaningful. The folder (default reports/compare-<a>-vs-<b>)
 holds summary.json, report.md, report.html and the side-by-side plots.
 """
+SOLVE_EPILOG = """examples:
+  python -m simulate solve configs/dense-1t-h100.toml --vary n_gpus \\
+         --target 'P(train_days <= 90) >= 0.9' --step 1024
+  python -m simulate solve CONFIG --vary mfu --target 'P90(train_days) <= 90' --range 0.3:0.6
+  python -m simulate solve CONFIG --vary n_tokens --target 'P(train_days_over_deadline) <= 10%'
+
+Targets: P(NODE <= X) (or <, >=, >), P(RISK KEY) (a [risk] target's key, e.g.
+train_days_over_deadline: the probability of missing it), PNN(NODE) (a percentile, e.g.
+P90(train_days)) or mean(NODE), compared with a number (>=, >, <=, <; a probability may be
+written 90%). Every other input is drawn once (common random numbers) and the chain is
+evaluated at each value tried, so the answer equals runs with --set NAME=VALUE at the same
+seed. Default range: the scenario's value / 16 to x 16. Whole inputs stay whole (--step:
+multiples of it). Prints the answer with the statistic's 95% interval and writes solve.json,
+report.md and solve.png (default folder reports/<scenario>-solve-<input>). When no value in
+the range reaches the target, says so in one line and exits 2, writing nothing.
+"""
+
+
+def _value_range(text: str) -> tuple[float, float]:
+    """An argparse ``type=``: ``LOW:HIGH``, two numbers."""
+    low, sep, high = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return float(low), float(high)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"needs LOW:HIGH, two numbers, e.g. 8192:65536; got {text!r}"
+        ) from None
+
+
+def _positive(text: str) -> float:
+    """An argparse ``type=``: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"needs a number > 0, e.g. 1024; got {text!r}")
+    return value
 
 
 def _whole_at_least(minimum: int) -> Any:
@@ -255,6 +300,15 @@ def _parser() -> argparse.ArgumentParser:
         help="also write every draw to draws.nc (NetCDF-4), e.g. --save-draws",
     )
     run.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH:STEP",
+        help="also tabulate the headline outputs' percentiles and each risk probability at "
+        "each value of an input, on common random numbers (NAME=V1,V2,... also; twice for a "
+        "two-way table), e.g. --sweep n_gpus=8192:65536:8192",
+    )
+    run.add_argument(
         "--precision",
         type=_fraction,
         metavar="R",
@@ -377,6 +431,32 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument(
         "--quiet", action="store_true", help="print nothing but errors, e.g. --quiet"
     )
+    solve = command(
+        "solve",
+        "find the value of an input at which a statistic meets a target (goal seek)",
+        SOLVE_EPILOG,
+    )
+    solve.add_argument("config", help=config_help)
+    solve.add_argument(
+        "--vary", required=True, metavar="NAME", help="the input to solve for, e.g. --vary n_gpus"
+    )
+    solve.add_argument(
+        "--target",
+        required=True,
+        metavar="TEXT",
+        help="a statistic compared with a number, e.g. --target 'P(train_days <= 90) >= 0.9'",
+    )
+    solve.add_argument(
+        "--range",
+        dest="value_range",
+        type=_value_range,
+        metavar="LOW:HIGH",
+        help="values to search (default: the scenario's value / 16 to x 16), e.g. 8192:65536",
+    )
+    solve.add_argument(
+        "--step", type=_positive, help="search multiples of this only, e.g. --step 1024"
+    )
+    _add_scenario_options(solve)
     return parser
 
 
@@ -391,6 +471,11 @@ PARAMETER_FLAGS = {
     "backend": "--backend",
     "scheduler": "--scheduler",
     "workers": "--workers",
+    "vary": "--vary",
+    "target": "--target",
+    "value_range": "--range",
+    "step": "--step",
+    "sweep": "--sweep",
 }
 _LEADING_PARAMETER = re.compile(r"^((?:\S+\.toml: )?)(" + "|".join(PARAMETER_FLAGS) + r")\b")
 
@@ -468,6 +553,7 @@ def _run(args: argparse.Namespace) -> int:
                 outputs=args.output if ranking else (),
                 sobol_draws=args.sobol_draws if ranking else 2**14,
                 on_stage=progress.stage,
+                sweep=getattr(args, "sweep", []),
                 **scale,
             )
     status = 0
@@ -649,7 +735,27 @@ def _backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _solve(args: argparse.Namespace) -> int:
+    """``solve``: :func:`simulate.workflows.solve.solve` and its report folder."""
+    from .scenario.fields import safe_name
+    from .workflows.solve import solve, solve_report
+
+    scenario = _load(args)
+    default = Path("reports") / safe_name(f"{scenario.name}-solve-{args.vary}")
+    out_dir = _out_dir(args, default)
+    result = solve(scenario, args.vary, args.target, value_range=args.value_range, step=args.step)
+    written, kept = solve_report(result, out_dir, force=args.force, plots=not args.no_plots)
+    if not args.quiet:
+        print(result.attrs["statement"])
+        print(f"{result.attrs['chain_evaluations']} chain evaluations on {scenario.draws:,} draws")
+        if kept is not None:
+            print(f"earlier report kept at {kept}")
+        print(f"report: {written}")
+    return 0
+
+
 _HANDLERS = {
+    "solve": _solve,
     "run": _run,
     "sensitivity": _run,
     "backtest": _backtest,

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..analysis.sensitivity import markdown_section
 from .answer import risk_lines
+from .planning import sweep_markdown
 from .summary import PROVENANCE_KEYS
 from .terminal import convergence_text
 from .units import Scale, format_estimate, format_number, overrides_text, scale_for
@@ -102,6 +103,7 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
     if "convergence" in summary:
         conv = summary["convergence"]
         lines += ["", "## Convergence", "", f"{convergence_text(conv)}; {conv['batches']} batches."]
+    lines += sweep_markdown(summary.get("sweep"))  # the outline's "extra" slot
     if summary["notes"]:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in summary["notes"]]
     if images:
