@@ -13,7 +13,7 @@ from distributions import achieved_spearman
 from ..analysis.summary import percentile_key, risk, summarize
 from ..engine.chunked import ChunkedRun
 from ..scenario.config import Scenario
-from .views import compare_to, view_summary
+from .views import compare_to, informs_prior, view_summary
 
 __all__ = [
     "PROVENANCE_KEYS",
@@ -140,6 +140,7 @@ def assemble_summary(
                 "node": ref.node,
                 "value": ref.value,
                 "source": ref.source,
+                "informs_prior": informs_prior(ref),
                 "status": "not placed: needs the draws in memory",
             }
             for ref in scenario.compare_to

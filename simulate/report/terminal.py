@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..model.chain import NODES, outputs_with
+from ..model.chain import outputs_with
+from ..model.phases import node_of
 from .compare import risk_rows
 from .units import format_number, format_percent, format_quantity, risk_event, scale_for
 
@@ -149,7 +150,7 @@ def inputs_text(scenario: Any) -> str:
     rows = [["input", "unit", "value or distribution", "from", "source"]]
     for name, spec in scenario.inputs.items():
         rows.append(
-            [name, NODES[name].units, spec.dist.describe(), spec.origin, spec.source or "-"]
+            [name, node_of(name).units, spec.dist.describe(), spec.origin, spec.source or "-"]
         )
     head = (
         f"{scenario.name} ({scenario.path}): {len(scenario.inputs)} inputs; "
@@ -158,6 +159,11 @@ def inputs_text(scenario: Any) -> str:
     extras = []
     if scenario.accelerator:
         extras.append(f"cluster: {scenario.accelerator}, {scenario.precision}")
+    if scenario.phases:
+        extras.append(
+            f"phases: {', '.join(p.name for p in scenario.phases)} (their inputs: "
+            "<node>@<phase>; the cluster is the largest phase's n_gpus)"
+        )
     if scenario.deadline_days is not None:
         extras.append(f"deadline: {format_quantity(scenario.deadline_days, 'd')}")
     if scenario.budget_usd is not None:

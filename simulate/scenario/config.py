@@ -21,7 +21,8 @@ from distributions import Correlations
 
 from ..analysis.risk import RiskTarget
 from ..model.chain import view_sinks
-from . import fields, inputs
+from ..model.phases import Phase
+from . import fields, inputs, phases
 from .base import ConfigError, InputSpec, Reference
 from .read import TABLES, apply_override, check_nesting, check_tables, read_toml
 
@@ -65,6 +66,9 @@ class Scenario:
     #: ``[risk]``: the shorthands (train_days above deadline_days, tco_usd above
     #: budget_usd) first, then ``[[risk.targets]]`` in file order.
     risk_targets: tuple[RiskTarget, ...] = ()
+    #: ``[[phases]]`` in file order (their own inputs are in ``inputs`` as
+    #: ``<node>@<phase>``); empty for a single-phase run.
+    phases: tuple[Phase, ...] = ()
 
 
 def load_scenario(
@@ -114,9 +118,17 @@ def scenario_from_dict(
     accelerator, precision = inputs.cluster(raw.get("cluster", {}), file)
     specs = inputs.read_inputs(raw.get("inputs", {}), file)
     inputs.fill_from_catalog(specs, accelerator, precision, file)
-    views = fields.views(head, specs, file)
-    inputs.fill_defaults_and_check(specs, file, sinks=view_sinks(views))
+    stages, own = (), {}
+    if "phases" in raw:
+        stages, own = phases.read_phases(raw["phases"], specs, file)
+    views = fields.views(head, phases.covered(specs, own), file)
+    if stages:
+        phases.fill_phase_defaults(specs, own, file, sinks=view_sinks(views))
+    else:
+        inputs.fill_defaults_and_check(specs, file, sinks=view_sinks(views))
     inputs.check_pins(specs, file)
+    whole_run = phases.covered(specs, own)
+    specs.update({spec.name: spec for given in own.values() for spec in given.values()})
     correlations, repairs = inputs.correlations(raw.get("correlations"), specs, file)
 
     scenario = Scenario(
@@ -131,7 +143,7 @@ def scenario_from_dict(
         precision=precision,
         deadline_days=fields.positive_number(risk, "deadline_days", file),
         budget_usd=fields.positive_number(risk, "budget_usd", file),
-        risk_targets=fields.risk_targets(risk, specs, file),
+        risk_targets=fields.risk_targets(risk, whole_run, file),
         notes=tuple(fields.strings(head, "notes", file)),
         description=fields.text(head, "description", file, ""),
         config_hash=config_hash,
@@ -139,6 +151,7 @@ def scenario_from_dict(
         compare_to=fields.compare_to(head, file),
         correlations=correlations,
         warnings=repairs,
+        phases=stages,
     )
     slow = inputs.slow_inputs(scenario.inputs, scenario.draws, file)
     return replace(scenario, warnings=scenario.warnings + slow) if slow else scenario

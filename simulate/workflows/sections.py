@@ -6,6 +6,7 @@ functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -84,7 +85,9 @@ def sensitivity_section(
         return None
     risky = [t for t in scenario.risk_targets if t.node in names]
     return sensitivity.analyze(
-        evaluate_draws,  # the chain in IEEE-754 arithmetic: inf, never ZeroDivisionError
+        # the chain (phase by phase where the scenario has phases) in IEEE-754 arithmetic:
+        # inf, never ZeroDivisionError
+        functools.partial(evaluate_draws, phases=scenario.phases),
         specs,
         ds,
         outputs=names,
@@ -141,7 +144,8 @@ def run_to_precision(
 
     def draw(start: int, n: int) -> dict[str, np.ndarray]:
         values = evaluate_draws(
-            sample_inputs(scenario, draws=n, seed=scenario.seed, method="random", start=start)
+            sample_inputs(scenario, draws=n, seed=scenario.seed, method="random", start=start),
+            scenario.phases,
         )
         check_finite(values, n, file=scenario.path, given=describe_inputs(scenario))
         return {
