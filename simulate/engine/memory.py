@@ -94,8 +94,7 @@ def node_attrs(scenario: Scenario, name: str, *, constant: bool) -> dict[str, An
         "kind": _kind(node.is_input, spec.origin if spec else None),
         "constant": int(constant),
     }
-    overridden = {split_name(n)[0] for n in scenario.inputs if split_name(n)[1]}
-    combined = run_rule(name, scenario.phases, overridden)
+    combined = run_rule(name, scenario.phases, scenario.inputs)
     if combined is not None:  # a whole-run node the phases add up (or the cluster's GPUs)
         attrs["kind"] = "node"
         attrs["formula"], attrs["source"] = combined

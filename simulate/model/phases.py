@@ -22,13 +22,13 @@ energy and its cost and emissions), and evaluates the whole run with the sums pi
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .chain import NODES, Node, evaluate
+from .chain import NODES, Node, computed_nodes, evaluate
 
 __all__ = [
     "ADDITIVE",
@@ -40,6 +40,7 @@ __all__ = [
     "Phase",
     "evaluate_phases",
     "node_of",
+    "run_nodes",
     "run_rule",
     "phase_name",
     "split_name",
@@ -112,12 +113,16 @@ def _phase_level() -> tuple[str, ...]:
 PHASE_LEVEL = _phase_level()
 
 
-def _downstream(names: set[str]) -> set[str]:
-    """``names`` and every node computed from them, directly or not (table order is
-    topological)."""
-    found = set(names)
+def _varying(phases: Sequence[Phase], overridden: set[str], shared: set[str]) -> set[str]:
+    """The nodes whose values differ between phases: those some phase gives (and
+    ``n_tokens`` where phases take shares of it), and every node computed from them,
+    directly or not, except one the scenario gives for all phases (``shared``), which
+    cuts what is upstream of it (table order is topological)."""
+    found = set(overridden)
+    if any(p.token_share is not None for p in phases):
+        found.add("n_tokens")
     for name, node in NODES.items():
-        if any(parent in found for parent in node.parents):
+        if name not in shared and any(parent in found for parent in node.parents):
             found.add(name)
     return found
 
@@ -128,16 +133,16 @@ CLUSTER_SOURCE = (
 )
 
 
-def run_rule(name: str, phases: Sequence[Phase], overridden: set[str]) -> tuple[str, str] | None:
+def run_rule(name: str, phases: Sequence[Phase], given: Iterable[str]) -> tuple[str, str] | None:
     """The formula and source of a whole-run node that phases combine (a sum, the largest
     GPU count, the effective goodput), or None for a node the chain computes as usual.
-    ``overridden``: the nodes some phase gives."""
+    ``given``: the names of the scenario's inputs (plain and ``<node>@<phase>``)."""
     if not phases:
         return None
     names = ", ".join(p.name for p in phases)
-    varying = _downstream(
-        overridden | ({"n_tokens"} if any(p.token_share is not None for p in phases) else set())
-    )
+    plain = {n for n in given if SEPARATOR not in n}
+    overridden = {split_name(n)[0] for n in given if SEPARATOR in n}
+    varying = _varying(phases, overridden, plain - overridden)
     if name in ADDITIVE and name in varying:
         return (
             f"sum over the phases ({names}) of {phase_name(name, '<phase>')}",
@@ -174,10 +179,8 @@ def evaluate_phases(given: Mapping[str, Any], phases: Sequence[Phase] = ()) -> d
         if phase.token_share is not None:
             values["n_tokens"] = shared["n_tokens"] * phase.token_share
         per_phase[phase.name] = evaluate(values)
-    varying = _downstream(
-        {node for overrides in own.values() for node in overrides}
-        | ({"n_tokens"} if any(p.token_share is not None for p in phases) else set())
-    )
+    overridden = {node for overrides in own.values() for node in overrides}
+    varying = _varying(phases, overridden, set(shared) - overridden)
     run = dict(shared)
     for name in ADDITIVE:
         parts = [values[name] for values in per_phase.values() if name in values]
@@ -197,3 +200,13 @@ def evaluate_phases(given: Mapping[str, Any], phases: Sequence[Phase] = ()) -> d
             if node in varying and node in values and node not in own[phase.name]:
                 result[phase_name(node, phase.name)] = values[node]
     return result
+
+
+def run_nodes(given: Iterable[str], phases: Sequence[Phase] = ()) -> tuple[str, ...]:
+    """The nodes :func:`evaluate_phases` computes from inputs with these names, in its
+    order (:func:`simulate.model.chain.computed_nodes` for a run in phases): found by
+    evaluating on ones (numpy scalars, warnings off), so the rule is evaluate's."""
+    if not phases:
+        return computed_nodes(given)
+    with np.errstate(all="ignore"):
+        return tuple(evaluate_phases(dict.fromkeys(given, np.float64(1.0)), phases))

@@ -127,7 +127,6 @@ def scenario_from_dict(
     else:
         inputs.fill_defaults_and_check(specs, file, sinks=view_sinks(views))
     inputs.check_pins(specs, file)
-    whole_run = phases.covered(specs, own)
     specs.update({spec.name: spec for given in own.values() for spec in given.values()})
     correlations, repairs = inputs.correlations(raw.get("correlations"), specs, file)
 
@@ -143,7 +142,7 @@ def scenario_from_dict(
         precision=precision,
         deadline_days=fields.positive_number(risk, "deadline_days", file),
         budget_usd=fields.positive_number(risk, "budget_usd", file),
-        risk_targets=fields.risk_targets(risk, whole_run, file),
+        risk_targets=fields.risk_targets(risk, specs, file, stages),
         notes=tuple(fields.strings(head, "notes", file)),
         description=fields.text(head, "description", file, ""),
         config_hash=config_hash,

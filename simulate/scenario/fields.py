@@ -16,8 +16,8 @@ from distributions import METHODS
 
 from ..analysis.intervals import percentile_key
 from ..analysis.risk import RiskTarget
-from ..model.chain import NODES, VIEWS, computed_nodes, needed_inputs, view_sinks
-from ..model.phases import split_name
+from ..model.chain import NODES, VIEWS, needed_inputs, view_sinks
+from ..model.phases import Phase, run_nodes, split_name
 from .base import ConfigError, InputSpec, Reference, is_number
 from .read import REFERENCE_KEYS, TARGET_KEYS
 
@@ -267,7 +267,10 @@ def _informs(table: Mapping[str, Any], field: str) -> tuple[str, ...] | None:
 
 
 def risk_targets(
-    risk: Mapping[str, Any], inputs: Mapping[str, InputSpec], file: str
+    risk: Mapping[str, Any],
+    inputs: Mapping[str, InputSpec],
+    file: str,
+    phases: Sequence[Phase] = (),
 ) -> tuple[RiskTarget, ...]:
     """``deadline_days``, ``budget_usd`` and ``[[risk.targets]]`` as :class:`RiskTarget`s,
     each on a node the scenario computes, each with its own key."""
@@ -298,7 +301,7 @@ def risk_targets(
                 f"got {label!r}"
             )
         fields[f"risk.targets[{i}]"] = RiskTarget(node, float(threshold), direction, label)
-    computable = computed_nodes(inputs)
+    computable = run_nodes(inputs, phases)
     keys: dict[str, str] = {}
     for field, target in fields.items():
         if target.node not in computable:

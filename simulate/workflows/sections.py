@@ -21,7 +21,8 @@ from ..analysis.intervals import uncertain_names
 from ..analysis.ranking import rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, sample_inputs
-from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, computed_nodes
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES
+from ..model.phases import run_nodes
 from ..scenario.config import ConfigError, Scenario
 
 __all__ = ["check_outputs", "run_to_precision", "scenario_specs", "sensitivity_section"]
@@ -35,7 +36,7 @@ def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
 def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
     """Refuse an output to rank against that is not a node, or that this scenario does not
     compute (cut by a pin, or in a view it lacks); before any draw."""
-    present = computed_nodes(scenario.inputs)
+    present = run_nodes(scenario.inputs, scenario.phases)
     for name in outputs:
         if name not in NODES:
             raise ConfigError(
