@@ -315,6 +315,22 @@ def test_missing_input_names_the_phase(tmp_path):
         simulate.load_scenario(path)
 
 
+def test_set_a_field_of_a_phase_input(tmp_path):
+    scenario = simulate.load_scenario(DEFAULT, ["mfu@main.high=0.44", "phases.ramp.mfu.low=0.40"])
+    assert scenario.inputs["mfu@main"].dist.ppf(1.0) == pytest.approx(0.44)
+    assert scenario.inputs["mfu@ramp"].dist.ppf(0.0) == pytest.approx(0.40)
+
+
+def test_an_input_every_phase_replaces_is_refused(tmp_path):
+    # --set n_gpus=24576 on the default scenario would otherwise change nothing
+    with pytest.raises(
+        ConfigError,
+        match=rf"^{DEFAULT}: inputs\.n_gpus: every phase gives its own \(n_gpus@ramp, n_gpus@main, "
+        r"n_gpus@long_context\), so this value would be unused; .*got 24576",
+    ):
+        simulate.load_scenario(DEFAULT, ["n_gpus=24576"])
+
+
 def test_set_on_an_unknown_phase(tmp_path):
     scenario = _two_phases(tmp_path)
     with pytest.raises(

@@ -126,7 +126,7 @@ def scenario_from_dict(
         phases.fill_phase_defaults(specs, own, file, sinks=view_sinks(views))
     else:
         inputs.fill_defaults_and_check(specs, file, sinks=view_sinks(views))
-    inputs.check_pins(specs, file)
+    inputs.check_pins(phases.covered(specs, own), file)  # what the whole run has
     specs.update({spec.name: spec for given in own.values() for spec in given.values()})
     correlations, repairs = inputs.correlations(raw.get("correlations"), specs, file)
 

@@ -110,7 +110,24 @@ def read_phases(
             dist, source = input_value(key, value, file, where=where, base_dir=Path(file).parent)
             own[name][key] = InputSpec(phase_name(key, name), dist, source, "scenario")
     _check_tokens(phases, specs, file)
+    _check_shadowed(specs, own, file)
     return tuple(phases), own
+
+
+def _check_shadowed(
+    specs: Mapping[str, InputSpec], own: Mapping[str, Mapping[str, InputSpec]], file: str
+) -> None:
+    """Refuse an [inputs] value that every phase replaces: it would be unused (e.g. ``--set
+    n_gpus=24576`` on a scenario whose phases each give n_gpus)."""
+    everywhere = set.intersection(*(set(given) for given in own.values()))
+    for name, spec in specs.items():
+        if name in everywhere and spec.origin == "scenario":
+            names = ", ".join(phase_name(name, phase) for phase in own)
+            raise ConfigError(
+                f"{file}: inputs.{name}: every phase gives its own ({names}), so this value "
+                f"would be unused; set the phases' (--set {phase_name(name, next(iter(own)))}"
+                f"=...) or drop {name} from them; got {spec.dist.describe()}"
+            )
 
 
 def _check_tokens(phases: Sequence[Phase], specs: Mapping[str, InputSpec], file: str) -> None:

@@ -128,15 +128,19 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
     """Apply ``NAME=VALUE`` to the raw scenario table, in place.
 
     NAME is an input or node (``mfu``), a field of [scenario], [cluster] or [risk]
-    (``draws``, ``accelerator``, ``deadline_days``), or a dotted path (``inputs.mfu.high``).
+    (``draws``, ``accelerator``, ``deadline_days``), a dotted path (``inputs.mfu.high``),
+    or a phase's input (``mfu@main``, ``mfu@main.high``, ``phases.main.mfu.high``).
     """
     name, sep, text = item.partition("=")
     name = name.strip()
     if not sep or not name:
         raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
-    node, _, phase = name.partition(SEPARATOR)
-    if phase and "." not in name:  # mfu@long_context: the field mfu of that [[phases]] table
-        _set_in_phase(raw, node, phase, _parse_value(text.strip()), item=item, file=file)
+    parts = name.split(".")
+    node, _, phase = parts[0].partition(SEPARATOR)
+    if phase or (parts[0] == "phases" and len(parts) > 2):
+        # mfu@main, mfu@main.high or phases.main.mfu.high: a field of that [[phases]] table
+        phase, fields = (phase, [node, *parts[1:]]) if phase else (parts[1], parts[2:])
+        _set_in_phase(raw, phase, fields, _parse_value(text.strip()), item=item, file=file)
         return
     if "." in name:
         path = name.split(".")
@@ -159,9 +163,9 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
 
 
 def _set_in_phase(
-    raw: dict[str, Any], node: str, phase: str, value: Any, *, item: str, file: str
+    raw: dict[str, Any], phase: str, fields: Sequence[str], value: Any, *, item: str, file: str
 ) -> None:
-    """``--set <node>@<phase>=VALUE``: set the field ``node`` of the phase named ``phase``."""
+    """``--set <node>@<phase>[.key]=VALUE``: set a field of the phase named ``phase``."""
     tables = raw.get("phases")
     found = (
         [t for t in tables if isinstance(t, dict) and t.get("name") == phase]
@@ -178,4 +182,9 @@ def _set_in_phase(
             f"{file}: --set {item.partition('=')[0].strip()}: no phase named {phase!r}; "
             f"phases: {', '.join(map(str, names)) or 'none'}"
         )
-    found[0][node] = value
+    target = found[0]
+    for key in fields[:-1]:
+        if not isinstance(target.get(key, {}), dict):
+            target[key] = {}
+        target = target.setdefault(key, {})
+    target[fields[-1]] = value
