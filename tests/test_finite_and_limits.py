@@ -316,7 +316,7 @@ def test_quiet_runs_print_nothing(tmp_path):
     cases = (["--draws", "2"], ["--set", RARE_GPUS, "--draws", "1000", "--no-plots"])
     for i, args in enumerate(cases):
         done = subprocess.run(
-            [sys.executable, "-m", "simulate", "run", DEFAULT, *args, "--quiet", "--out", f"r{i}"],
+            [sys.executable, "-m", "simulate", "run", SINGLE, *args, "--quiet", "--out", f"r{i}"],
             cwd=tmp_path,
             capture_output=True,
             text=True,
