@@ -331,6 +331,21 @@ def test_an_input_every_phase_replaces_is_refused(tmp_path):
         simulate.load_scenario(DEFAULT, ["n_gpus=24576"])
 
 
+def test_a_phase_input_under_inputs_says_where_it_goes(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text(
+        open(_two_phases(tmp_path).path)
+        .read()
+        .replace("n_params = 1e9", '"mfu@long" = 0.3\nn_params = 1e9')
+    )
+    with pytest.raises(
+        ConfigError,
+        match=rf"^{path}: inputs\.mfu@long: a phase\'s input is given in its \[\[phases\]\] table "
+        r'\(name = "long", mfu = \.\.\.\); got it under \[inputs\]',
+    ):
+        simulate.load_scenario(path)
+
+
 def test_set_on_an_unknown_phase(tmp_path):
     scenario = _two_phases(tmp_path)
     with pytest.raises(
