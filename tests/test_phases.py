@@ -129,6 +129,24 @@ def test_summed_nodes_say_how_they_are_made(tmp_path):
     assert "mfu" not in ds  # every phase gives its own; the run has none
 
 
+def test_goodput_given_per_phase_gives_the_runs_effective_goodput(tmp_path):
+    scenario = _two_phases(tmp_path)
+    text = open(scenario.path).read().replace("goodput = 0.8\n", "")
+    text = text.replace("mfu = 0.5\n", "mfu = 0.5\ngoodput = 0.5\n")
+    text = text.replace("mfu = 0.4\n", "mfu = 0.4\ngoodput = 1.0\n")
+    path = tmp_path / "g.toml"
+    path.write_text(text)
+    ds = simulate.run(simulate.load_scenario(path))
+    # compute days: short 4.59e21 / (100e15 · 0.5) s, long 1.458e22 / (200e15 · 0.4) s;
+    # train days: short / 0.5 + long / 1.0; the run's goodput = sum compute / sum train
+    short, long = 4.59e21 / (100e15 * 0.5) / 86_400, 1.458e22 / (200e15 * 0.4) / 86_400
+    assert float(ds["train_days"][0]) == pytest.approx(short / 0.5 + long, rel=1e-12)
+    assert float(ds["goodput"][0]) == pytest.approx(
+        (short + long) / (short / 0.5 + long), rel=1e-12
+    )
+    assert ds["goodput"].attrs["formula"].startswith("sum of compute_days / sum of train_days")
+
+
 def test_set_a_phase_input_from_the_command_line(tmp_path):
     scenario = _two_phases(tmp_path)
     changed = simulate.load_scenario(scenario.path, ["mfu@long=0.2", "n_gpus@short=50"])
