@@ -95,8 +95,9 @@ def test_show_prints_resolved_inputs_with_sources(capsys):
     assert "cluster: B200, bf16" in out
     tdp = next(line for line in out.splitlines() if line.startswith("gpu_tdp_w"))
     assert "1000" in tdp and "catalog" in tdp
-    mfu = next(line for line in out.splitlines() if line.startswith("mfu "))
-    assert "uniform(low=0.38, high=0.43)" in mfu and "Llama 3 paper, Table 4" in mfu
+    mfu = next(line for line in out.splitlines() if line.startswith("mfu@main "))
+    assert "triangular(low=0.39, mode=0.41, high=0.43)" in mfu and "Llama 3 paper, Table 4" in mfu
+    assert "phases: ramp, main, long_context" in out
     assert "flop_per_param_token" in out and "default" in out
 
 

@@ -10,6 +10,7 @@ at their unconditional medians and the risk drivers left them as drawn.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,7 +45,7 @@ FIXED = [
 @pytest.fixture
 def config(tmp_path):
     path = tmp_path / "correlated.toml"
-    text = (CONFIG_DIR / "llama-3.1-405b.toml").read_text()
+    text = (Path(__file__).parent / "data" / "single_phase.toml").read_text()  # mfu, goodput
     path.write_text(text.replace("deadline_days = 90", "deadline_days = 77") + CORRELATED)
     return path
 

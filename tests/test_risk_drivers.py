@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +22,9 @@ from simulate.analysis.risk_drivers import (
 )
 from simulate.analysis.sensitivity import analyze, markdown_section
 from simulate.cli import main
-from simulate.model.catalog import CONFIG_DIR
 
-DEFAULT = str(CONFIG_DIR / "llama-3.1-405b.toml")
+# the single-phase default of before the phases: its drivers are mfu and goodput alone
+DEFAULT = str(Path(__file__).parent / "data" / "single_phase.toml")
 
 
 def _uniforms(n: int, k: int, seed: int) -> dict[str, np.ndarray]:

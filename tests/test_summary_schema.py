@@ -59,7 +59,7 @@ def test_summary_matches_numpy_and_scipy_on_the_draws(both):
     memory, chunked = both
     ds = simulate.run(SCENARIO, draws=DRAWS)
     q = np.asarray(SCENARIO.percentiles) / 100
-    for name in ("train_days", "tco_usd", "mfu"):
+    for name in ("train_days", "tco_usd", "mfu@main"):
         x = ds[name].values
         for summary in (memory, chunked):
             row = summary.sel(variable=name)

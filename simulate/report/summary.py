@@ -16,7 +16,7 @@ from ..engine.chunked import ChunkedRun
 from ..scenario.config import Scenario
 from ..scenario.inputs import reachable_ranges
 from .answer import answer_rows
-from .views import compare_to, view_summary
+from .views import compare_to, informs_prior, view_summary
 
 __all__ = [
     "PROVENANCE_KEYS",
@@ -145,6 +145,7 @@ def assemble_summary(
                 "node": ref.node,
                 "value": ref.value,
                 "source": ref.source,
+                "informs_prior": informs_prior(ref),
                 "status": "not placed: needs the draws in memory",
             }
             for ref in scenario.compare_to

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..model.chain import NODES, outputs_with
+from ..model.chain import outputs_with
+from ..model.phases import node_of
 from .answer import risk_lines
 from .compare import risk_table
 from .units import format_estimate, format_number, format_quantity, overrides_text, scale_for
@@ -184,7 +185,7 @@ def inputs_text(scenario: Any) -> str:
         rows.append(
             [
                 name,
-                NODES[name].units,
+                node_of(name).units,
                 spec.dist.describe(),
                 *cells,
                 spec.origin,
@@ -198,6 +199,11 @@ def inputs_text(scenario: Any) -> str:
     extras = []
     if scenario.accelerator:
         extras.append(f"cluster: {scenario.accelerator}, {scenario.precision}")
+    if scenario.phases:
+        extras.append(
+            f"phases: {', '.join(p.name for p in scenario.phases)} (their inputs: "
+            "<node>@<phase>; the cluster is the largest phase's n_gpus)"
+        )
     if scenario.deadline_days is not None:
         extras.append(f"deadline: {format_quantity(scenario.deadline_days, 'd')}")
     if scenario.budget_usd is not None:

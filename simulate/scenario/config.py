@@ -21,7 +21,8 @@ from distributions import Correlations
 
 from ..analysis.risk import RiskTarget
 from ..model.chain import view_sinks
-from . import fields, inputs
+from ..model.phases import Phase
+from . import fields, inputs, phases
 from .base import ConfigError, InputSpec, Reference
 from .read import TABLES, apply_override, check_nesting, check_tables, read_toml
 
@@ -69,6 +70,9 @@ class Scenario:
     budget_node: str = fields.DEFAULT_BUDGET_NODE
     #: Each ``--set NAME=VALUE`` as given (name, value text), in order: the report's provenance.
     overrides: tuple[tuple[str, str], ...] = ()
+    #: ``[[phases]]`` in file order (their own inputs are in ``inputs`` as
+    #: ``<node>@<phase>``); empty for a single-phase run.
+    phases: tuple[Phase, ...] = ()
 
 
 def load_scenario(
@@ -122,9 +126,16 @@ def scenario_from_dict(
     specs = inputs.read_inputs(raw.get("inputs", {}), file)
     inputs.fill_from_catalog(specs, accelerator, precision, file, rental=rental)
     kept = _explicit_beside_new_accelerator(overrides, specs, accelerator, precision, file)
-    views = fields.views(head, specs, file)
-    inputs.fill_defaults_and_check(specs, file, sinks=view_sinks(views))
-    inputs.check_pins(specs, file)
+    stages, own = (), {}
+    if "phases" in raw:
+        stages, own = phases.read_phases(raw["phases"], specs, file)
+    views = fields.views(head, phases.covered(specs, own), file)
+    if stages:
+        phases.fill_phase_defaults(specs, own, file, sinks=view_sinks(views))
+    else:
+        inputs.fill_defaults_and_check(specs, file, sinks=view_sinks(views))
+    inputs.check_pins(phases.covered(specs, own), file)  # what the whole run has
+    specs.update({spec.name: spec for given in own.values() for spec in given.values()})
     correlations, repairs = inputs.correlations(raw.get("correlations"), specs, file)
 
     scenario = Scenario(
@@ -139,7 +150,7 @@ def scenario_from_dict(
         precision=precision,
         deadline_days=fields.positive_number(risk, "deadline_days", file),
         budget_usd=fields.positive_number(risk, "budget_usd", file),
-        risk_targets=fields.risk_targets(risk, specs, file, views=views),
+        risk_targets=fields.risk_targets(risk, specs, file, stages, views=views),
         budget_node=fields.budget_node(risk, views, file),
         notes=tuple(fields.strings(head, "notes", file)),
         description=fields.text(head, "description", file, ""),
@@ -149,6 +160,7 @@ def scenario_from_dict(
         correlations=correlations,
         warnings=repairs + kept,
         overrides=tuple(_override_pair(item) for item in overrides),
+        phases=stages,
     )
     slow = inputs.slow_inputs(scenario.inputs, scenario.draws, file)
     slow += sobol_size_warning(scenario.method, scenario.draws, file)

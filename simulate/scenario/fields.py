@@ -16,7 +16,8 @@ from distributions import METHODS
 
 from ..analysis.intervals import percentile_key
 from ..analysis.risk import RiskTarget
-from ..model.chain import NODES, VIEWS, computed_nodes, needed_inputs, view_sinks
+from ..model.chain import NODES, VIEWS, needed_inputs, view_sinks
+from ..model.phases import Phase, run_nodes, split_name
 from .base import ConfigError, InputSpec, Reference, is_number
 from .read import REFERENCE_KEYS, TARGET_KEYS
 
@@ -245,7 +246,7 @@ def compare_to(head: Mapping[str, Any], file: str) -> tuple[Reference, ...]:
             raise ConfigError(f"{field}.value: must be a finite number; got {value!r}")
         if not isinstance(source, str) or not source:
             raise ConfigError(f"{field}.source: must be a non-empty string; got {source!r}")
-        references.append(Reference(node, float(value), source))
+        references.append(Reference(node, float(value), source, _informs(table, field)))
     return tuple(references)
 
 
@@ -276,10 +277,29 @@ def budget_node(risk: Mapping[str, Any], views: Sequence[str], file: str) -> str
     return DEFAULT_BUDGET_NODE
 
 
+def _informs(table: Mapping[str, Any], field: str) -> tuple[str, ...] | None:
+    """``informs_prior``: the inputs whose priors the published figure was used to set, as a
+    list of names (``[]`` or ``false``: none); absent: not stated."""
+    if "informs_prior" not in table:
+        return None
+    value = table["informs_prior"]
+    if value is False:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and split_name(v)[0] in NODES for v in value
+    ):
+        raise ConfigError(
+            f"{field}.informs_prior: must be false or a list of the inputs whose priors this "
+            f'figure was used to set (e.g. ["goodput"]; [] for none); got {value!r}'
+        )
+    return tuple(value)
+
+
 def risk_targets(
     risk: Mapping[str, Any],
     inputs: Mapping[str, InputSpec],
     file: str,
+    phases: Sequence[Phase] = (),
     *,
     views: Sequence[str] = ("tco",),
 ) -> tuple[RiskTarget, ...]:
@@ -322,7 +342,7 @@ def risk_targets(
                 f"got {label!r}"
             )
         fields[f"risk.targets[{i}]"] = RiskTarget(node, float(threshold), direction, label)
-    computable = computed_nodes(inputs)
+    computable = run_nodes(inputs, phases)
     keys: dict[str, str] = {}
     for field, target in fields.items():
         if target.node not in computable:

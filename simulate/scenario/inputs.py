@@ -108,6 +108,12 @@ def input_value(
     field = f"{where}.{name}"
     if name in REMOVED_INPUTS:
         raise ConfigError(f"{file}: {field}: {REMOVED_INPUTS[name]}")
+    node, at, phase = name.partition("@")
+    if at and node in NODES:
+        raise ConfigError(
+            f"{file}: {field}: a phase's input is given in its [[phases]] table "
+            f'(name = "{phase}", {node} = ...); got it under [{where}]'
+        )
     if name not in NODES:
         raise ConfigError(f"{file}: {field}: unknown input or node; known: {', '.join(NODES)}")
     source = value.get("source", "") if isinstance(value, dict) else ""

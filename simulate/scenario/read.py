@@ -12,6 +12,7 @@ from distributions.files import MissingFileError, decode_text, read_regular_file
 from distributions.mixture import MAX_NESTING
 
 from ..model.chain import NODES, REMOVED_INPUTS
+from ..model.phases import SEPARATOR
 from .base import ConfigError
 
 __all__ = [
@@ -42,7 +43,7 @@ SCENARIO_KEYS = (
     "views",
     "compare_to",
 )
-REFERENCE_KEYS = ("node", "value", "source")
+REFERENCE_KEYS = ("node", "value", "source", "informs_prior")
 CLUSTER_KEYS = ("accelerator", "precision", "rental")
 RISK_KEYS = ("deadline_days", "budget_usd", "budget_node", "targets")
 TARGET_KEYS = ("node", "threshold", "direction", "label")
@@ -55,6 +56,8 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "risk": RISK_KEYS,
     "correlations": CORRELATION_KEYS,
 }
+#: Tables given as lists of tables (``[[phases]]``), checked by their own readers.
+LIST_TABLES = ("phases",)
 
 
 def read_toml(path: Path, *, what: str = "scenario") -> dict[str, Any]:
@@ -101,6 +104,8 @@ def check_tables(
 ) -> None:
     """Refuse an unknown table, a table that is not a table, and an unknown field."""
     for table, value in raw.items():
+        if table in LIST_TABLES and tables is TABLES:
+            continue  # checked by simulate.scenario.phases
         if table not in tables:
             raise ConfigError(f"{file}: [{table}]: unknown table; known: {', '.join(tables)}")
         if not isinstance(value, dict):
@@ -123,12 +128,20 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
     """Apply ``NAME=VALUE`` to the raw scenario table, in place.
 
     NAME is an input or node (``mfu``), a field of [scenario], [cluster] or [risk]
-    (``draws``, ``accelerator``, ``deadline_days``), or a dotted path (``inputs.mfu.high``).
+    (``draws``, ``accelerator``, ``deadline_days``), a dotted path (``inputs.mfu.high``),
+    or a phase's input (``mfu@main``, ``mfu@main.high``, ``phases.main.mfu.high``).
     """
     name, sep, text = item.partition("=")
     name = name.strip()
     if not sep or not name:
         raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
+    parts = name.split(".")
+    node, _, phase = parts[0].partition(SEPARATOR)
+    if phase or (parts[0] == "phases" and len(parts) > 2):
+        # mfu@main, mfu@main.high or phases.main.mfu.high: a field of that [[phases]] table
+        phase, fields = (phase, [node, *parts[1:]]) if phase else (parts[1], parts[2:])
+        _set_in_phase(raw, phase, fields, _parse_value(text.strip()), item=item, file=file)
+        return
     if "." in name:
         path = name.split(".")
     elif name in NODES or name in REMOVED_INPUTS:  # a removed input: refused as inputs.NAME
@@ -147,3 +160,31 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
             target[key] = {}
         target = target.setdefault(key, {})
     target[path[-1]] = _parse_value(text.strip())
+
+
+def _set_in_phase(
+    raw: dict[str, Any], phase: str, fields: Sequence[str], value: Any, *, item: str, file: str
+) -> None:
+    """``--set <node>@<phase>[.key]=VALUE``: set a field of the phase named ``phase``."""
+    tables = raw.get("phases")
+    found = (
+        [t for t in tables if isinstance(t, dict) and t.get("name") == phase]
+        if isinstance(tables, list)
+        else []
+    )
+    if not found:
+        names = (
+            [t.get("name") for t in tables if isinstance(t, dict)]
+            if isinstance(tables, list)
+            else []
+        )
+        raise ConfigError(
+            f"{file}: --set {item.partition('=')[0].strip()}: no phase named {phase!r}; "
+            f"phases: {', '.join(map(str, names)) or 'none'}"
+        )
+    target = found[0]
+    for key in fields[:-1]:
+        if not isinstance(target.get(key, {}), dict):
+            target[key] = {}
+        target = target.setdefault(key, {})
+    target[fields[-1]] = value

@@ -6,6 +6,7 @@ functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -21,7 +22,8 @@ from ..analysis.intervals import uncertain_names
 from ..analysis.ranking import rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, sample_inputs
-from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, computed_nodes
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES
+from ..model.phases import run_nodes
 from ..scenario.config import ConfigError, Scenario
 
 __all__ = ["check_outputs", "run_to_precision", "scenario_specs", "sensitivity_section"]
@@ -35,7 +37,7 @@ def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
 def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
     """Refuse an output to rank against that is not a node, or that this scenario does not
     compute (cut by a pin, or in a view it lacks); before any draw."""
-    present = computed_nodes(scenario.inputs)
+    present = run_nodes(scenario.inputs, scenario.phases)
     for name in outputs:
         if name not in NODES:
             raise ConfigError(
@@ -85,7 +87,9 @@ def sensitivity_section(
         return None
     risky = [t for t in scenario.risk_targets if t.node in names]
     return sensitivity.analyze(
-        evaluate_draws,  # the chain in IEEE-754 arithmetic: inf, never ZeroDivisionError
+        # the chain (phase by phase where the scenario has phases) in IEEE-754 arithmetic:
+        # inf, never ZeroDivisionError
+        functools.partial(evaluate_draws, phases=scenario.phases),
         specs,
         ds,
         outputs=names,
@@ -147,7 +151,8 @@ def run_to_precision(
         values = evaluate_draws(
             sample_inputs(
                 scenario, draws=n, seed=scenario.seed, method=scenario.method, start=start
-            )
+            ),
+            scenario.phases,
         )
         check_finite(values, n, file=scenario.path, given=describe_inputs(scenario))
         return {
