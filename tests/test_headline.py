@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,6 +25,9 @@ from simulate.scenario.config import ConfigError
 from tests.conftest import CONFIGS, MINIMAL
 
 DEFAULT = str(CONFIGS / "llama-3.1-405b.toml")
+#: The default scenario before [[phases]] (one phase: MFU 0.38-0.43, goodput PERT
+#: 0.80-0.97, 16,384 GPUs): the priors the bounds below are derived from.
+SINGLE = str(Path(__file__).parent / "data" / "single_phase.toml")
 Z = stats.norm.ppf(0.975)
 
 # The default scenario by hand: C = 6 N D = 6 x 405e9 x 15.6e12 FLOP on 16,384 H100 at the
@@ -180,7 +184,7 @@ def test_bad_budget_node_from_the_cli_exits_2(write_config, capsys):
 def test_deadline_above_the_longest_reachable_run_is_impossible(tmp_path, capsys):
     assert LONGEST_DAYS == pytest.approx(89.03, abs=0.005)  # the 27.066 / (0.38 x 0.80)
     out = tmp_path / "r"
-    assert main(["run", DEFAULT, "--draws", "2000", "--out", str(out), "--no-plots"]) == 0
+    assert main(["run", SINGLE, "--draws", "2000", "--out", str(out), "--no-plots"]) == 0
     printed = capsys.readouterr().out
     summary = json.loads((out / "summary.json").read_text())
     entry = summary["risk"]["train_days_over_deadline"]
@@ -200,7 +204,7 @@ def test_deadline_above_the_longest_reachable_run_is_impossible(tmp_path, capsys
 def test_deadline_below_the_shortest_reachable_run_is_certain(tmp_path, capsys):
     assert SHORTEST_DAYS == pytest.approx(64.89, abs=0.005)  # 27.066 / (0.43 x 0.97)
     out = tmp_path / "r"
-    argv = ["run", DEFAULT, "--draws", "500", "--out", str(out), "--no-plots"]
+    argv = ["run", SINGLE, "--draws", "500", "--out", str(out), "--no-plots"]
     assert main([*argv, "--set", "deadline_days=64"]) == 0
     printed = capsys.readouterr().out
     entry = json.loads((out / "summary.json").read_text())["risk"]["train_days_over_deadline"]
@@ -210,7 +214,7 @@ def test_deadline_below_the_shortest_reachable_run_is_certain(tmp_path, capsys):
 
 
 def test_a_reachable_deadline_stays_an_estimate():
-    scenario = simulate.load_scenario(DEFAULT, ["deadline_days=75"], draws=2000)
+    scenario = simulate.load_scenario(SINGLE, ["deadline_days=75"], draws=2000)
     ds = simulate.run(scenario)
     entry = build_summary(ds, scenario)["risk"]["train_days_over_deadline"]
     assert entry["status"] == "estimate"
@@ -230,7 +234,7 @@ def test_a_threshold_at_the_reachable_end_cannot_be_crossed(write_config):
 def test_node_ranges_hold_every_value_the_chain_can_reach():
     # Each input uniform over its range; every node's value at random points of that box
     # (computed by the chain, draw by draw) lies inside the range node_ranges propagates.
-    scenario = simulate.load_scenario(DEFAULT)
+    scenario = simulate.load_scenario(SINGLE)
     from simulate.scenario.inputs import reachable_ranges
 
     ranges = reachable_ranges(scenario.inputs)
@@ -295,3 +299,35 @@ def test_compare_tables_say_impossible_and_print_intervals(write_config, tmp_pat
     text = (out / "report.md").read_text()
     (row,) = [line for line in text.splitlines() if line.startswith("| P(train_days > ")]
     assert "| impossible under these priors |" in row and "of 400 draws)" in row
+
+
+def test_reachable_ranges_of_a_run_in_phases_hold_every_value_it_can_reach():
+    # The default runs in three phases. Every input uniform over its range; the run's nodes
+    # at random points of that box (evaluate_phases, draw by draw) lie inside the ranges
+    # phase_ranges carries through the phases and their sums.
+    from simulate.model.phases import evaluate_phases
+    from simulate.scenario.inputs import _input_range, reachable_ranges
+
+    scenario = simulate.load_scenario(DEFAULT)
+    ranges = reachable_ranges(scenario.inputs, scenario.phases)
+    rng = np.random.default_rng(17)
+    inputs = {}
+    for name, spec in scenario.inputs.items():
+        low, high = _input_range(spec.dist)
+        inputs[name] = rng.uniform(low, high, 20_000) if low < high else low
+    values = evaluate_phases(inputs, scenario.phases)
+    for name in ("train_days", "gpu_hours", "amortized_cost_usd", "rental_cost_usd", "tco_usd"):
+        low, high = ranges[name]
+        assert low <= values[name].min() and values[name].max() <= high, name
+
+
+@pytest.mark.parametrize(("deadline", "status"), [(110, "impossible"), (85, "certain")])
+def test_a_deadline_out_of_reach_of_the_phased_default(tmp_path, deadline, status):
+    out = tmp_path / "r"
+    argv = ["run", DEFAULT, "--draws", "500", "--out", str(out), "--no-plots"]
+    assert main([*argv, "--set", f"deadline_days={deadline}"]) == 0
+    entry = json.loads((out / "summary.json").read_text())["risk"]["train_days_over_deadline"]
+    low, high = entry["reachable"]
+    assert entry["status"] == status and low < high
+    assert (low > deadline) if status == "certain" else (high < deadline)
+    assert f"{status} under these priors" in (out / "report.html").read_text()

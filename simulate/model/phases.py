@@ -28,10 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from .chain import NODES, Node, computed_nodes, evaluate
+from .chain import NODES, Node, computed_nodes, evaluate, node_ranges
 
 __all__ = [
     "ADDITIVE",
+    "phase_ranges",
     "PHASE_FIELDS",
     "PHASE_LEVEL",
     "PHASE_NAME_RULE",
@@ -200,6 +201,42 @@ def evaluate_phases(given: Mapping[str, Any], phases: Sequence[Phase] = ()) -> d
             if node in varying and node in values and node not in own[phase.name]:
                 result[phase_name(node, phase.name)] = values[node]
     return result
+
+
+def phase_ranges(
+    bounds: Mapping[str, tuple[float, float]], phases: Sequence[Phase] = ()
+) -> dict[str, tuple[float, float]]:
+    """:func:`~simulate.model.chain.node_ranges` for a run in phases (``bounds`` by plain and
+    ``<node>@<phase>`` names), in the steps of :func:`evaluate_phases`: each phase's ranges,
+    then the run's :data:`ADDITIVE` nodes as sums of the phases' lows and highs, the
+    cluster's GPUs as the largest phase's, the run's goodput (Σ compute days / Σ train days,
+    an average of the phases' goodputs weighted by their days) within the phases' extremes,
+    and the nodes downstream from those. Treating the phases as independent can only widen
+    a range, never narrow it."""
+    if not phases:
+        return node_ranges(bounds)
+    shared = {k: v for k, v in bounds.items() if SEPARATOR not in k}
+    own: dict[str, dict[str, tuple[float, float]]] = {phase.name: {} for phase in phases}
+    for key, value in bounds.items():
+        node, phase = split_name(key)
+        if phase is not None:
+            own[phase][node] = value
+    per_phase = []
+    for phase in phases:
+        values = {**shared, **own[phase.name]}
+        if phase.token_share is not None and "n_tokens" in shared:
+            low, high = shared["n_tokens"]
+            values["n_tokens"] = (low * phase.token_share, high * phase.token_share)
+        per_phase.append(node_ranges(values))
+    run = dict(shared)
+    for name in ADDITIVE:
+        if all(name in r for r in per_phase):
+            run[name] = (sum(r[name][0] for r in per_phase), sum(r[name][1] for r in per_phase))
+    for name, pick in (("n_gpus", max), ("goodput", None)):
+        if all(name in r for r in per_phase):
+            lows, highs = [r[name][0] for r in per_phase], [r[name][1] for r in per_phase]
+            run[name] = (max(lows), max(highs)) if pick is max else (min(lows), max(highs))
+    return node_ranges(run)
 
 
 def run_nodes(given: Iterable[str], phases: Sequence[Phase] = ()) -> tuple[str, ...]:

@@ -150,7 +150,7 @@ def assemble_summary(
             }
             for ref in scenario.compare_to
         ]
-    ranges = reachable_ranges(scenario.inputs)
+    ranges = reachable_ranges(scenario.inputs, scenario.phases)
     risk_entries = {
         key: _finite_reachable(
             with_reachability(entry, *ranges.get(entry["node"], (-math.inf, math.inf)))

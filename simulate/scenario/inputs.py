@@ -32,9 +32,9 @@ from ..model.chain import (
     evaluate,
     fallback_defaults,
     needed_inputs,
-    node_ranges,
     view_sinks,
 )
+from ..model.phases import Phase, phase_ranges
 from .base import ConfigError, InputSpec
 
 __all__ = [
@@ -199,12 +199,14 @@ def _input_range(dist: Distribution) -> tuple[float, float]:
             return -math.inf, math.inf
 
 
-def reachable_ranges(specs: Mapping[str, InputSpec]) -> dict[str, tuple[float, float]]:
+def reachable_ranges(
+    specs: Mapping[str, InputSpec], phases: Sequence[Phase] = ()
+) -> dict[str, tuple[float, float]]:
     """Every node's reachable range under the scenario's inputs: each input's
-    (:func:`_input_range`) carried through the chain by
-    :func:`simulate.model.chain.node_ranges` (a range it gives may be wider than the true
+    (:func:`_input_range`) carried through the chain (and its ``phases``) by
+    :func:`simulate.model.phases.phase_ranges` (a range it gives may be wider than the true
     one, never narrower, so a threshold outside it cannot be crossed)."""
-    return node_ranges({name: _input_range(spec.dist) for name, spec in specs.items()})
+    return phase_ranges({name: _input_range(spec.dist) for name, spec in specs.items()}, phases)
 
 
 def _duration(seconds: float) -> str:
