@@ -7,6 +7,7 @@ import base64
 import json
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,6 +24,8 @@ from simulate.workflows.sections import sensitivity_section
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))  # any bytes: the page embeds them verbatim
 DEFAULT = str(CONFIG_DIR / "llama-3.1-405b.toml")
+#: The default before [[phases]] (plain mfu and n_gpus to --set).
+SINGLE = str(Path(__file__).parent / "data" / "single_phase.toml")
 
 
 class _Page(HTMLParser):
@@ -96,7 +99,7 @@ def full_report(tmp_path_factory):
     """A report with every section: correlations, a precision run, overrides, plots."""
     out = tmp_path_factory.mktemp("full") / "r"
     args = [
-        "run", DEFAULT, "--draws", "4000", "--precision", "0.05", "--max-draws", "8000",
+        "run", SINGLE, "--draws", "4000", "--precision", "0.05", "--max-draws", "8000",
         "--set", 'correlations.pairs=[["mfu", "goodput", 0.5]]', "--set", "n_gpus=16000",
         "--out", str(out), "--quiet",
     ]  # fmt: skip

@@ -8,18 +8,21 @@ did not say so, and the explicit H100 prices stayed in place without a word."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from simulate.cli import main
 from simulate.model.catalog import CONFIG_DIR
 
 DEFAULT = str(CONFIG_DIR / "llama-3.1-405b.toml")
+#: The default before [[phases]] (plain mfu and n_gpus to --set).
+SINGLE = str(Path(__file__).parent / "data" / "single_phase.toml")
 ARTICLE = str(CONFIG_DIR / "llama-3.1-405b-article.toml")  # explicit H100 peak, TDP, price
 
 
 def test_every_set_is_in_summary_report_page_and_terminal(tmp_path, capsys):
     out = tmp_path / "r"
     sets = ["--set", "n_gpus=16000", "--set", "mfu = 0.35 to 0.45"]
-    args = ["run", DEFAULT, "--draws", "500", "--no-plots", "--out", str(out), *sets]
+    args = ["run", SINGLE, "--draws", "500", "--no-plots", "--out", str(out), *sets]
     assert main(args) == 0
     stdout = capsys.readouterr().out.splitlines()
     summary = json.loads((out / "summary.json").read_text())
