@@ -20,8 +20,8 @@ from typing import Any
 from distributions import Correlations
 
 from ..analysis.risk import RiskTarget
-from ..model.chain import view_sinks
-from . import fields, inputs
+from ..model.chain import computed_nodes, view_sinks
+from . import fields, inputs, planning
 from .base import ConfigError, InputSpec, Reference
 from .read import TABLES, apply_override, check_nesting, check_tables, read_toml
 
@@ -65,6 +65,10 @@ class Scenario:
     #: ``[risk]``: the shorthands (train_days above deadline_days, tco_usd above
     #: budget_usd) first, then ``[[risk.targets]]`` in file order.
     risk_targets: tuple[RiskTarget, ...] = ()
+    #: ``[decision] options``: cost nodes to choose between (simulate.analysis.decision).
+    decision: tuple[str, ...] = ()
+    #: ``[progress]``: observations of the run so far (simulate.workflows.progress).
+    progress: planning.Progress | None = None
 
 
 def load_scenario(
@@ -139,6 +143,8 @@ def scenario_from_dict(
         compare_to=fields.compare_to(head, file),
         correlations=correlations,
         warnings=repairs,
+        decision=planning.decision_options(raw.get("decision", {}), file, computed_nodes(specs)),
+        progress=planning.progress(raw.get("progress", {}), file),
     )
     slow = inputs.slow_inputs(scenario.inputs, scenario.draws, file)
     return replace(scenario, warnings=scenario.warnings + slow) if slow else scenario

@@ -13,6 +13,7 @@ from distributions.mixture import MAX_NESTING
 
 from ..model.chain import NODES
 from .base import ConfigError
+from .planning import DECISION_KEYS, PROGRESS_KEYS
 
 __all__ = [
     "CLUSTER_KEYS",
@@ -54,6 +55,8 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "inputs": None,
     "risk": RISK_KEYS,
     "correlations": CORRELATION_KEYS,
+    "decision": DECISION_KEYS,
+    "progress": PROGRESS_KEYS,
 }
 
 
@@ -138,7 +141,7 @@ def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
         if table is None:
             raise ConfigError(
                 f"{file}: --set {name}: unknown name; give an input ({', '.join(NODES)}) "
-                f"or one of {', '.join(SCENARIO_KEYS + CLUSTER_KEYS + RISK_KEYS)}"
+                f"or one of {', '.join(k for keys in TABLES.values() if keys for k in keys)}"
             )
         path = [table, name]
     target = raw
