@@ -9,6 +9,7 @@ from typing import Any
 
 from ..analysis.sensitivity import markdown_section
 from ..model.chain import KEY_OUTPUTS
+from .planning import render_planning
 from .summary import PROVENANCE_KEYS
 from .units import format_number, format_percent, risk_event
 from .views import render_compare_to, render_views
@@ -39,6 +40,7 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
         lines.append("")
     lines += render_views(summary.get("views", {}), keys, format_number)
     lines += render_compare_to(summary.get("compare_to", []), format_number)
+    lines += render_planning(summary)
     header = "| name | units | " + " | ".join(k.upper() for k in keys) + " | mean |"
     rule = "|---|---|" + "---:|" * (len(keys) + 1)
     inputs = {n: v for n, v in variables.items() if v["kind"] != "node"}

@@ -103,8 +103,15 @@ def update_forecast(ds: xr.Dataset, scenario: Scenario, *, min_ess: float = 100.
     series |= {f"{c}_to_complete": ds[c].values * left for c in COST_TO_COMPLETE if c in ds}
     series |= uncertain_inputs(ds)
     q = np.asarray(scenario.percentiles, dtype=np.float64)
+    units = {name: ds[name].attrs.get("units", "") for name in ds.data_vars}
+    units |= {"remaining_days": units["train_days"]}
+    units |= {f"{c}_to_complete": units[c] for c in COST_TO_COMPLETE if c in ds}
     data = {
-        name: (("stage", "quantile"), [weighted_percentiles(v, w, q) for w in (before, after)])
+        name: xr.Variable(
+            ("stage", "quantile"),
+            [weighted_percentiles(v, w, q) for w in (before, after)],
+            {"units": units[name]},
+        )
         for name, v in series.items()
     }
     targets = [t for t in scenario.risk_targets if t.node in ds]

@@ -26,8 +26,10 @@ from ..engine.runners import ChunkError
 from ..report.figures import caption, report_figures
 from ..report.folder import write_report
 from ..report.html import render_html
+from ..report.planning import decision_entry, decision_figure, update_entry
 from ..report.summary import build_summary
 from ..scenario.config import Scenario
+from .planning import decide, update_forecast
 from .sections import run_to_precision, sensitivity_section
 
 __all__ = ["DEFAULT_CHUNK_DRAWS", "ReportResult", "default_out_dir", "run_report"]
@@ -97,6 +99,9 @@ def run_report(
             raise ChunkError(f"chunk_draws: cannot go with {other} (a chunked run keeps no draws)")
         if analysis != "rank" or outputs:
             raise ChunkError("chunk_draws: ranks only the key outputs (no Sobol', no outputs)")
+        if scenario.decision or scenario.progress is not None:
+            table = "[decision]" if scenario.decision else "[progress]"
+            raise ChunkError(f"chunk_draws: cannot go with {table} (it needs the draws in memory)")
         return _report_chunked(
             scenario,
             out_dir,
@@ -116,8 +121,15 @@ def run_report(
         ds, scenario, method=analysis, outputs=outputs, sobol_n=sobol_draws
     )
     summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
+    decision = decide(ds, scenario)
+    if decision is not None:
+        summary["decision"] = decision_entry(decision)
+    if scenario.progress is not None:
+        summary["update"] = update_entry(update_forecast(ds, scenario))
     on_stage("plots")
     images = report_figures(ds, sensitivity=section, targets=scenario.risk_targets) if plots else {}
+    if plots and "decision" in summary:
+        images["decision_value_of_information.png"] = decision_figure(summary["decision"])
     extra: dict[str, bytes | str] = dict(images)
     extra["report.html"] = render_html(
         summary, images, captions={name: caption(name, scenario.risk_targets) for name in images}
