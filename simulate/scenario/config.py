@@ -21,7 +21,7 @@ from distributions import Correlations
 
 from ..analysis.risk import RiskTarget
 from ..model.chain import computed_nodes, view_sinks
-from . import fields, inputs, planning
+from . import fields, inputs, planning, variants
 from .base import ConfigError, InputSpec, Reference
 from .read import TABLES, apply_override, check_nesting, check_tables, read_toml
 
@@ -69,6 +69,10 @@ class Scenario:
     decision: tuple[str, ...] = ()
     #: ``[progress]``: observations of the run so far (simulate.workflows.progress).
     progress: planning.Progress | None = None
+    #: ``[variants.NAME]``: the names of the file's variants (simulate.scenario.variants);
+    #: ``variant``: the one this scenario is (None: the base).
+    variants: tuple[str, ...] = ()
+    variant: str | None = None
 
 
 def load_scenario(
@@ -78,14 +82,21 @@ def load_scenario(
     draws: int | None = None,
     seed: int | None = None,
     method: str | None = None,
+    variant: str | None = None,
 ) -> Scenario:
-    """Read, override and validate a scenario file."""
+    """Read, override and validate a scenario file (as its ``[variants.NAME]`` ``variant``)."""
     if not isinstance(path, str | Path):
         raise ConfigError(f"load_scenario needs a path (a string); got {path!r}")
     path = Path(path)
     raw = read_toml(path)
     return scenario_from_dict(
-        raw, file=str(path), overrides=overrides, draws=draws, seed=seed, method=method
+        raw,
+        file=str(path),
+        overrides=overrides,
+        draws=draws,
+        seed=seed,
+        method=method,
+        variant=variant,
     )
 
 
@@ -97,8 +108,9 @@ def scenario_from_dict(
     draws: int | None = None,
     seed: int | None = None,
     method: str | None = None,
+    variant: str | None = None,
 ) -> Scenario:
-    """Validate a scenario given as a dict (the parsed TOML)."""
+    """Validate a scenario given as a dict (the parsed TOML), as its ``variant``."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{file}: a scenario must be a table (a dict); got {raw!r:.80}")
     check_nesting(raw, file)
@@ -107,12 +119,16 @@ def scenario_from_dict(
         apply_override(raw, item, file=file)
     check_nesting(raw, file)
     check_tables(raw, TABLES, file)  # before the keyword overrides write into [scenario]
+    names = variants.variant_names(raw, file)
+    if variant is not None:
+        variants.apply_variant(raw, variant, file)
     for key, value in (("draws", draws), ("seed", seed), ("method", method)):
         if value is not None:
             raw.setdefault("scenario", {})[key] = value
     config_hash = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
     check_tables(raw, TABLES, file)
 
+    raw.pop("variants", None)
     head = raw.get("scenario", {})
     risk = raw.get("risk", {})
     accelerator, precision = inputs.cluster(raw.get("cluster", {}), file)
@@ -145,6 +161,8 @@ def scenario_from_dict(
         warnings=repairs,
         decision=planning.decision_options(raw.get("decision", {}), file, computed_nodes(specs)),
         progress=planning.progress(raw.get("progress", {}), file),
+        variants=names,
+        variant=variant,
     )
     slow = inputs.slow_inputs(scenario.inputs, scenario.draws, file)
     return replace(scenario, warnings=scenario.warnings + slow) if slow else scenario

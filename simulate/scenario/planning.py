@@ -1,5 +1,6 @@
-"""The planning tables of a scenario: ``[decision]`` (options to choose between) and
-``[progress]`` (what a run in progress has observed so far).
+"""The planning tables of a scenario: ``[decision]`` (options to choose between),
+``[progress]`` (what a run in progress has observed so far) and ``[variants.NAME]``
+(plans that differ from the base in a few inputs: :mod:`.variants`).
 
 ```toml
 [decision]
@@ -12,6 +13,11 @@ tokens_done = 0.31        # share of the tokens (or a count, above 1)
 interruptions = 140       # optional: unexpected interruptions so far
 progress_sd = 0.03        # relative spread of measured progress around elapsed/total
 history = [[5, 0.08], [10, 0.155]]   # optional earlier (day, tokens) observations
+
+[variants.low-mfu]        # overrides as --set reads them
+mfu = "0.33 to 0.38"
+[variants.more-gpus]
+n_gpus = 24_576
 ```
 """
 
@@ -25,7 +31,13 @@ from typing import Any
 from ..model.chain import NODES
 from .base import ConfigError, is_number
 
-__all__ = ["DECISION_KEYS", "PROGRESS_KEYS", "Progress", "decision_options", "progress"]
+__all__ = [
+    "DECISION_KEYS",
+    "PROGRESS_KEYS",
+    "Progress",
+    "decision_options",
+    "progress",
+]
 
 DECISION_KEYS = ("options",)
 PROGRESS_KEYS = (

@@ -27,7 +27,9 @@ __all__ = [
     "apply_override",
     "check_nesting",
     "check_tables",
+    "override_path",
     "read_toml",
+    "set_path",
 ]
 
 #: Deepest nesting of tables and arrays in a scenario (a mixture level takes two).
@@ -57,6 +59,7 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "correlations": CORRELATION_KEYS,
     "decision": DECISION_KEYS,
     "progress": PROGRESS_KEYS,
+    "variants": None,
 }
 
 
@@ -122,31 +125,37 @@ def _parse_value(text: str) -> Any:
         return text  # too deep for the parser: a string, refused as a value later
 
 
-def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
-    """Apply ``NAME=VALUE`` to the raw scenario table, in place.
-
-    NAME is an input or node (``mfu``), a field of [scenario], [cluster] or [risk]
-    (``draws``, ``accelerator``, ``deadline_days``), or a dotted path (``inputs.mfu.high``).
-    """
-    name, sep, text = item.partition("=")
-    name = name.strip()
-    if not sep or not name:
-        raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
+def override_path(name: str, *, file: str, what: str = "--set") -> list[str]:
+    """Where ``NAME`` of ``NAME=VALUE`` goes in the raw scenario: an input or node
+    (``mfu`` -> inputs.mfu), a field of a table (``deadline_days`` -> risk.deadline_days),
+    or a dotted path (``inputs.mfu.high``)."""
     if "." in name:
-        path = name.split(".")
-    elif name in NODES:
-        path = ["inputs", name]
-    else:
-        table = next((t for t, keys in TABLES.items() if keys and name in keys), None)
-        if table is None:
-            raise ConfigError(
-                f"{file}: --set {name}: unknown name; give an input ({', '.join(NODES)}) "
-                f"or one of {', '.join(k for keys in TABLES.values() if keys for k in keys)}"
-            )
-        path = [table, name]
+        return name.split(".")
+    if name in NODES:
+        return ["inputs", name]
+    table = next((t for t, keys in TABLES.items() if keys and name in keys), None)
+    if table is None:
+        raise ConfigError(
+            f"{file}: {what} {name}: unknown name; give an input ({', '.join(NODES)}) "
+            f"or one of {', '.join(k for keys in TABLES.values() if keys for k in keys)}"
+        )
+    return [table, name]
+
+
+def set_path(raw: dict[str, Any], path: Sequence[str], value: Any) -> None:
+    """Set ``raw[path[0]][path[1]]... = value``, making tables on the way."""
     target = raw
     for key in path[:-1]:
         if not isinstance(target.get(key, {}), dict):
             target[key] = {}
         target = target.setdefault(key, {})
-    target[path[-1]] = _parse_value(text.strip())
+    target[path[-1]] = value
+
+
+def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
+    """Apply ``NAME=VALUE`` (:func:`override_path`) to the raw scenario table, in place."""
+    name, sep, text = item.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
+    set_path(raw, override_path(name, file=file), _parse_value(text.strip()))
