@@ -21,7 +21,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .report.folder import write_report
     from .report.summary import build_summary
     from .scenario.config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
+    from .analysis.decision import decision_table
     from .workflows.compare import compare_report
+    from .workflows.planning import update_forecast
     from .workflows.run_report import run_report
 
 #: Public name -> the submodule that defines it.
@@ -41,6 +43,8 @@ _EXPORTS = {
     "run_report": "workflows.run_report",
     "compare_report": "workflows.compare",
     "write_report": "report.folder",
+    "decision_table": "analysis.decision",
+    "update_forecast": "workflows.planning",
 }
 
 __all__ = [
@@ -52,12 +56,14 @@ __all__ = [
     "Scenario",
     "build_summary",
     "compare_report",
+    "decision_table",
     "evaluate",
     "load_scenario",
     "run",
     "run_chunked",
     "run_report",
     "scenario_from_dict",
+    "update_forecast",
     "write_report",
 ]
 
