@@ -15,13 +15,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .analysis.decision import decision_table
     from .engine.chunked import run_chunked
     from .engine.memory import run
     from .model.chain import KEY_OUTPUTS, NODES, Node, evaluate
     from .report.folder import write_report
     from .report.summary import build_summary
     from .scenario.config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
-    from .analysis.decision import decision_table
     from .workflows.compare import compare_report
     from .workflows.planning import update_forecast
     from .workflows.run_report import run_report
