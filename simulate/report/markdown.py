@@ -9,7 +9,7 @@ from typing import Any
 
 from ..analysis.sensitivity import markdown_section
 from ..model.chain import KEY_OUTPUTS
-from .planning import render_planning
+from .decisions import render_planning
 from .summary import PROVENANCE_KEYS
 from .units import format_number, format_percent, risk_event
 from .views import render_compare_to, render_views

@@ -23,10 +23,10 @@ import xarray as xr
 from ..engine.chunked import run_chunked
 from ..engine.memory import run
 from ..engine.runners import ChunkError
+from ..report.decisions import decision_entry, decision_figure, update_entry
 from ..report.figures import caption, report_figures
 from ..report.folder import write_report
 from ..report.html import render_html
-from ..report.planning import decision_entry, decision_figure, update_entry
 from ..report.summary import build_summary
 from ..scenario.config import Scenario
 from .planning import decide, update_forecast
