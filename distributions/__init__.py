@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Triangular,
         TruncatedNormal,
         Uniform,
+        as_specs,
     )
     from .metalog import Metalog
     from .mixture import Mixture
@@ -91,6 +92,7 @@ _WHERE = {
             "Triangular",
             "TruncatedNormal",
             "Uniform",
+            "as_specs",
         ),
         "families",
     ),
@@ -146,6 +148,7 @@ __all__ = [
     "achieved_spearman",
     "apply_copula",
     "as_correlations",
+    "as_specs",
     "fit_percentiles",
     "from_interval",
     "interval_percentiles",

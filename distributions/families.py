@@ -34,6 +34,7 @@ __all__ = [
     "TruncatedNormal",
     "Uniform",
     "Z95",
+    "as_specs",
 ]
 
 #: Standard normal 95th percentile, ``scipy.stats.norm.ppf(0.95)``.
@@ -215,6 +216,16 @@ class TruncatedNormal(Distribution):
         b = (self.high - self.mean) / self.sd
         return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
 
+    def describe(self) -> str:
+        return _with_interval(self)
+
+
+def _with_interval(spec: Distribution) -> str:
+    """``name(params; 90% in P5 to P95)``: what a range typed as "a to b" means."""
+    args = ", ".join(f"{k}={_fmt(v)}" for k, v in spec.params().items())
+    p5, p95 = spec.ppf(np.array([0.05, 0.95]))
+    return f"{spec.name}({args}; 90% in {p5:.4g} to {p95:.4g})"
+
 
 #: ln(1.797e308): exp of anything larger overflows a double.
 _LOG_DOUBLE_MAX = math.log(np.finfo(float).max)
@@ -290,6 +301,9 @@ class Beta(Distribution):
         """Inverse transform through :func:`~distributions.fast_quantile.beta_ppf` (HINV table)."""
         return beta_ppf(self.a, self.b, u) * (self.high - self.low) + self.low
 
+    def describe(self) -> str:
+        return _with_interval(self)
+
 
 @dataclass(frozen=True)
 class Gamma(Distribution):
@@ -305,3 +319,30 @@ class Gamma(Distribution):
 
     def to_scipy(self) -> Any:
         return stats.gamma(self.a, loc=self.loc, scale=self.scale)
+
+
+def as_specs(specs: Any, *, caller: str) -> dict[str, Distribution]:
+    """``specs`` with each int or float constant made :class:`Fixed`, checked.
+
+    Every public function that takes ``{name: spec}`` calls this, so a constant may stand
+    for a fixed spec anywhere (``{"mfu": 0.4}`` as ``{"mfu": Fixed(0.4)}``). Anything else
+    that is not a :class:`Distribution` (a bool, a string, None) is refused, naming
+    ``caller`` and the entry.
+    """
+    from collections.abc import Mapping  # noqa: PLC0415
+
+    if not isinstance(specs, Mapping):
+        raise DistributionError(f"{caller} needs specs to be a dict of name: spec; got {specs!r}")
+    out: dict[str, Distribution] = {}
+    for name, spec in specs.items():
+        if isinstance(spec, Distribution):
+            out[name] = spec
+        elif isinstance(spec, int | float | np.number) and not isinstance(spec, bool | np.bool_):
+            _finite(caller, **{str(name): float(spec)})
+            out[name] = Fixed(value=float(spec))
+        else:
+            raise DistributionError(
+                f"{caller} needs specs of distributions or numbers (distributions.parse makes "
+                f"one from a string or table); got {name}={spec!r}"
+            )
+    return out

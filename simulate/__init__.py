@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .workflows.compare import compare_report
     from .workflows.planning import update_forecast
     from .workflows.run_report import run_report
+    from .workflows.solve import solve
+    from .workflows.sweep import sweep
 
 #: Public name -> the submodule that defines it.
 _EXPORTS = {
@@ -45,6 +47,8 @@ _EXPORTS = {
     "write_report": "report.folder",
     "decision_table": "analysis.decision",
     "update_forecast": "workflows.planning",
+    "solve": "workflows.solve",
+    "sweep": "workflows.sweep",
 }
 
 __all__ = [
@@ -64,6 +68,8 @@ __all__ = [
     "run_report",
     "scenario_from_dict",
     "update_forecast",
+    "solve",
+    "sweep",
     "write_report",
 ]
 

@@ -23,6 +23,8 @@ __all__ = ["main"]
 
 DEFAULT_SCENARIO = CONFIG_DIR / "llama-3.1-405b.toml"
 EXIT_USAGE = 2
+#: ``run --precision R`` stopped at --max-draws before every interval was within R.
+EXIT_NOT_CONVERGED = 3
 #: The sampling designs, as :data:`distributions.METHODS` (kept here so that ``--help``
 #: does not import scipy; a test holds the two equal).
 METHODS = ("random", "lhs", "sobol")
@@ -30,7 +32,7 @@ METHODS = ("random", "lhs", "sobol")
 #: not import numpy; a test holds them equal).
 SCHEDULER_CONNECT_S = 10
 SCHEDULER_WORKER_WAIT_S = 5
-COMMANDS = ("run", "sensitivity", "validate", "show", "catalog", "compare", "backtest")
+COMMANDS = ("run", "sensitivity", "validate", "show", "catalog", "compare", "backtest", "solve")
 
 EPILOG = """examples:
   python -m simulate                                  run the default scenario
@@ -41,29 +43,40 @@ EPILOG = """examples:
   python -m simulate show configs/llama-3.1-405b.toml --set accelerator=B200
   python -m simulate catalog
   python -m simulate compare configs/llama-3.1-405b.toml configs/llama-3.1-405b-article.toml
-  python -m simulate sensitivity configs/llama-3.1-405b.toml --method sobol
+  python -m simulate sensitivity configs/llama-3.1-405b.toml --analysis sobol
   python -m simulate backtest
+  python -m simulate solve configs/dense-1t-h100.toml --vary n_gpus \\
+         --target 'P(train_days <= 90) >= 0.9' --step 1024
   python -m simulate run --draws 1000000000 --chunk-draws 1000000 --backend dask --workers 2
 
 each command has its own help: python -m simulate COMMAND --help
-exit status: 0 done; 2 bad input (one line on stderr, no report touched); 1 cannot write
+exit status: 0 done; 2 bad input (one line on stderr, no report touched); 1 cannot write;
+3 run --precision stopped at --max-draws short of the precision (report written)
 """
 RUN_EPILOG = """examples:
   python -m simulate run                              the default scenario
   python -m simulate run configs/llama-3.1-405b-article.toml --quiet
   python -m simulate run CONFIG --draws 1000000 --seed 7 --method sobol --out /tmp/r \\
          --set n_gpus=24576 --set 'mfu=0.35 to 0.45' --save-draws --force
+  python -m simulate run configs/dense-1t-h100.toml --sweep n_gpus=8192:65536:8192
+  python -m simulate run CONFIG --sweep n_gpus=32768,49152,65536 --sweep mfu=0.35:0.45:0.05
 
 The report folder (default reports/<scenario name>) holds summary.json, report.md,
 percentiles.csv, report.html (one self-contained page), the plots as PNG, and with
---save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")). An earlier report
+--save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")), with --sweep sweep.csv
+and sweep_*.png (fan charts; summary.json's "sweep", report.md's "Sweep"). An earlier report
 at the same place is kept aside as <folder>.<UTC time> unless --force; a folder that is
 not a report of this tool (no .llm-cost-mc-report marker) is never replaced or moved.
 """
 SENSITIVITY_EPILOG = """examples:
   python -m simulate sensitivity                      rank the default scenario's inputs
-  python -m simulate sensitivity CONFIG --method sobol --sobol-draws 8192 --output energy_mwh
-  python -m simulate sensitivity CONFIG --method shapley     variance shares, correlations kept
+  python -m simulate sensitivity CONFIG --analysis sobol --sobol-draws 8192 --output energy_mwh
+  python -m simulate sensitivity CONFIG --analysis shapley   variance shares, correlations kept
+  python -m simulate sensitivity CONFIG --method lhs --analysis rank   LHS draws, as run
+
+--method is the sampling design (random, lhs, sobol), as in run; --analysis the analysis.
+An older `sensitivity --method sobol|shapley|rank` (when --method named the analysis) is
+refused with a line naming --analysis, since --method sobol now means Sobol' draws.
 
 Writes the same report as run (its sensitivity section then holds the Sobol' indices or
 Shapley effects too; Shapley effects replace Sobol' indices when the scenario has
@@ -83,6 +96,10 @@ Prints "ok: ..." and exits 0, or prints the one-line error and exits 2. Runs not
 SHOW_EPILOG = """examples:
   python -m simulate show configs/llama-3.1-405b.toml
   python -m simulate show CONFIG --set accelerator=B200 --set n_gpus=8192
+  python -m simulate show CONFIG --set 'mfu=35% to 45%' --set 'gpu_price_usd=$25,000 to $40,000'
+
+Prints each input's distribution, source and P1, P50, P99 (exact, from its quantile
+function): a range "a to b" is P5 to P95 (docs/distributions.md).
 """
 CATALOG_EPILOG = """examples:
   python -m simulate catalog
@@ -99,6 +116,46 @@ so the inputs the scenarios share get the same draws (common random numbers) and
 paired differences are meaningful. The folder (default reports/compare-<a>-vs-<b>)
 holds summary.json, report.md, report.html and the side-by-side plots.
 """
+SOLVE_EPILOG = """examples:
+  python -m simulate solve configs/dense-1t-h100.toml --vary n_gpus \\
+         --target 'P(train_days <= 90) >= 0.9' --step 1024
+  python -m simulate solve CONFIG --vary mfu --target 'P90(train_days) <= 90' --range 0.3:0.6
+  python -m simulate solve CONFIG --vary n_tokens --target 'P(train_days_over_deadline) <= 10%'
+
+Targets: P(NODE <= X) (or <, >=, >), P(RISK KEY) (a [risk] target's key, e.g.
+train_days_over_deadline: the probability of missing it), PNN(NODE) (a percentile, e.g.
+P90(train_days)) or mean(NODE), compared with a number (>=, >, <=, <; a probability may be
+written 90%). Every other input is drawn once (common random numbers) and the chain is
+evaluated at each value tried, so the answer equals runs with --set NAME=VALUE at the same
+seed. Default range: the scenario's value / 16 to x 16. Whole inputs stay whole (--step:
+multiples of it). Prints the answer with the statistic's 95% interval and writes solve.json,
+report.md and solve.png (default folder reports/<scenario>-solve-<input>). When no value in
+the range reaches the target, says so in one line and exits 2, writing nothing.
+"""
+
+
+def _value_range(text: str) -> tuple[float, float]:
+    """An argparse ``type=``: ``LOW:HIGH``, two numbers."""
+    low, sep, high = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return float(low), float(high)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"needs LOW:HIGH, two numbers, e.g. 8192:65536; got {text!r}"
+        ) from None
+
+
+def _positive(text: str) -> float:
+    """An argparse ``type=``: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"needs a number > 0, e.g. 1024; got {text!r}")
+    return value
 
 
 def _whole_at_least(minimum: int) -> Any:
@@ -149,23 +206,37 @@ _SEED = _whole_at_least(0)
 VALIDATE_PROBE_DRAWS = 16
 
 
+ANALYSES = ("rank", "sobol", "shapley")
+
+
+def _sampling_design(text: str) -> str:
+    """``sensitivity --method``: a sampling design; an analysis's name gets the new flag."""
+    if text in ANALYSES and text not in METHODS:
+        raise argparse.ArgumentTypeError(
+            f"--method is the sampling design ({', '.join(METHODS)}), as in run; "
+            f"the analysis is --analysis {text}"
+        )
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2, like every other bad input
         self.exit(EXIT_USAGE, f"error: {self.prog}: {message}\n")
 
 
 def _add_scenario_options(
-    parser: argparse.ArgumentParser, *, report: bool = True, sampling_flag: str = "--method"
+    parser: argparse.ArgumentParser, *, report: bool = True, analysis_hint: bool = False
 ) -> None:
     parser.add_argument(
         "--draws", type=_COUNT, help="number of Monte Carlo draws, e.g. --draws 1000000"
     )
     parser.add_argument("--seed", type=_SEED, help="random seed >= 0, e.g. --seed 7")
     parser.add_argument(
-        sampling_flag,
+        "--method",
         dest="sampling",
+        type=_sampling_design if analysis_hint else None,
         choices=METHODS,
-        help=f"sampling design (default: the file's), e.g. {sampling_flag} sobol",
+        help="sampling design (default: the file's), e.g. --method sobol",
     )
     parser.add_argument(
         "--set",
@@ -229,12 +300,22 @@ def _parser() -> argparse.ArgumentParser:
         help="also write every draw to draws.nc (NetCDF-4), e.g. --save-draws",
     )
     run.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=LOW:HIGH:STEP",
+        help="also tabulate the headline outputs' percentiles and each risk probability at "
+        "each value of an input, on common random numbers (NAME=V1,V2,... also; twice for a "
+        "two-way table), e.g. --sweep n_gpus=8192:65536:8192",
+    )
+    run.add_argument(
         "--precision",
         type=_fraction,
         metavar="R",
-        help="keep drawing (doubling batches, method random) until every reported percentile's "
-        "95%% interval half-width is within R of its value and every risk probability's "
-        "within R, e.g. --precision 0.001",
+        help="keep drawing (doubling batches, method random or sobol) until the 95%% interval "
+        "half-width of every reported percentile (every input and node) is within R of its "
+        "value and every risk probability's within R (absolute); exit status 3 if --max-draws "
+        "stops it short, e.g. --precision 0.001",
     )
     run.add_argument(
         "--max-draws",
@@ -282,16 +363,14 @@ def _parser() -> argparse.ArgumentParser:
         default=str(DEFAULT_SCENARIO),
         help="scenario file (TOML); default: %(default)s",
     )
-    _add_scenario_options(sens, sampling_flag="--sampling")
+    _add_scenario_options(sens, analysis_hint=True)
     sens.add_argument(
-        "--method",
-        dest="analysis",
-        choices=("rank", "sobol", "shapley"),
-        default="rank",
-        help="rank: Spearman, PRCC, contribution to variance, log-variance shares, tornado, "
-        "risk drivers; sobol: also Sobol' first-order and total indices (Shapley effects "
-        "instead when the scenario has [correlations]); shapley: also Shapley effects, "
-        "e.g. --method shapley",
+        "--analysis",
+        choices=ANALYSES,
+        help="rank (default): Spearman, PRCC, contribution to variance, log-variance shares, "
+        "tornado, risk drivers; sobol: also Sobol' first-order and total indices (Shapley "
+        "effects instead when the scenario has [correlations]); shapley: also Shapley "
+        "effects, e.g. --analysis shapley",
     )
     sens.add_argument(
         "--sobol-draws",
@@ -357,6 +436,32 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument(
         "--quiet", action="store_true", help="print nothing but errors, e.g. --quiet"
     )
+    solve = command(
+        "solve",
+        "find the value of an input at which a statistic meets a target (goal seek)",
+        SOLVE_EPILOG,
+    )
+    solve.add_argument("config", help=config_help)
+    solve.add_argument(
+        "--vary", required=True, metavar="NAME", help="the input to solve for, e.g. --vary n_gpus"
+    )
+    solve.add_argument(
+        "--target",
+        required=True,
+        metavar="TEXT",
+        help="a statistic compared with a number, e.g. --target 'P(train_days <= 90) >= 0.9'",
+    )
+    solve.add_argument(
+        "--range",
+        dest="value_range",
+        type=_value_range,
+        metavar="LOW:HIGH",
+        help="values to search (default: the scenario's value / 16 to x 16), e.g. 8192:65536",
+    )
+    solve.add_argument(
+        "--step", type=_positive, help="search multiples of this only, e.g. --step 1024"
+    )
+    _add_scenario_options(solve)
     return parser
 
 
@@ -371,6 +476,11 @@ PARAMETER_FLAGS = {
     "backend": "--backend",
     "scheduler": "--scheduler",
     "workers": "--workers",
+    "vary": "--vary",
+    "target": "--target",
+    "value_range": "--range",
+    "step": "--step",
+    "sweep": "--sweep",
 }
 _LEADING_PARAMETER = re.compile(r"^((?:\S+\.toml: )?)(" + "|".join(PARAMETER_FLAGS) + r")\b")
 
@@ -418,6 +528,12 @@ def _run(args: argparse.Namespace) -> int:
     from .report.terminal import summary_table
 
     ranking = args.command == "sensitivity"
+    if ranking and args.analysis is None and args.sampling == "sobol":
+        raise _Refusal(
+            "sensitivity --method sobol: --method is now the sampling design, as in run; "
+            "for Sobol' indices use --analysis sobol (with Sobol' draws too: --method sobol "
+            "--analysis sobol; for the rank analysis on Sobol' draws: --analysis rank)"
+        )
     scenario = _load(args)
     if ranking:
         from .workflows.sections import check_outputs
@@ -438,19 +554,28 @@ def _run(args: argparse.Namespace) -> int:
                 precision=None if ranking else args.precision,
                 max_draws=getattr(args, "max_draws", 2**24),
                 workers=getattr(args, "workers", None),
-                analysis=args.analysis if ranking else "rank",
+                analysis=(args.analysis or "rank") if ranking else "rank",
                 outputs=args.output if ranking else (),
                 sobol_draws=args.sobol_draws if ranking else 2**14,
                 on_stage=progress.stage,
+                sweep=getattr(args, "sweep", []),
                 **scale,
             )
+    status = 0
+    convergence = result.summary.get("convergence")
+    if convergence is not None and not convergence["converged"]:
+        from .report.terminal import convergence_text
+
+        print(f"warning: {convergence_text(convergence)}", file=sys.stderr)
+        status = EXIT_NOT_CONVERGED
     if not args.quiet:
         if ranking and result.sensitivity is not None:
             from .analysis.sensitivity import markdown_section
+            from .report.units import format_estimate
 
-            print(markdown_section(result.sensitivity, limit=10))
+            print(markdown_section(result.sensitivity, limit=10, number=format_estimate))
         print(summary_table(result.summary, result.out_dir, result.kept))
-    return 0
+    return status
 
 
 def _scale(args: argparse.Namespace) -> dict[str, Any]:
@@ -564,6 +689,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    from .report.calibration import backtest_terminal_lines
     from .report.folder import write_backtest_report
     from .report.units import format_number
     from .scenario.fields import safe_name
@@ -609,13 +735,35 @@ def _backtest(args: argparse.Namespace) -> int:
             f"{cov['runs']} = {100 * cov['coverage']:.0f}% (95% CI {100 * cov['ci95'][0]:.0f}% "
             f"to {100 * cov['ci95'][1]:.0f}%)"
         )
+    for line in backtest_terminal_lines(result):
+        print(line)
     if kept is not None:
         print(f"earlier report kept at {kept}")
     print(f"report: {out_dir}")
     return 0
 
 
+def _solve(args: argparse.Namespace) -> int:
+    """``solve``: :func:`simulate.workflows.solve.solve` and its report folder."""
+    from .scenario.fields import safe_name
+    from .workflows.solve import solve, solve_report
+
+    scenario = _load(args)
+    default = Path("reports") / safe_name(f"{scenario.name}-solve-{args.vary}")
+    out_dir = _out_dir(args, default)
+    result = solve(scenario, args.vary, args.target, value_range=args.value_range, step=args.step)
+    written, kept = solve_report(result, out_dir, force=args.force, plots=not args.no_plots)
+    if not args.quiet:
+        print(result.attrs["statement"])
+        print(f"{result.attrs['chain_evaluations']} chain evaluations on {scenario.draws:,} draws")
+        if kept is not None:
+            print(f"earlier report kept at {kept}")
+        print(f"report: {written}")
+    return 0
+
+
 _HANDLERS = {
+    "solve": _solve,
     "run": _run,
     "sensitivity": _run,
     "backtest": _backtest,

@@ -45,9 +45,9 @@ def test_run_to_precision_equals_a_fixed_run(write_config):
         assert (ci.high - ci.low) / 2 <= 0.01 * abs(np.quantile(days, q / 100))
 
 
-def test_precision_needs_random_method(write_config):
-    scenario = simulate.load_scenario(write_config(), method="sobol")
-    with pytest.raises(ConfigError, match=r": precision: needs method = random"):
+def test_precision_refuses_lhs_whose_design_cannot_grow(write_config):
+    scenario = simulate.load_scenario(write_config(), method="lhs")
+    with pytest.raises(ConfigError, match=r": precision: needs method random or sobol"):
         run_to_precision(scenario, precision=0.01)
 
 
@@ -57,7 +57,7 @@ def test_cli_sensitivity_sobol(write_config, tmp_path, capsys):
         [
             "sensitivity",
             str(write_config()),
-            "--method",
+            "--analysis",
             "sobol",
             "--sobol-draws",
             "512",

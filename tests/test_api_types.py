@@ -41,9 +41,9 @@ CASES = {
         lambda: d.sample(None, 10),
         r"sample needs specs to be a dict of name: spec; got None",
     ),
-    "sample spec a number": (
-        lambda: d.sample({"a": 5}, 10),
-        r"sample needs specs of distributions .*; got a=5",
+    "sample spec a string": (  # a number is a fixed spec (test_spec_constants.py)
+        lambda: d.sample({"a": "5 to 10"}, 10),
+        r"sample needs specs of distributions or numbers .*; got a='5 to 10'",
     ),
     "sample threads 0": (
         lambda: d.sample({"a": NORMAL}, 10, threads=0),

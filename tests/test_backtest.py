@@ -180,20 +180,228 @@ def test_cli_bad_runs_file_is_one_line_and_no_report(files, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_reference_set_is_all_usable_with_the_default_priors():
-    result = backtest(DEFAULT_RUNS, load_priors(DEFAULT_PRIORS))
+@pytest.fixture(scope="module")
+def reference_result():
+    return backtest(DEFAULT_RUNS, load_priors(DEFAULT_PRIORS))
+
+
+def test_reference_set_is_all_usable_with_the_default_priors(reference_result):
+    result = reference_result
     assert result["unusable"] == []
-    assert len(result["runs"]) == 19
+    assert len(result["runs"]) == 18  # 19 rows less Llama 3.3 70B (3.1 70B's pre-training)
     entry = result["coverage"]["gpu_hours"]
     assert entry["covered"] == sum(r["gpu_hours"]["covered"] for r in result["runs"])
     llama = next(r for r in result["runs"] if r["model"] == "Llama 3.1 405B")
     assert llama["gpu_hours"]["covered"]
 
 
-def test_default_mfu_prior_has_epochs_percentiles():
-    # Epoch AI: P5 0.20, median ~0.38, P95 0.58
-    dist, _ = load_priors(DEFAULT_PRIORS).inputs["mfu"]
-    assert dist.to_scipy().ppf([0.05, 0.5, 0.95]) == pytest.approx([0.20, 0.377, 0.58], abs=1e-3)
+def reference_rows(name="training_runs.csv"):
+    with open(DEFAULT_RUNS.parent / name, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_default_mfu_prior_is_the_method_of_moments_fit_of_the_published_values():
+    # Beta by moments: k = m(1 - m)/v - 1, a = m k, b = (1 - m) k, m and v (ddof=1) from
+    # the table's MFU cells (a range "0.38-0.43" counts as its midpoint).
+    cells = [r["value"] for r in reference_rows("published_utilization.csv")
+             if r["quantity"] == "mfu"]  # fmt: skip
+    x = [sum(map(float, c.split("-"))) / 2 if "-" in c else float(c) for c in cells]
+    n = len(x)
+    m = sum(x) / n
+    v = sum((xi - m) ** 2 for xi in x) / (n - 1)
+    k = m * (1 - m) / v - 1
+    dist, source = load_priors(DEFAULT_PRIORS).for_run()["mfu"]
+    assert (dist.a, dist.b) == pytest.approx((m * k, (1 - m) * k), rel=1e-12)
+    assert f"from {n} published values" in source
+
+
+def test_palm_chip_hours_are_those_of_appendix_b():
+    # PaLM App. B: 6,144 TPU v4 chips for 1,200 h, then 3,072 chips for 336 h. The old row
+    # took 6,144 chips x 64 days x 24 h = 9,437,184 (12.3% too high).
+    chip_hours = 6_144 * 1_200 + 3_072 * 336
+    assert chip_hours == 8_404_992
+    (row,) = [r for r in reference_rows() if r["model"] == "PaLM 540B"]
+    assert float(row["gpu_hours"]) == chip_hours
+    usable, _ = read_runs(DEFAULT_RUNS, load_priors(DEFAULT_PRIORS))
+    (palm,) = [r for r in usable if r.model == "PaLM 540B"]
+    assert (palm.gpu_hours, palm.gpu_hours_basis) == (chip_hours, "reported")
+
+
+def test_no_pre_training_is_counted_twice():
+    # Llama 3.3 70B is Llama 3.1 70B's pre-training post-trained again (same 7.0M GPU-hours):
+    # one row per pre-training, identified by parameters, tokens, hardware and GPU-hours.
+    rows = reference_rows()
+    keys = [(r["params"], r["tokens"], r["hardware"], r["gpu_hours"]) for r in rows]
+    assert len(set(keys)) == len(keys)
+    assert "Llama 3.3 70B" not in {r["model"] for r in rows}
+    assert "Llama 3.1 70B" in {r["model"] for r in rows}
+
+
+def test_llama_4_is_predicted_at_the_fp8_peak():
+    rows = {r["model"]: r for r in reference_rows()}
+    assert rows["Llama 4 Scout"]["precision"] == rows["Llama 4 Maverick"]["precision"] == "fp8"
+    assert {r["precision"] for r in rows.values()} <= {"bf16", "fp16", "fp8"}
+    usable, _ = read_runs(DEFAULT_RUNS, load_priors(DEFAULT_PRIORS))
+    scout = next(r for r in usable if r.model == "Llama 4 Scout")
+    assert (scout.precision, scout.peak_flop_per_s) == ("fp8", 1978.9e12)
+
+
+def test_a_runs_precision_sets_its_peak_and_an_unknown_one_is_named(tmp_path):
+    # Run A at fp8: predicted GPU-hours halve against the BF16 peak (1978.9 = 2 x 989.4
+    # TFLOP/s), so the reported figure (made at BF16 and MFU 0.3) reads as MFU x = 0.15 at
+    # the FP8 peak: rank P(m > 0.15) = 1 under U(0.2, 0.6). V100 has no fp8.
+    priors = tmp_path / "priors.toml"
+    priors.write_text(PRIORS + '"NVIDIA V100" = "V100-SXM2"\n')
+    fields = [*COLUMNS, "precision"]
+    runs = tmp_path / "runs.csv"
+    with open(runs, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerow({**ROWS[0], "precision": "fp8"})
+        writer.writerow({**ROWS[0], "model": "V", "hardware": "NVIDIA V100", "precision": "fp8"})
+    usable, unusable = read_runs(runs, load_priors(priors))
+    assert usable[0].peak_flop_per_s == 1978.9e12
+    assert unusable == [
+        {"model": "V", "line": 3, "reason": "catalog entry V100-SXM2 has no dense fp8 peak"}
+    ]
+    result = backtest(runs, load_priors(priors))
+    assert result["runs"][0]["gpu_hours"]["percentile_rank"] == 100.0
+
+
+def _with_values(tmp_path, edit):
+    """The default priors over a copy of the values table, with ``edit`` applied to rows."""
+    rows = reference_rows("published_utilization.csv")
+    for row in rows:
+        edit(row)
+    (tmp_path / "reference").mkdir(exist_ok=True)
+    with open(tmp_path / "reference" / "published_utilization.csv", "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    path = tmp_path / "priors.toml"
+    path.write_text(DEFAULT_PRIORS.read_text())
+    return load_priors(path)
+
+
+def test_leave_one_out_prior_does_not_see_the_held_out_runs_value(tmp_path):
+    """Perturbing Llama 3.1 405B's own MFU (0.38-0.43 -> 0.9) and goodput (0.90 -> 0.99)
+    leaves its own priors and prediction unchanged, and moves every other run's."""
+    held_out = "Llama 3.1 405B"
+
+    def perturb(row):
+        if row["run"] == held_out:
+            row["value"] = "0.9" if row["quantity"] == "mfu" else "0.99"
+
+    base, perturbed = load_priors(DEFAULT_PRIORS), _with_values(tmp_path, perturb)
+    for name in ("mfu", "goodput"):
+        own_before = base.for_run(exclude_run=held_out)[name][0]
+        own_after = perturbed.for_run(exclude_run=held_out)[name][0]
+        assert own_after == own_before
+        other_before = base.for_run(exclude_run="GPT-3 175B")[name][0]
+        assert perturbed.for_run(exclude_run="GPT-3 175B")[name][0] != other_before
+    subset = tmp_path / "runs.csv"
+    rows = [r for r in reference_rows() if r["model"] in (held_out, "GPT-3 175B")]
+    with open(subset, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    before = {r["model"]: r["gpu_hours"] for r in backtest(subset, base)["runs"]}
+    after = {r["model"]: r["gpu_hours"] for r in backtest(subset, perturbed)["runs"]}
+    assert after[held_out] == before[held_out]
+    assert after["GPT-3 175B"]["predicted"] != before["GPT-3 175B"]["predicted"]
+
+
+def test_date_split_uses_only_values_published_before_the_cut(tmp_path, reference_result):
+    """A value published after 2024-01-01 (MegaScale, Llama 3.1, Llama 4) changes no
+    prediction of the split; the split tests exactly the runs published on or after it."""
+
+    def perturb(row):
+        if row["published"] >= "2024-01-01":
+            row["value"] = "0.95"
+
+    perturbed = _with_values(tmp_path, perturb)
+    cut = reference_result["date_split"]
+    assert cut["split_date"] == "2024-01-01"
+    later = [r["model"] for r in reference_rows() if r["published"] >= "2024-01-01"]
+    assert cut["runs"] == later and len(later) == 8
+    mine = backtest(DEFAULT_RUNS, perturbed)["date_split"]
+    assert [r["gpu_hours"] for r in mine["predictions"]] == [
+        r["gpu_hours"] for r in cut["predictions"]
+    ]
+
+
+def test_ks_p_value_and_mean_pit_of_the_reference_backtest(reference_result):
+    from scipy import stats
+
+    for block, entries in (
+        (reference_result["leave_one_out"], reference_result["runs"]),
+        (reference_result["date_split"], reference_result["date_split"]["predictions"]),
+    ):
+        pit = [e["gpu_hours"]["percentile_rank"] / 100 for e in entries]
+        assert block["pit"]["ks"]["p_value"] == stats.kstest(pit, "uniform").pvalue
+        n = len(pit)
+        mean = sum(pit) / n
+        sd = math.sqrt(sum((u - mean) ** 2 for u in pit) / (n - 1))
+        half = 1.959963984540054 * sd / math.sqrt(n)
+        got = block["pit"]["mean"]
+        assert (got["value"], got["low"], got["high"]) == pytest.approx(
+            (mean, mean - half, mean + half), rel=1e-12
+        )
+        assert sum(block["pit"]["histogram"]) == n
+        k = sum(e["gpu_hours"]["covered"] for e in entries)
+        assert block["coverage"]["covered"] == k and block["coverage"]["runs"] == n
+
+
+def test_interval_score_against_hand_arithmetic():
+    from simulate.analysis.scoring import interval_score
+
+    # Gneiting & Raftery (2007) eq. 43, l = 1, u = 3, alpha = 0.1 (2 / alpha = 20):
+    # inside x = 2: width 2; below x = 0.5: 2 + 20 x 0.5 = 12; above x = 4: 2 + 20 x 1 = 22.
+    assert interval_score(1, 3, [2, 0.5, 4], 0.1).tolist() == [2.0, 12.0, 22.0]
+
+
+def test_verdict_says_the_reference_backtest_under_predicts(reference_result):
+    loo = reference_result["leave_one_out"]
+    assert loo["pit"]["mean"]["low"] > 0.5  # ranks lean high
+    assert loo["misses_below"] == 0 and loo["misses_above"] == 18 - loo["coverage"]["covered"]
+    assert loo["verdict"].startswith("The model under-predicts GPU-hours: ranks lean high")
+
+
+NO_MFU = PRIORS.replace(
+    '[priors.mfu]\ndist = "uniform"\nlow = 0.2\nhigh = 0.6\nsource = "test"\n', ""
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (PRIORS.replace("[hardware]", '[fit]\nmfu = "beta"\n\n[hardware]'),
+         r"p.toml: fit.mfu: also given under \[priors\]; give it once"),
+        (NO_MFU.replace("[hardware]", '[fit]\nmfu = "normal"\n\n[hardware]'),
+         r"p.toml: fit.mfu: must be one of beta, pert; got 'normal'"),
+        (NO_MFU.replace("[hardware]", '[fit]\nmfu = "beta"\n\n[hardware]'),
+         r"p.toml: backtest.values: must name the published values file"),
+        (NO_MFU.replace("seed = 5", 'seed = 5\nvalues = "v.csv"').replace(
+            "[hardware]", '[fit]\nmfu = "beta"\n\n[hardware]'),
+         r"v.csv: no such values file"),
+        (PRIORS.replace("seed = 5", 'seed = 5\nsplit_date = "2024"'),
+         r"p.toml: backtest.split_date: must be a date \(2024-01-01\); got '2024'"),
+    ],
+)  # fmt: skip
+def test_fit_refusals(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        priors_error(tmp_path, text)
+
+
+def test_a_fit_with_too_few_values_is_refused(tmp_path):
+    (tmp_path / "v.csv").write_text(
+        "quantity,value,model,run,published,source\nmfu,0.4,A,,2020-01-01,paper A\n"
+    )
+    text = NO_MFU.replace("seed = 5", 'seed = 5\nvalues = "v.csv"').replace(
+        "[hardware]", '[fit]\nmfu = "beta"\n\n[hardware]'
+    )
+    with pytest.raises(ConfigError, match=r"v.csv: fit.mfu: needs at least 2 distinct values"):
+        priors_error(tmp_path, text)
 
 
 # --- errors in the priors file and the runs file, one per message ---------------------------

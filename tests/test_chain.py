@@ -98,7 +98,7 @@ def test_computed_nodes_are_the_nodes_a_run_holds(config):
     names exactly the variables of a run's Dataset, pins included."""
     import simulate
     from simulate.model.catalog import CONFIG_DIR
-    from simulate.model.chain import computed_nodes
+    from simulate.model.phases import run_nodes  # chain.computed_nodes, phase by phase
 
     scenario = simulate.load_scenario(CONFIG_DIR / config, draws=50)
-    assert set(computed_nodes(scenario.inputs)) == set(simulate.run(scenario).data_vars)
+    assert set(run_nodes(scenario.inputs, scenario.phases)) == set(simulate.run(scenario).data_vars)

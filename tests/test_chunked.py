@@ -80,10 +80,13 @@ def test_rank_correlation_within_stated_bound_of_scipy(in_memory, chunked):
                 rho = stats.spearmanr(ds[name].values, ds[output].values).statistic
                 got = run.rank_correlation[output][name]
                 assert abs(got - rho) <= run.rank_error_bound, (output, name)
-    # mfu and goodput drive train_days (train_days ∝ 1 / (mfu · goodput)); prices do not.
+    # goodput and the main phase's mfu drive train_days (days = sum over phases of
+    # D_p / (mfu_p · goodput)); prices do not. sd of log days from goodput (uniform
+    # 0.90-0.97): 0.0216; from mfu@main (triangular 0.41 +/- 0.02, 62% of the days): 0.0123;
+    # the other phases' about 0.0058; so rho ~ -0.85 and -0.48
     ours = chunked[(7_000, 1)].rank_correlation["train_days"]
-    assert set(list(ours)[:2]) == {"mfu", "goodput"}
-    assert ours["mfu"] < -0.5 and ours["goodput"] < -0.5
+    assert list(ours)[:2] == ["goodput", "mfu@main"]
+    assert ours["goodput"] < -0.75 and -0.6 < ours["mfu@main"] < -0.35
 
 
 def test_sobol_chunks_fast_forward():

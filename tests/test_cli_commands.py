@@ -95,8 +95,9 @@ def test_show_prints_resolved_inputs_with_sources(capsys):
     assert "cluster: B200, bf16" in out
     tdp = next(line for line in out.splitlines() if line.startswith("gpu_tdp_w"))
     assert "1000" in tdp and "catalog" in tdp
-    mfu = next(line for line in out.splitlines() if line.startswith("mfu "))
-    assert "uniform(low=0.38, high=0.43)" in mfu and "Llama 3 paper, Table 4" in mfu
+    mfu = next(line for line in out.splitlines() if line.startswith("mfu@main "))
+    assert "triangular(low=0.39, mode=0.41, high=0.43)" in mfu and "Llama 3 paper, Table 4" in mfu
+    assert "phases: ramp, main, long_context" in out
     assert "flop_per_param_token" in out and "default" in out
 
 
@@ -121,11 +122,19 @@ def test_run_writes_plots_html_draws_and_prints_the_table(capsys, tmp_path):
     xr.testing.assert_identical(xr.load_dataset(out_dir / "draws.nc"), expected)
     lines = out.splitlines()
     assert lines[0] == "llama-3.1-405b: 500 draws, method random, seed 2024"
-    assert lines[1].split() == ["quantity", "unit", "P5", "P50", "P95", "mean"]
-    assert lines[2].split()[:2] == ["train_days", "days"]
+    assert lines[1].split() == ["quantity", "unit", "P5", "P50", "P95", "mean", "what"]
+    # the answer leads: per-run costs (amortized, rental), then the article's TCO, then time
+    assert [line.split()[0] for line in lines[2:7]] == [
+        "amortized_cost_usd",
+        "rental_cost_usd",
+        "tco_usd",
+        "train_days",
+        "gpu_hours",
+    ]
+    assert lines[2].split()[:2] == ["amortized_cost_usd", "M$"]
     assert any(line.split()[:3] == ["gpu_hours", "M", "GPU·h"] for line in lines)
     assert any(line.split()[:2] == ["tco_usd", "M$"] for line in lines)
-    assert any(line.startswith("P(tco_usd > budget 1,200 M$) = ") for line in lines)
+    assert any(line.startswith("P(amortized_cost_usd > budget 80 M$): ") for line in lines)
     assert lines[-1] == f"report: {out_dir}"
 
 

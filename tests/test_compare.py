@@ -18,7 +18,9 @@ BASE = CONFIG_DIR / "llama-3.1-405b.toml"
 def _doubled(tmp_path, **overrides):
     """The default scenario with twice the GPUs under another name (and given fields)."""
     text = BASE.read_text().replace('name = "llama-3.1-405b"', 'name = "twice-the-gpus"')
+    # every phase's GPUs doubled (16,384 first, so that 8,192 -> 16,384 is not doubled again)
     text = text.replace("n_gpus = { value = 16_384", "n_gpus = { value = 32_768")
+    text = text.replace("n_gpus = { value = 8_192", "n_gpus = { value = 16_384")
     for old, new in overrides.items():
         text = text.replace(old, new)
     path = tmp_path / "twice.toml"
@@ -31,7 +33,7 @@ def test_shared_inputs_get_the_same_draws(tmp_path):
     first, second = load_compared([str(BASE), str(other)], draws=2_000)
     assert (second.seed, second.draws, second.method) == (2024, 2_000, "random")
     a, b = run(first), run(second)
-    for name in ("mfu", "goodput", "gpu_price_usd", "electricity_usd_per_kwh"):
+    for name in ("mfu@main", "goodput", "gpu_price_usd", "electricity_usd_per_kwh"):
         np.testing.assert_array_equal(a[name].values, b[name].values)
 
 

@@ -80,7 +80,7 @@ CASES = [
     (
         "non-number",
         {"n_params": '"seven billion"'},
-        r"inputs\.n_params: expected a number or a 90% interval written 'low to high'"
+        r"inputs\.n_params: expected a number .*, a 90% interval 'low to high' \(P5 to P95"
         r".*got 'seven billion'",
     ),
     ("boolean", {"n_params": "true"}, r"inputs\.n_params: expected a number.*got True"),

@@ -10,6 +10,7 @@ at their unconditional medians and the risk drivers left them as drawn.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,7 +45,7 @@ FIXED = [
 @pytest.fixture
 def config(tmp_path):
     path = tmp_path / "correlated.toml"
-    text = (CONFIG_DIR / "llama-3.1-405b.toml").read_text()
+    text = (Path(__file__).parent / "data" / "single_phase.toml").read_text()  # mfu, goodput
     path.write_text(text.replace("deadline_days = 90", "deadline_days = 77") + CORRELATED)
     return path
 
@@ -146,7 +147,7 @@ def test_risk_drivers_draw_the_others_given_the_fixed_input(config):
 
 def test_cli_sobol_on_a_correlated_scenario_reports_shapley(config, tmp_path, capsys):
     out = tmp_path / "report"
-    args = ["sensitivity", str(config), "--method", "sobol", "--draws", "20000"]
+    args = ["sensitivity", str(config), "--analysis", "sobol", "--draws", "20000"]
     for item in FIXED:
         args += ["--set", item]
     assert main([*args, "--out", str(out), "--no-plots"]) == 0
@@ -166,7 +167,7 @@ def test_cli_sobol_on_a_correlated_scenario_reports_shapley(config, tmp_path, ca
 
 def test_cli_method_shapley_on_an_independent_scenario(tmp_path, capsys):
     out = tmp_path / "report"
-    args = ["sensitivity", str(CONFIG_DIR / "llama-3.1-405b.toml"), "--method", "shapley"]
+    args = ["sensitivity", str(CONFIG_DIR / "llama-3.1-405b.toml"), "--analysis", "shapley"]
     args += ["--draws", "20000", "--out", str(out), "--no-plots", "--quiet"]
     for item in FIXED:
         args += ["--set", item]

@@ -330,7 +330,11 @@ def test_scheduler_without_workers_says_so(scheduler, tmp_path, capsys, monkeypa
 @pytest.mark.parametrize(
     ("lost", "reason"),
     [
-        ("worker", "the run failed: the cluster lost its workers and the data they held"),
+        (
+            "worker",
+            f"the cluster has lost its last worker (none for {WORKER_WAIT_S} s); "
+            "the run is abandoned",
+        ),
         ("scheduler", "the run failed: the connection to the scheduler was lost"),
     ],
 )

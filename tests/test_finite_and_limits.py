@@ -27,6 +27,7 @@ from simulate.scenario.config import ConfigError
 
 DEFAULT = str(CONFIG_DIR / "llama-3.1-405b.toml")
 ARTICLE = str(CONFIG_DIR / "llama-3.1-405b-article.toml")
+SINGLE = str(Path(__file__).parent / "data" / "single_phase.toml")  # plain n_gpus, mfu
 DBL_MAX = np.finfo(float).max
 RARE_GPUS = 'n_gpus={dist="discrete", values=[512, 1024], weights=[0.9999, 0.0001]}'
 
@@ -93,7 +94,7 @@ def test_price_that_overflows_is_refused_naming_the_node(capsys, tmp_path, extra
 def test_mfu_that_underflows_the_days_is_refused(capsys, tmp_path, extra):
     # train_days ~ 14 / 1e-300 / 0.9 ~ 1.5e301 is finite; capex ~ 1e9 times it is not
     line = _refused(
-        capsys, tmp_path, "run", DEFAULT, "--set", "mfu=1e-300", "--draws", "300", *extra
+        capsys, tmp_path, "run", DEFAULT, "--set", "mfu@main=1e-300", "--draws", "300", *extra
     )
     assert "node amortized_capex_usd: 300 of 300 draws are not finite (inf)" in line
     assert "train_days = " in line and "capex_usd = " in line
@@ -263,7 +264,7 @@ def test_memory_estimate_against_a_small_machine(capsys, tmp_path, monkeypatch):
 @pytest.mark.parametrize("command", ["run", "sensitivity"])
 def test_input_without_spread_in_its_sample_gets_null_statistics(capsys, tmp_path, command):
     # P(no draw of 1,000 is 1,024) = 0.9999^1000 = 0.905; seed 2024 draws none
-    summary = _report(capsys, tmp_path, command, DEFAULT, "--set", RARE_GPUS, "--draws", "1000")
+    summary = _report(capsys, tmp_path, command, SINGLE, "--set", RARE_GPUS, "--draws", "1000")
     gpus = summary["variables"]["n_gpus"]
     assert gpus["percentiles"]["p5"] == gpus["percentiles"]["p95"] == 512
     section = summary["sensitivity"]
@@ -315,7 +316,7 @@ def test_quiet_runs_print_nothing(tmp_path):
     cases = (["--draws", "2"], ["--set", RARE_GPUS, "--draws", "1000", "--no-plots"])
     for i, args in enumerate(cases):
         done = subprocess.run(
-            [sys.executable, "-m", "simulate", "run", DEFAULT, *args, "--quiet", "--out", f"r{i}"],
+            [sys.executable, "-m", "simulate", "run", SINGLE, *args, "--quiet", "--out", f"r{i}"],
             cwd=tmp_path,
             capture_output=True,
             text=True,

@@ -158,7 +158,8 @@ SCALES = {
     "n_params": 7e9, "n_tokens": 1e12, "flop_per_param_token": 6.0, "n_layers": 32,
     "d_model": 4096, "seq_len": 4096, "n_gpus": 512, "gpu_peak_flop_per_s": 9.89e14,
     "mfu": 0.4, "interruptions_per_gpu_hour": 1e-5, "restart_hours": 0.5,
-    "checkpoint_interval_hours": 1.0, "checkpoint_overhead": 0.02, "gpu_price_usd": 30000.0,
+    "checkpoint_interval_hours": 1.0, "checkpoint_write_hours": 0.02,
+    "planned_interruptions_per_day": 0.9, "planned_downtime_hours": 0.5, "gpu_price_usd": 30000.0,
     "overhead_capex_ratio": 0.5, "gpu_tdp_w": 700.0, "server_power_ratio": 1.8,
     "average_power_fraction": 0.75, "pue": 1.1, "electricity_usd_per_kwh": 0.08,
     "hardware_life_years": 4.0, "rental_usd_per_gpu_hour": 2.0, "grid_kgco2_per_kwh": 0.4,
@@ -324,14 +325,13 @@ def distribution(draw, node: str, depth: int = 0, rate: int = 30) -> Any:
 #: Inputs that come together (the parents of one computed node).
 GROUPS = [
     ["n_layers", "d_model", "seq_len"],
-    ["interruptions_per_gpu_hour", "restart_hours", "checkpoint_interval_hours",
-     "checkpoint_overhead"],
+    ["interruptions_per_gpu_hour", "restart_hours", "checkpoint_write_hours"],
     ["server_power_ratio", "average_power_fraction", "pue"],
 ]  # fmt: skip
 BASE_INPUTS = ["n_params", "n_tokens", "n_gpus", "mfu", "gpu_price_usd", "overhead_capex_ratio",
                "power_overhead_factor", "electricity_usd_per_kwh"]  # fmt: skip
 OPTIONAL_INPUTS = [n for n in INPUT_NODES if n not in BASE_INPUTS] + [
-    "goodput", "power_overhead_factor", "train_flop", "tco_usd"
+    "goodput", "power_overhead_factor", "train_flop", "tco_usd", "checkpoint_interval_hours"
 ]  # fmt: skip
 
 

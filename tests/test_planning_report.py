@@ -4,6 +4,7 @@ line, nothing written)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -46,13 +47,19 @@ def test_rent_or_buy_is_in_summary_and_report(tmp_path):
     report = (out / "report.md").read_text()
     assert "## Decision: amortized_cost_usd or rental_cost_usd" in report
     assert "EVPPI" in report
+    # report.html carries the same section, in the same place among the headings
+    page = (out / "report.html").read_text()
+    assert '<section id="decision"><h2>Decision: amortized_cost_usd or rental_cost_usd</h2>' in page
+    md_titles = re.findall(r"^## (.+)$", report, re.M)
+    html_titles = [html.unescape(t) for t in re.findall(r"<h2>(.*?)</h2>", page)]
+    assert [t for t in html_titles if t in md_titles] == md_titles
 
 
 def test_progress_from_set_gives_before_and_after(tmp_path):
     code, out = _run(
         tmp_path,
         "elapsed_days=20",
-        "tokens_done=0.28",
+        "tokens_done=0.215",
         "start_date=2026-11-01",
     )
     assert code == 0
@@ -60,10 +67,15 @@ def test_progress_from_set_gives_before_and_after(tmp_path):
     assert update["start_date"] == "2026-11-01"
     assert 100 <= update["effective_draws"] <= 4000
     days = update["variables"]["train_days"]
-    # 28% in 20 days: about 71 days in all, inside the prior's range
-    assert abs(days["after"]["p50"] - 20 / 0.28) < 3
+    # 21.5% in 20 days: about 93 days in all, inside the prior's range (P50 94.5)
+    assert abs(days["after"]["p50"] - 20 / 0.215) < 2
+    assert days["after"]["p95"] - days["after"]["p5"] < days["before"]["p95"] - days["before"]["p5"]
     assert update["finish_date"]["after"]["p50"] > "2027-01-01"
     assert "## Forecast from the run in progress" in (out / "report.md").read_text()
+    assert (
+        '<section id="update"><h2>Forecast from the run in progress</h2>'
+        in (out / "report.html").read_text()
+    )
 
 
 def test_the_value_of_information_figure_is_drawn(tmp_path):

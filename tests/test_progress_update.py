@@ -91,7 +91,7 @@ def test_interruptions_update_the_failure_rate_to_the_gamma_posterior():
         "interruptions_per_gpu_hour": {"dist": "uniform", "low": 1e-6, "high": 1e-4},
         "restart_hours": 0.2,
         "checkpoint_interval_hours": 0.5,
-        "checkpoint_overhead": 0.01,
+        "checkpoint_write_hours": 0.005,  # 1% of a 0.5 h interval
     }
     scenario = _scenario(
         {"elapsed_days": elapsed, "interruptions": k}, inputs=failure, draws=400_000

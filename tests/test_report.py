@@ -103,9 +103,9 @@ def test_cli_run_with_options(tmp_path, capsys):
             "--out",
             str(out),
             "--set",
-            "n_gpus=24576",
+            "n_gpus@main=24576",
             "--set",
-            "mfu=0.35 to 0.45",
+            "mfu@main=0.35 to 0.45",
         ]
     )
     assert code == 0
@@ -113,8 +113,8 @@ def test_cli_run_with_options(tmp_path, capsys):
     assert "train_days" in printed and str(out) in printed
     summary = json.loads((out / "summary.json").read_text())
     assert summary["provenance"]["draws"] == 4096 and summary["provenance"]["method"] == "sobol"
-    assert summary["variables"]["n_gpus"]["mean"] == 24576
-    assert summary["variables"]["mfu"]["distribution"].startswith("lognormal")
+    assert summary["variables"]["n_gpus"]["mean"] == 24576  # the cluster: the largest phase's
+    assert summary["variables"]["mfu@main"]["distribution"].startswith("beta(")  # in (0, 1]
 
 
 def test_cli_quiet_prints_nothing(tmp_path, capsys):

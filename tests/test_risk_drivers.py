@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,9 +22,9 @@ from simulate.analysis.risk_drivers import (
 )
 from simulate.analysis.sensitivity import analyze, markdown_section
 from simulate.cli import main
-from simulate.model.catalog import CONFIG_DIR
 
-DEFAULT = str(CONFIG_DIR / "llama-3.1-405b.toml")
+# the single-phase default of before the phases: its drivers are mfu and goodput alone
+DEFAULT = str(Path(__file__).parent / "data" / "single_phase.toml")
 
 
 def _uniforms(n: int, k: int, seed: int) -> dict[str, np.ndarray]:
@@ -133,6 +134,7 @@ def test_cli_default_scenario_ranks_only_inputs_that_move_the_target(tmp_path, c
     # peak · mfu · goodput), and only mfu and goodput are uncertain among those.
     out = tmp_path / "r"
     args = ["sensitivity", DEFAULT, "--set", "deadline_days=75", "--out", str(out), "--no-plots"]
+    args += ["--set", "budget_node=tco_usd", "--set", "budget_usd=1.2e9"]  # a budget on TCO
     assert main(args) == 0
     capsys.readouterr()
     drivers = json.loads((out / "summary.json").read_text())["sensitivity"]["risk_drivers"]
@@ -169,10 +171,10 @@ def test_report_folder_and_page_hold_the_risk_driver_chart(tmp_path):
     page = (out / "report.html").read_text()
     assert 'data-name="train_days_over_deadline_risk_drivers.png"' in page
     assert "train_days_over_deadline: the top drivers&#x27; distributions (ECDF)" in page
-    drivers = page[page.index('<section id="risk_drivers">') :]
-    drivers = drivers[: drivers.index("</section>")]
-    assert "<code>mfu</code>" in drivers and "<code>goodput</code>" in drivers
-    assert "<code>gpu_price_usd</code> (within noise)" in drivers.split("tco_usd_over")[0]
+    drivers = page[page.index("<h4>Risk drivers (what the misses have in common)") :]
+    drivers = drivers[: drivers.index("</section>")].split("tco_usd_over")[0]
+    assert "<td>mfu</td>" in drivers and "<td>goodput</td>" in drivers
+    assert drivers.index("<em>within noise below</em>") < drivers.index("<td>gpu_price_usd</td>")
 
 
 def test_analyze_adds_the_absolute_fixed_at_median_column_and_says_what_it_means():

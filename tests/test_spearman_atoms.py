@@ -13,6 +13,7 @@ sibling function of ours. Tolerances:
 """
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,10 +22,9 @@ from scipy import stats
 import distributions as d
 import simulate
 from simulate.engine.chunked import run_chunked
-from simulate.model.catalog import CONFIG_DIR
 from simulate.workflows.sections import rank_run, sensitivity_section
 
-BASE = (CONFIG_DIR / "llama-3.1-405b.toml").read_text()
+BASE = (Path(__file__).parent / "data" / "single_phase.toml").read_text()  # plain mfu, n_gpus
 OUTPUTS = ("train_days", "tco_usd")
 TWO_GPU_COUNTS = '{ dist = "discrete", values = [8192, 16384], weights = [0.5, 0.5] }'
 

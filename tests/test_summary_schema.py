@@ -39,7 +39,17 @@ def both():
 def test_in_memory_and_chunked_summaries_are_equal_datasets(both):
     memory, chunked = both
     assert isinstance(chunked, xr.Dataset) and dict(chunked.sizes) == dict(memory.sizes)
-    assert chunked.attrs == memory.attrs == {"n_draws": DRAWS, "confidence": 0.95}
+    assert (
+        chunked.attrs
+        == memory.attrs
+        == {
+            "n_draws": DRAWS,
+            "confidence": 0.95,
+            "interval": "iid",
+            "replicates": 0,
+            "critical_value": stats.norm.ppf(0.975),
+        }
+    )
     exact = ["percentile", "percentile_low", "percentile_high"]
     xr.testing.assert_identical(chunked[exact], memory[exact])  # bit for bit, coords too
     xr.testing.assert_allclose(chunked[list(SUMS)], memory[list(SUMS)], rtol=ULPS, atol=0)
@@ -49,7 +59,7 @@ def test_summary_matches_numpy_and_scipy_on_the_draws(both):
     memory, chunked = both
     ds = simulate.run(SCENARIO, draws=DRAWS)
     q = np.asarray(SCENARIO.percentiles) / 100
-    for name in ("train_days", "tco_usd", "mfu"):
+    for name in ("train_days", "tco_usd", "mfu@main"):
         x = ds[name].values
         for summary in (memory, chunked):
             row = summary.sel(variable=name)

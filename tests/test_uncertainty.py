@@ -130,7 +130,13 @@ def test_summarize_is_a_dataset_checked_against_numpy_and_scipy():
     assert result["variable"].values.tolist() == ["a", "b"]
     assert result["quantile"].values.tolist() == [2.5, 50.0, 97.5]
     assert result["units"].values.tolist() == ["days", "USD"]
-    assert result.attrs == {"n_draws": 1001, "confidence": 0.95}
+    assert result.attrs == {
+        "n_draws": 1001,
+        "confidence": 0.95,
+        "interval": "iid",
+        "replicates": 0,
+        "critical_value": stats.norm.ppf(0.975),  # iid draws: the normal interval of the mean
+    }
     for name, x in (("a", a), ("b", b)):
         row = result.sel(variable=name)
         # numpy's linear rule, bit for bit; the mean, its SE and the std from numpy

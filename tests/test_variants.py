@@ -109,3 +109,18 @@ def test_a_variant_loads_alone(write_config):
     assert (slow.name, slow.deadline_days, slow.variant) == ("slow", 40.0, "slow")
     with pytest.raises(ConfigError, match="variant 'fast': no \\[variants.fast\\]"):
         load_scenario(path, variant="fast")
+
+
+def test_a_variant_of_a_phased_scenario_addresses_a_phase(tmp_path):
+    """The default scenario has [[phases]]: a variant sets mfu@main as --set does, and the
+    other phases keep their draws (common random numbers)."""
+    from simulate.model.catalog import CONFIG_DIR
+
+    text = (CONFIG_DIR / "llama-3.1-405b.toml").read_text()
+    path = tmp_path / "plan.toml"
+    path.write_text(text + '\n[variants.slow-main]\n"mfu@main" = 0.36\n')
+    base, slow = load_compared([str(path)], draws=2000)
+    a, b = run(base), run(slow)
+    assert float(b["mfu@main"][0]) == 0.36
+    np.testing.assert_array_equal(a["mfu@long_context"].values, b["mfu@long_context"].values)
+    assert (b["train_days"].values > a["train_days"].values).mean() > 0.9

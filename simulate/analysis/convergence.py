@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from .intervals import _num
+from .intervals import _num, percentile_key
 from .risk import RiskTarget, proportion_interval
 from .summary import risk, summarize
 
@@ -38,32 +38,47 @@ class Convergence:
     risk: dict[str, Any]
     history: list[dict[str, Any]]
 
+    @property
+    def percentiles_checked(self) -> int:
+        """How many percentiles (variables × percentiles) the precision covers."""
+        return int(self.summary["percentile"].size)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "n_draws": self.n_draws,
             "converged": self.converged,
             "precision": self.precision,
             "batches": len(self.history),
+            "percentiles_checked": self.percentiles_checked,
+            "probabilities_checked": len(self.risk),
             "history": self.history,
         }
 
 
-def _worst(summary: xr.Dataset, risk_entries: Mapping[str, Any]) -> tuple[float, float]:
+def _worst(
+    summary: xr.Dataset, risk_entries: Mapping[str, Any]
+) -> tuple[float, float, str | None, str | None]:
     """Largest relative percentile half-width and largest absolute probability half-width
-    (the Wilson interval at the summary's confidence)."""
+    (the Wilson interval at the summary's confidence), and where each is: ``"node p95"``
+    and the risk key (None when there is none)."""
     value = summary["percentile"].values
     low, high = summary["percentile_low"].values, summary["percentile_high"].values
-    if not (np.isfinite(value).all() and np.isfinite(low).all() and np.isfinite(high).all()):
-        return math.inf, math.inf
     half = (high - low) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(value != 0, half / np.abs(value), np.where(half == 0, 0.0, math.inf))
+    relative = np.where(np.isfinite(value) & np.isfinite(half), relative, math.inf)
+    where = None
+    if relative.size:
+        i, j = np.unravel_index(int(np.argmax(relative)), relative.shape)
+        quantile = float(summary["quantile"].values[j])
+        where = f"{summary['variable'].values[i]} {percentile_key(quantile)}"
     confidence = summary.attrs["confidence"]
-    absolute = []
-    for entry in risk_entries.values():
+    absolute, key = 0.0, None
+    for name, entry in risk_entries.items():
         cell = proportion_interval(entry["draws_missing"], entry["draws"], confidence=confidence)
-        absolute.append((cell["high"] - cell["low"]) / 2)
-    return max(0.0, float(relative.max(initial=0.0))), max([0.0, *absolute])
+        if key is None or (cell["high"] - cell["low"]) / 2 > absolute:
+            absolute, key = (cell["high"] - cell["low"]) / 2, name
+    return max(0.0, float(relative.max(initial=0.0))), absolute, where, key
 
 
 def run_until(
@@ -77,6 +92,7 @@ def run_until(
     batch: int = 2**14,
     max_draws: int = 2**22,
     growth: Literal["double", "fixed"] = "double",
+    replicates: int = 0,
 ) -> Convergence:
     """Draw in batches until every interval is within ``precision``, up to ``max_draws``.
 
@@ -86,7 +102,10 @@ def run_until(
     [start, start + size): with ``growth="double"`` the total doubles each batch,
     with ``"fixed"`` it grows by ``batch``. The draws of a run stopped at N equal
     ``draw(0, N)`` when ``draw`` is index-addressable
-    (:func:`simulate.analysis.intervals.make_draw`).
+    (:func:`simulate.analysis.intervals.make_draw`). ``outputs`` (default: every array
+    ``draw`` returns) are the variables whose percentiles must meet the precision;
+    ``replicates``: the draws are a randomized QMC design's interleaved replicates
+    (:func:`simulate.analysis.summary.summarize`).
     """
     if not precision > 0 or batch < 1 or max_draws < batch or growth not in ("double", "fixed"):
         raise ValueError(
@@ -105,15 +124,19 @@ def run_until(
         missing = sorted({t.node for t in targets} - set(draws))
         if missing:
             raise ValueError(f"run_until: the draws hold no {', '.join(missing)}")
-        summary = summarize(draws, percentiles, variables=outputs, confidence=confidence)
+        summary = summarize(
+            draws, percentiles, variables=outputs, confidence=confidence, replicates=replicates
+        )
         risk_entries = risk(draws, targets)
-        relative, absolute = _worst(summary, risk_entries)
+        relative, absolute, where, key = _worst(summary, risk_entries)
         converged = relative <= precision and absolute <= precision
         history.append(
             {
                 "n_draws": total,
                 "percentile_relative_half_width": _num(relative),
+                "widest_percentile": where,
                 "probability_half_width": _num(absolute),
+                "widest_probability": key,
             }
         )
         if converged or total >= max_draws:

@@ -15,7 +15,13 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 
-__all__ = ["RiskTarget", "miss_probability", "miss_probability_from_counts", "proportion_interval"]
+__all__ = [
+    "RiskTarget",
+    "miss_probability",
+    "miss_probability_from_counts",
+    "proportion_interval",
+    "with_reachability",
+]
 
 Direction = Literal["above", "below"]
 
@@ -71,3 +77,26 @@ def miss_probability_from_counts(missing: int, n: int, target: RiskTarget) -> di
         "draws_missing": missing,
         "draws": n,
     }
+
+
+def with_reachability(entry: dict[str, Any], low: float, high: float) -> dict[str, Any]:
+    """A risk entry (:func:`miss_probability`) with ``reachable`` ([low, high]: the smallest
+    and largest value its node can take under the priors) and ``status``: ``impossible``
+    where no value in that range misses the target, ``certain`` where every value does,
+    otherwise ``estimate`` (the Monte Carlo share is the answer).
+
+    A target is missed strictly beyond its threshold, so a deadline equal to the largest
+    reachable value is impossible to miss. The draws must agree (none miss an impossible
+    target, all miss a certain one); where they do not, the range was not a bound after
+    all and the entry stays an estimate.
+    """
+    threshold, missing, n = entry["threshold"], entry["draws_missing"], entry["draws"]
+    beyond_all = low > threshold if entry["direction"] == "above" else high < threshold
+    beyond_none = high <= threshold if entry["direction"] == "above" else low >= threshold
+    if beyond_none and missing == 0:
+        status = "impossible"
+    elif beyond_all and missing == n:
+        status = "certain"
+    else:
+        status = "estimate"
+    return {**entry, "status": status, "reachable": [float(low), float(high)]}

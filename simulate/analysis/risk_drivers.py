@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from distributions import Correlations, Distribution
+from distributions import Correlations, Distribution, as_specs
 
 from .copula import copula_matrix, fix_score
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
@@ -280,6 +280,7 @@ def fixed_at_median(
     paired); their scores come from ``input_uniforms`` (the run's, by name) or, where not
     given, from each input's cdf (exact for continuous inputs).
     """
+    specs = as_specs(specs, caller="fixed_at_median")
     z = _z(confidence)
     names = uncertain_names(specs)
     missing = [name for name in names if name not in inputs]
@@ -404,9 +405,17 @@ def with_fixed_at_median(drivers: dict[str, Any], fixed: Mapping[str, Any]) -> d
     return drivers
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, number: Any = None) -> str:
     if value is None:
         return "n/a"
+    if number is not None and isinstance(value, Mapping | float | int):
+        if isinstance(value, Mapping):
+            point = value.get("value", value.get("probability"))
+            if point is None:
+                return "n/a"
+            low, high = (value.get(k) for k in ("low", "high"))
+            return number(point, *(math.nan if x is None else x for x in (low, high)))
+        return number(value, None, None)
     if isinstance(value, Mapping):
         point = value.get("value", value.get("probability"))
         return f"{_fmt(point)} [{_fmt(value.get('low'))}, {_fmt(value.get('high'))}]"
@@ -415,8 +424,12 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None = None) -> str:
-    """One target's ranking as Markdown (or the sentence saying why there is none)."""
+def markdown_table(
+    result: Mapping[str, Any], *, output: str, limit: int | None = None, number: Any = None
+) -> str:
+    """One target's ranking as Markdown (or the sentence saying why there is none); inputs
+    within noise are named in one line below the table, not ranked. ``number``: as in
+    :func:`simulate.analysis.sensitivity.markdown_table`."""
     if output not in result["outputs"]:
         raise ValueError(
             f"the risk_drivers result has no output {output!r}; "
@@ -438,25 +451,26 @@ def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None 
         + (" \\|change\\| fixed at median |" if fixed else "")
     )
     lines += [head, "|---:|---|" + "---:|" * (6 + fixed)]
-    rows = cell["inputs"][:limit]
-    noise_drawn = False
+    rows = [row for row in cell["inputs"] if not row["within_noise"]][:limit]
+    hidden = [row["input"] for row in cell["inputs"] if row["within_noise"]]
     for rank, row in enumerate(rows, start=1):
-        if row["within_noise"] and not noise_drawn:
-            noise_drawn = True
-            lines.append("| | *within noise below* |" + " |" * (6 + fixed))
         cells = [
             str(rank),
             row["input"],
-            _fmt(row["indicator_index"]),
+            _fmt(row["indicator_index"], number),
             f"{row['ks_distance']:.3g} ({row['ks_p_value']:.2g})",
-            _fmt(row["median_among_misses"]),
-            _fmt(row["median_among_hits"]),
-            _fmt(row["p_miss_bottom_decile"]),
-            _fmt(row["p_miss_top_decile"]),
+            _fmt(row["median_among_misses"], number),
+            _fmt(row["median_among_hits"], number),
+            _fmt(row["p_miss_bottom_decile"], number),
+            _fmt(row["p_miss_top_decile"], number),
         ]
         if fixed:
-            cells.append(_fmt(row.get("fixed_at_median", {}).get("change")))
+            cells.append(_fmt(row.get("fixed_at_median", {}).get("change"), number))
         lines.append("| " + " | ".join(cells) + " |")
+    if not rows:
+        lines = [*lines[:2], "No input stands out from noise among the misses."]
+    if hidden:
+        lines += ["", f"Within noise, not ranked: {', '.join(hidden)}."]
     lines += [
         "",
         f"Ranked by the indicator index Var(E[1{{miss}}|X])/(p(1−p)), ties by KS distance; "

@@ -36,7 +36,7 @@ interval is θ ± t_{G−1} SE (Efron & Tibshirani, *An Introduction to the Boot
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
@@ -45,7 +45,7 @@ import xarray as xr
 from scipy import stats
 from scipy.stats import qmc
 
-from distributions import Correlations, Distribution
+from distributions import Correlations, Distribution, as_specs
 
 from . import risk_drivers as drivers
 from .copula import copula_matrix
@@ -60,10 +60,12 @@ __all__ = [
     "log_variance_shares",
     "markdown_section",
     "markdown_table",
+    "noise_line",
     "rank_correlations",
     "sobol",
     "sobol_evaluations",
     "tornado",
+    "within_noise",
 ]
 
 
@@ -205,6 +207,7 @@ def rank_correlations(
     variance, largest first. An uncertain input whose draws are all equal in this sample
     gets null cells and ``"note": "no spread in this sample"``, last.
     """
+    specs = as_specs(specs, caller="rank_correlations")
     every = uncertain_names(specs)
     raw = _columns(draws, every, "input", flat_ok=True)
     inputs = [name for name, column in zip(every, raw, strict=True) if np.ptp(column) > 0]
@@ -284,6 +287,7 @@ def log_variance_shares(
     under ``skipped`` and what they explain falls into ``unexplained``. Uncertain inputs
     whose draws are all equal in this sample are listed under ``no_spread``.
     """
+    specs = as_specs(specs, caller="log_variance_shares")
     names = uncertain_names(specs)
     raw = _columns(draws, names, "input", flat_ok=True)
     flat = [name for name, column in zip(names, raw, strict=True) if np.ptp(column) == 0]
@@ -366,6 +370,7 @@ def sobol_evaluations(
     ``names``, ``outputs``, the uniforms ``u_A``, ``u_B`` (n, d), and the evaluations
     ``f_A``, ``f_B`` (s, n) and ``f_AB`` (d, s, n), the layout ``sobol_indices`` takes.
     """
+    specs = as_specs(specs, caller="sobol_evaluations")
     names = uncertain_names(specs)
     d, s = len(names), len(outputs)
     if d == 0 or n < 2 or n & (n - 1):
@@ -410,6 +415,7 @@ def sobol(
     ``n`` base draws (a power of 2) cost n(d + 2) model evaluations. With ``log=True``
     the indices are those of log(output). Rows are sorted by total index.
     """
+    specs = as_specs(specs, caller="sobol")
     ev = sobol_evaluations(model, specs, outputs=outputs, n=n, seed=seed)
     f_a, f_b, f_ab = ev["f_A"], ev["f_B"], ev["f_AB"]
     if log:
@@ -483,6 +489,7 @@ def tornado(
     given the moved input: normal score R_oi·Φ⁻¹(q) for the input at quantile q, the
     median of the conditional normal, mapped through each one's ppf.
     """
+    specs = as_specs(specs, caller="tornado")
     if not 0 < low < high < 1:
         raise ValueError(f"tornado needs 0 < low < high < 1; got low={low!r}, high={high!r}")
     names = uncertain_names(specs)
@@ -533,16 +540,56 @@ def tornado(
     return result
 
 
-def _fmt(cell: Any) -> str:
+#: Formats a number with its interval: ``(value, low, high) -> text``; low and high are
+#: None for a plain number. The report passes
+#: :func:`simulate.report.units.format_estimate` (digits the interval supports).
+NumberFormat = Callable[[float, "float | None", "float | None"], str]
+
+
+def _fmt(cell: Any, number: NumberFormat | None = None) -> str:
     if isinstance(cell, dict):
         value = cell.get("value", cell.get("probability"))
-        bounds = ", ".join(_fmt(cell.get(key)) for key in ("low", "high"))
-        return f"{_fmt(value)} [{bounds}]"
+        low, high = cell.get("low"), cell.get("high")
+        if number is None or value is None:
+            return f"{_fmt(value)} [{_fmt(low)}, {_fmt(high)}]"
+        return number(value, math.nan if low is None else low, math.nan if high is None else high)
     if cell is None:
         return "n/a"
     if isinstance(cell, float | int) and not isinstance(cell, bool):
-        return f"{cell:.3g}"
+        return f"{cell:.3g}" if number is None else number(cell, None, None)
     return str(cell)
+
+
+#: The column whose interval says whether an input matters, per analysis: an input whose
+#: interval reaches 0 (or whose swing is 0) is indistinguishable from no effect.
+_EVIDENCE = {
+    "rank_correlation": "spearman",
+    "sobol": "total_order",
+    "shapley": "shapley",
+    "log_variance": "share",
+}
+
+
+def within_noise(method: str, row: Mapping[str, Any]) -> bool:
+    """Whether a ranking row's index is indistinguishable from zero: its interval (of the
+    column in :data:`_EVIDENCE`) reaches 0 or is undefined, a tornado swing of 0 to
+    round-off, or a risk driver the analysis marked ``within_noise``."""
+    if method == "risk_drivers":
+        return bool(row["within_noise"])
+    if method == "tornado":
+        swing, ends = row["swing"], (row["output_at_input_low"], row["output_at_input_high"])
+        scale = max((abs(x) for x in ends if x is not None), default=0.0)
+        return swing is None or swing <= 1e-12 * scale
+    cell = row.get(_EVIDENCE.get(method, ""))
+    if not isinstance(cell, Mapping):
+        return False
+    low, high = cell.get("low"), cell.get("high")
+    return low is None or high is None or (low <= 0 <= high)
+
+
+def noise_line(names: Sequence[str], reason: str) -> list[str]:
+    """The one line below a ranking table that names the inputs it leaves out."""
+    return ["", f"Within noise ({reason}), not ranked: {', '.join(names)}."] if names else []
 
 
 _COLUMNS: dict[str, list[tuple[str, str]]] = {
@@ -578,12 +625,20 @@ _COLUMNS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None = None) -> str:
+def markdown_table(
+    result: Mapping[str, Any],
+    *,
+    output: str,
+    limit: int | None = None,
+    number: NumberFormat | None = None,
+) -> str:
     """A Markdown ranking table for one output of any analysis here or of
-    :func:`simulate.analysis.risk_drivers.risk_drivers`; cells read ``value [low, high]``."""
+    :func:`simulate.analysis.risk_drivers.risk_drivers`; cells read ``value [low, high]``
+    (``number`` formats them). Inputs :func:`within_noise` are left out of the table and
+    named in one line below it."""
     method = result.get("method")
     if method == "risk_drivers":
-        return drivers.markdown_table(result, output=output, limit=limit)
+        return drivers.markdown_table(result, output=output, limit=limit, number=number)
     if method not in _COLUMNS:
         raise ValueError(f"no table for method {method!r}; known: {', '.join(_COLUMNS)}")
     if output not in result["outputs"]:
@@ -591,16 +646,23 @@ def markdown_table(result: Mapping[str, Any], *, output: str, limit: int | None 
             f"the {method} result has no output {output!r}; it has {', '.join(result['outputs'])}"
         )
     columns = _COLUMNS[method]
-    rows = result["outputs"][output]["inputs"][:limit]
+    every = result["outputs"][output]["inputs"]
+    shown = [row for row in every if not within_noise(method, row)]
+    hidden = [row["input"] for row in every if within_noise(method, row)]
     lines = [
         "| rank | " + " | ".join(title for _, title in columns) + " |",
         "|---:|" + "|".join("---" if key == "input" else "---:" for key, _ in columns) + "|",
     ]
-    for rank, row in enumerate(rows, start=1):
-        lines.append(f"| {rank} | " + " | ".join(_fmt(row[key]) for key, _ in columns) + " |")
+    for rank, row in enumerate(shown[:limit], start=1):
+        cells = (_fmt(row[key], number) for key, _ in columns)
+        lines.append(f"| {rank} | " + " | ".join(cells) + " |")
+    if not shown:
+        lines = ["No input's effect is distinguishable from zero in this sample."]
     cell = result["outputs"][output]
     if method == "tornado":
-        lines.insert(0, f"{output} with every input at its median: {_fmt(cell['base'])}.\n")
+        lines.insert(0, f"{output} with every input at its median: {_fmt(cell['base'], number)}.\n")
+    reason = "no swing" if method == "tornado" else "interval reaches 0"
+    lines += noise_line(hidden, reason)
     if "confidence" in result:
         lines.append("")
         lines.append(
@@ -638,6 +700,7 @@ def analyze(
     (``uniforms``: the run's uniforms of the correlated inputs).
     ``groups``: of the jackknife.
     """
+    specs = as_specs(specs, caller="analyze")
     if method not in ("rank", "sobol", "shapley"):
         raise ValueError(f"unknown sensitivity method {method!r}; known: rank, sobol, shapley")
     correlated = correlations is not None and bool(correlations.names)
@@ -737,8 +800,11 @@ def _sentence(result: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) -> str:
-    """The Markdown of an :func:`analyze` section: per analysis and output, a ranking table."""
+def markdown_section(
+    section: Mapping[str, Any], *, limit: int | None = None, number: NumberFormat | None = None
+) -> str:
+    """The Markdown of an :func:`analyze` section: per analysis and output, a ranking table
+    (``number`` as in :func:`markdown_table`)."""
     notes = section.get("notes", [])
     parts = [f"{note}\n" for note in notes]
     for key, title in _TITLES.items():
@@ -750,7 +816,8 @@ def markdown_section(section: Mapping[str, Any], *, limit: int | None = None) ->
             sentence = section[key]["reading"]
         for out in section[key]["outputs"]:
             head = f"#### {title}: {out}\n\n" + (f"{sentence}\n\n" if sentence else "")
-            parts.append(head + markdown_table(section[key], output=out, limit=limit))
+            table = markdown_table(section[key], output=out, limit=limit, number=number)
+            parts.append(head + table)
     return "\n".join(parts)
 
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from distributions import Correlations, Distribution
+from distributions import Correlations, Distribution, as_specs
 
 from .copula import conditional_normal, copula_matrix
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
@@ -109,6 +109,7 @@ def shapley_effects(
     Each row gives ``shapley`` (share of Var(Y); shares sum to 1) and
     ``shapley_variance`` (in squared output units; sums to Var(Y)); rows sorted by share.
     """
+    specs = as_specs(specs, caller="shapley_effects")
     _z(confidence)
     names = uncertain_names(specs)
     d = len(names)

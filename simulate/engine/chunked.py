@@ -45,7 +45,8 @@ from ..analysis.parallel import default_threads
 from ..analysis.ranking import angle_bound, correlation, rank_sums, ranked
 from ..analysis.risk import RiskTarget, miss_probability_from_counts
 from ..analysis.summary import summary_dataset
-from ..model.chain import HEADLINE_OUTPUTS, NODES
+from ..model.chain import HEADLINE_OUTPUTS
+from ..model.phases import node_of
 from ..scenario.config import Scenario
 from .limits import (
     NonFiniteCounts,
@@ -127,6 +128,8 @@ class Plan:
     shifts: dict[str, float]
     rank_outputs: tuple[str, ...]
     rank_inputs: tuple[str, ...]
+    #: every node of the run (per-phase ones included), in evaluation order
+    names: tuple[str, ...] = ()
 
     def chunks(self) -> list[tuple[int, int]]:
         """``(start, draws)`` of every chunk."""
@@ -146,7 +149,7 @@ class Plan:
             start=start,
             uniforms_out=uniforms_out,
         )
-        return evaluate_draws(inputs)
+        return evaluate_draws(inputs, self.scenario.phases)
 
 
 def make_plan(
@@ -173,7 +176,7 @@ def make_plan(
         name: (spec.dist.expected() if spec.dist.is_fixed else np.asarray([spec.dist.ppf(0.5)]))
         for name, spec in scenario.inputs.items()
     }
-    at_centre = evaluate_draws(centre)
+    at_centre = evaluate_draws(centre, scenario.phases)
     varying = tuple(name for name, value in at_centre.items() if np.ndim(value))
     fixed = {k: v for k, v in at_centre.items() if not np.ndim(v)}
     check_finite(fixed, draws, file=scenario.path, given=describe_inputs(scenario))
@@ -188,6 +191,7 @@ def make_plan(
         shifts={name: float(at_centre[name][0]) for name in varying},
         rank_outputs=tuple(name for name in rank_outputs if name in varying),
         rank_inputs=tuple(name for name in varying if name in scenario.inputs),
+        names=tuple(at_centre),
     )
 
 
@@ -475,7 +479,8 @@ def _statistics(plan: Plan, one: FirstPass, two: SecondPass, where: Targets) -> 
     quantiles = np.asarray(plan.scenario.percentiles) / 100
     previous, following, gamma, low_index, high_index = order_statistic_indices(n, quantiles)
     names, units, means, stds, estimates, lows, highs = [], [], [], [], [], [], []
-    for name, node in NODES.items():
+    for name in plan.names:
+        node = node_of(name)
         if name in plan.constants:
             value = plan.constants[name]
             mean, std = value, 0.0
@@ -631,7 +636,7 @@ def run_chunked(
         used = runner.workers
     attrs = {
         name: node_attrs(scenario, name, constant=name in plan.constants)
-        for name in NODES
+        for name in plan.names
         if name in plan.constants or name in plan.varying
     }
     risk_entries = {

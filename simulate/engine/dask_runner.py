@@ -1,7 +1,9 @@
 """The dask.distributed backend of chunked runs: one task per chunk, merged as a tree.
 
-Each task gets the scenario's :class:`~simulate.engine.chunked.Plan` (scattered once to every
-worker) and a ``(start, draws)`` pair; it regenerates its draws from the seed (no
+Each task gets the scenario's :class:`~simulate.engine.chunked.Plan` (one task's result,
+so a worker that dies loses nothing the scheduler cannot recompute; data scattered with
+``client.scatter`` could not be, and losing one of two workers cancelled the run) and a
+``(start, draws)`` pair; it regenerates its draws from the seed (no
 ``Generator`` travels: one would be copied into every task, giving every chunk the
 same draws) and returns a small summary. Summaries are merged pairwise as they
 complete (a tree of ``merge`` tasks on the workers), with at most ``2 × workers``
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -169,6 +172,13 @@ def _merge(a: Any, b: Any) -> Any:
     return a.merge(b)
 
 
+def _given(value: Any) -> Any:
+    """``value`` itself: a task whose result is its argument, so the value lives in the task
+    graph and the scheduler can recompute it on another worker if a worker holding it dies
+    (scattered data cannot be recomputed)."""
+    return value
+
+
 class DaskRunner:
     """Runs :mod:`simulate.engine.chunked`'s passes on a ``dask.distributed.Client`` connected
     to the scheduler at ``address`` (None: a local cluster)."""
@@ -199,7 +209,9 @@ class DaskRunner:
 
     def _map_reduce(self, function: Callable[..., Any], chunks: list, *args: Any) -> Any:
         client = self.client
-        shared = [client.scatter(arg, broadcast=True, hash=False) for arg in args]
+        with warnings.catch_warnings():  # once per pass, by design: the plan is in the graph
+            warnings.filterwarnings("ignore", "Sending large graph", UserWarning)
+            shared = [client.submit(_given, arg, pure=False) for arg in args]
         todo = iter(chunks)
 
         def submit(chunk: tuple[int, int]) -> Any:

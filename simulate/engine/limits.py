@@ -14,13 +14,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..model.chain import NODES, evaluate
+from ..model.chain import NODES
+from ..model.phases import Phase, evaluate_phases, node_of, phase_name, split_name
 from ..scenario.config import ConfigError
 
 __all__ = [
@@ -53,15 +54,29 @@ class MemoryLimitError(ConfigError):
     """An in-memory run of this many draws would not fit in the memory available."""
 
 
-def evaluate_draws(given: Mapping[str, Any]) -> dict[str, Any]:
-    """:func:`simulate.model.chain.evaluate` in IEEE-754 arithmetic, without warnings.
+def evaluate_draws(given: Mapping[str, Any], phases: Sequence[Phase] = ()) -> dict[str, Any]:
+    """:func:`simulate.model.chain.evaluate` in IEEE-754 arithmetic, without warnings
+    (through :func:`simulate.model.phases.evaluate_phases` for a scenario's ``phases``).
 
     Fixed values become ``numpy.float64`` (a ``float`` subclass), so ``x / 0`` is ``inf``
     and ``0 / 0`` NaN as for arrays; what is not finite is found by :class:`NonFiniteCounts`.
     """
     floats = {k: np.float64(v) if np.ndim(v) == 0 else v for k, v in given.items()}
     with np.errstate(all="ignore"):
-        return evaluate(floats)
+        return evaluate_phases(floats, phases)
+
+
+def _parents(name: str, values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The parents of ``name`` among ``values`` (a phase's own, ``<node>@<phase>``, first)."""
+    node, phase = split_name(name)
+    found = []
+    for parent in node_of(name).parents:
+        own = phase_name(parent, phase) if phase else parent
+        if own in values:
+            found.append(own)
+        elif parent in values:
+            found.append(parent)
+    return tuple(found)
 
 
 def _kinds(x: np.ndarray) -> frozenset[str]:
@@ -103,7 +118,7 @@ class NonFiniteCounts:
             found.counts[name] = draws if x.ndim == 0 else int(np.count_nonzero(bad))
             found.kinds[name] = _kinds(x[bad] if x.ndim else x.reshape(1))
             at = 0 if x.ndim == 0 else int(np.argmax(bad))
-            parents = tuple((p, _at(values[p], at)) for p in NODES[name].parents if p in values)
+            parents = tuple((p, _at(values[p], at)) for p in _parents(name, values))
             found.first[name] = (start + at, parents)
         return found
 
@@ -126,7 +141,7 @@ class NonFiniteCounts:
         """Raise :class:`NonFiniteError` for the first node (in the chain's order) found."""
         if not self.counts:
             return
-        name = next(n for n in NODES if n in self.counts)
+        name = next((n for n in NODES if n in self.counts), next(iter(self.counts)))
         kinds = ", ".join(k for k in ("nan", "inf", "-inf") if k in self.kinds[name])
         at, parents = self.first[name]
         if given is not None and name in given:  # an input, or a pinned node
@@ -183,7 +198,7 @@ def memory_estimate_bytes(scenario: Any, draws: int, *, threads: int = 1) -> int
     centre = {
         n: np.ones(1) if n in uncertain else 1.0 for n in scenario.inputs
     }  # shapes only: which nodes vary
-    varying = sum(np.ndim(v) > 0 for v in evaluate_draws(centre).values())
+    varying = sum(np.ndim(v) > 0 for v in evaluate_draws(centre, scenario.phases).values())
     per_draw = len(uncertain) + varying + 2 * (len(uncertain) + _RANKED_OUTPUTS) + threads
     return BYTES_PER_VALUE * draws * per_draw
 

@@ -18,10 +18,10 @@ import scipy
 import xarray as xr
 
 from distributions import sample
-from distributions.sampling import check_whole
+from distributions.sampling import QMC_REPLICATES, check_whole
 
 from ..analysis.parallel import default_threads
-from ..model.chain import NODES
+from ..model.phases import node_of, run_rule, split_name
 from ..scenario.config import Scenario
 from .limits import check_finite, check_memory, evaluate_draws
 
@@ -85,15 +85,20 @@ def describe_inputs(scenario: Scenario) -> dict[str, str]:
 
 def node_attrs(scenario: Scenario, name: str, *, constant: bool) -> dict[str, Any]:
     """A variable's attrs: units, description, kind, constant, source, distribution or formula."""
-    node = NODES[name]
+    node = node_of(name)
     spec = scenario.inputs.get(name)
+    phase = split_name(name)[1]
     attrs: dict[str, Any] = {
         "units": node.units,
-        "description": node.description,
+        "description": node.description + (f" (phase {phase})" if phase else ""),
         "kind": _kind(node.is_input, spec.origin if spec else None),
         "constant": int(constant),
     }
-    if spec is not None:
+    combined = run_rule(name, scenario.phases, scenario.inputs)
+    if combined is not None:  # a whole-run node the phases add up (or the cluster's GPUs)
+        attrs["kind"] = "node"
+        attrs["formula"], attrs["source"] = combined
+    elif spec is not None:
         attrs["source"] = spec.source or spec.origin
         attrs["distribution"] = spec.dist.describe()
     else:
@@ -116,10 +121,13 @@ def provenance(scenario: Scenario, *, draws: int, seed: int, method: str) -> dic
         "scipy_version": scipy.__version__,
         "python_version": platform.python_version(),
     }
+    if method in ("lhs", "sobol"):  # interleaved independent randomizations (summarize reads it)
+        attrs["replicates"] = QMC_REPLICATES
     if scenario.deadline_days is not None:
         attrs["deadline_days"] = scenario.deadline_days
     if scenario.budget_usd is not None:
         attrs["budget_usd"] = scenario.budget_usd
+        attrs["budget_node"] = scenario.budget_node
     return attrs
 
 
@@ -175,7 +183,7 @@ def run(
     )
     if on_stage is not None:
         on_stage("chain")
-    values = evaluate_draws(sampled)
+    values = evaluate_draws(sampled, scenario.phases)
     check_finite(values, draws, file=scenario.path, given=describe_inputs(scenario))
     data_vars = {}
     for name, value in values.items():

@@ -17,24 +17,31 @@ import numpy as np
 
 __all__ = [
     "BASE_SINKS",
+    "COST_VIEWS",
     "Domain",
     "HEADLINE_OUTPUTS",
     "KEY_OUTPUTS",
     "NODES",
     "Node",
     "OUTPUT_ROLES",
+    "REMOVED_INPUTS",
     "VIEWS",
     "computed_nodes",
+    "daly_goodput",
+    "daly_optimum_interval_hours",
     "evaluate",
     "fallback_defaults",
     "needed_inputs",
+    "node_ranges",
     "outputs_with",
     "view_sinks",
 ]
 
 SECONDS_PER_DAY = 86_400
 HOURS_PER_DAY = 24
-DAYS_PER_YEAR = 365.25  # Julian year, as in Epoch AI's training-cost-trends parameters.py
+DAYS_PER_YEAR = (
+    365.25  # Julian year, as in Epoch AI's training-cost-trends cost_analysis_standalone.py
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,9 @@ class Node:
     source: str = ""
     domain: Domain = POSITIVE
     default: float | None = None
+    #: The rule recommends a value (an optimum) that a scenario may give instead without
+    #: contradicting the report (``checkpoint_interval_hours``): check_pins allows it.
+    overridable: bool = False
 
     @property
     def is_input(self) -> bool:
@@ -100,14 +110,55 @@ EPOCH_COST = (
     "amortized hardware CapEx + energy"
 )
 EPOCH_POWER = (
-    "Epoch AI cost studies: server power per GPU 1.82 x TDP (DGX H100), "
-    "average draw ~0.75 of peak, PUE 1.1 (hyperscalers) to ~1.56 (industry)"
+    "Epoch AI training-cost-trends, cost_analysis_standalone.py: server power per GPU "
+    "1.82 x TDP (chip_to_server_power, DGX H100), average draw 0.75 of it "
+    "(server_TDP_fraction), PUE 1.1 at hyperscalers and 1.25 elsewhere "
+    "(power_usage_effectiveness)"
 )
-GOODPUT_MODEL = (
-    "first-order checkpoint/restart model (Young 1974, CACM 17(9); Daly 2006, FGCS 22(3)): "
-    "each interruption costs restart time + half a checkpoint interval of lost work"
+DALY = (
+    "Daly 2006, 'A higher order estimate of the optimum checkpoint interval for restart "
+    "dumps', FGCS 22(3): expected wall time for exponential failures, failures also "
+    "during checkpoints and restarts"
+)
+DALY_OPTIMUM = (
+    "Daly 2006, FGCS 22(3): higher-order optimum compute time between checkpoints "
+    "(first order: Young 1974, CACM 17(9), sqrt(2 δ M))"
+)
+LLAMA3_INTERRUPTIONS = (
+    "Llama 3 paper, Sec. 3.3.4: 466 job interruptions in 54 days on 16,384 H100, "
+    "419 unexpected and 47 planned"
 )
 LLAMA_CO2 = "Touvron et al. 2023 (LLaMA), Sec. 6 / Table 15: 0.385 kgCO2eq/kWh, US national average"
+
+#: Inputs the chain no longer has -> what replaces them (a scenario giving one is refused).
+REMOVED_INPUTS: dict[str, str] = {
+    "checkpoint_overhead": "removed: the checkpoint overhead is now computed as "
+    "checkpoint_write_hours / checkpoint_interval_hours; give checkpoint_write_hours "
+    "(hours to write one checkpoint: an overhead c at interval T is c · T)",
+}
+
+
+def daly_optimum_interval_hours(write_hours: Any, interruptions_per_hour: Any) -> Any:
+    """Daly's (2006, FGCS 22(3)) higher-order optimum compute time between
+    checkpoints: sqrt(2δM)·(1 + sqrt(x)/3 + x/9) − δ with x = δ/(2M) < 1, else M
+    (Young 1974 is the first term). No failures (M = inf) give an infinite interval."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mtbf = np.divide(1.0, interruptions_per_hour)
+        x = write_hours / (2 * mtbf)
+        tau = np.sqrt(2 * write_hours * mtbf) * (1 + np.sqrt(x) / 3 + x / 9) - write_hours
+        return np.where(x < 1, tau, mtbf)[()]
+
+
+def daly_goodput(interruptions_per_hour: Any, restart: Any, interval: Any, write: Any) -> Any:
+    """T_s / T_w from Daly's (2006, FGCS 22(3)) expected wall time for exponential failures,
+    T_w = M·e^(R/M)·(e^((τ+δ)/M) − 1)·T_s/τ, written with λ = 1/M as
+    τ·e^(−λR) / ((τ+δ)·exprel(λ(τ+δ))) so that λ = 0 gives τ/(τ+δ) exactly."""
+    period = interval + write
+    x = interruptions_per_hour * period
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        exprel = np.where(x == 0, 1.0, np.expm1(x) / np.where(x == 0, 1.0, x))[()]
+        return interval * np.exp(-interruptions_per_hour * restart) / (period * exprel)
+
 
 NODES: dict[str, Node] = {
     n.name: n
@@ -116,7 +167,7 @@ NODES: dict[str, Node] = {
         Node("n_tokens", "1", "training tokens D"),
         Node(
             "flop_per_param_token",
-            "FLOP",
+            "FLOP/(param·token)",
             "FLOP per parameter per token (forward + backward)",
             default=6.0,
             source=KAPLAN,
@@ -131,7 +182,7 @@ NODES: dict[str, Node] = {
         Node("seq_len", "1", "training sequence length T in tokens", domain=COUNT),
         Node(
             "attention_flop_per_token",
-            "FLOP",
+            "FLOP/token",
             "attention FLOP per token beyond 6N (0 unless n_layers, d_model, seq_len are given)",
             ("n_layers", "d_model", "seq_len"),
             lambda layers, width, length: 12 * layers * width * length,
@@ -198,7 +249,7 @@ NODES: dict[str, Node] = {
         Node(
             "job_interruptions_per_hour",
             "1/h",
-            "interruptions of the whole job per hour of running",
+            "interruptions of the whole job per hour of running (1 / MTBF M of the job)",
             ("interruptions_per_gpu_hour", "n_gpus"),
             lambda rate, g: rate * g,
             "interruptions_per_gpu_hour · n_gpus",
@@ -207,29 +258,75 @@ NODES: dict[str, Node] = {
             domain=NON_NEGATIVE,
         ),
         Node(
-            "restart_hours", "h", "time to detect an interruption and restart", domain=NON_NEGATIVE
+            "restart_hours",
+            "h",
+            "time R to detect an interruption and restart (reload the last checkpoint)",
+            domain=NON_NEGATIVE,
         ),
-        Node("checkpoint_interval_hours", "h", "time between checkpoints"),
+        Node("checkpoint_write_hours", "h", "time δ to write one checkpoint"),
         Node(
-            "checkpoint_overhead",
+            "checkpoint_interval_hours",
+            "h",
+            "compute time τ between checkpoints (Daly's τ; one period is τ + δ); "
+            "Daly's optimum unless given",
+            ("checkpoint_write_hours", "job_interruptions_per_hour"),
+            lambda delta, lam: daly_optimum_interval_hours(delta, lam),
+            "sqrt(2 δ M) · (1 + sqrt(δ / 2M) / 3 + (δ / 2M) / 9) − δ for δ < 2M, else M; "
+            "δ = checkpoint_write_hours, M = 1 / job_interruptions_per_hour",
+            DALY_OPTIMUM,
+            overridable=True,
+        ),
+        Node(
+            "failure_goodput",
             "1",
-            "share of running time spent writing checkpoints",
-            domain=SHARE,
+            "share of running time that advances training under unexpected interruptions "
+            "and checkpoint writes",
+            (
+                "job_interruptions_per_hour",
+                "restart_hours",
+                "checkpoint_interval_hours",
+                "checkpoint_write_hours",
+            ),
+            lambda lam, r, tau, delta: daly_goodput(lam, r, tau, delta),
+            "τ / (M · e^(R/M) · (e^((τ + δ)/M) − 1)); M = 1 / job_interruptions_per_hour, "
+            "R = restart_hours, τ = checkpoint_interval_hours, δ = checkpoint_write_hours",
+            DALY,
+            domain=FRACTION,
+        ),
+        Node(
+            "planned_interruptions_per_day",
+            "1/d",
+            "planned stops of the job (maintenance, upgrades) per day of training",
+            domain=NON_NEGATIVE,
+            default=0.0,
+            source=f"{LLAMA3_INTERRUPTIONS}: 47 / 54 = 0.87 a day; default 0 (none)",
+        ),
+        Node(
+            "planned_downtime_hours",
+            "h",
+            "time the job stands still for each planned stop, restart included",
+            domain=NON_NEGATIVE,
+            default=0.0,
+            source="default 0 (none)",
+        ),
+        Node(
+            "planned_downtime_ratio",
+            "1",
+            "hours of planned downtime per hour of training",
+            ("planned_interruptions_per_day", "planned_downtime_hours"),
+            lambda rate, hours: rate * hours / HOURS_PER_DAY,
+            "planned_interruptions_per_day · planned_downtime_hours / 24",
+            LLAMA3_INTERRUPTIONS,
+            domain=NON_NEGATIVE,
         ),
         Node(
             "goodput",
             "1",
             "share of wall-clock time that advances training (1 unless failure inputs are given)",
-            (
-                "job_interruptions_per_hour",
-                "restart_hours",
-                "checkpoint_interval_hours",
-                "checkpoint_overhead",
-            ),
-            lambda lam, r, tau, c: (1 - c) / (1 + lam * (r + tau / 2)),
-            "(1 − checkpoint_overhead) / (1 + job_interruptions_per_hour · "
-            "(restart_hours + checkpoint_interval_hours / 2))",
-            GOODPUT_MODEL,
+            ("failure_goodput", "planned_downtime_ratio"),
+            lambda g, planned: g / (1 + planned),
+            "failure_goodput / (1 + planned_downtime_ratio)",
+            f"{DALY}; planned stops add their downtime to the wall time",
             domain=FRACTION,
             default=1.0,
         ),
@@ -281,21 +378,24 @@ NODES: dict[str, Node] = {
             "server_power_ratio",
             "1",
             "server power per accelerator over its TDP (CPUs, memory, network, fans)",
-            source="Epoch AI: DGX H100 10.2 kW / 8 GPUs = 1,275 W = 1.82 x 700 W",
+            source="Epoch AI training-cost-trends, cost_analysis_standalone.py, "
+            "chip_to_server_power: DGX H100 10.2 kW / 8 GPUs = 1,275 W = 1.82 x 700 W",
         ),
         Node(
             "average_power_fraction",
             "1",
             "average draw over training as a share of peak server power",
             domain=FRACTION,
-            source="Epoch AI: ~0.75",
+            source="Epoch AI training-cost-trends, cost_analysis_standalone.py, "
+            "server_TDP_fraction: 0.75 for GPUs (0.43 for TPUs)",
         ),
         Node(
             "pue",
             "1",
             "power usage effectiveness of the data centre (facility / IT power)",
             domain=AT_LEAST_ONE,
-            source="1.1 at hyperscalers; ~1.56 industry average (Epoch AI cost studies)",
+            source="1.1 at hyperscalers, 1.25 elsewhere (Epoch AI training-cost-trends, "
+            "cost_analysis_standalone.py, power_usage_effectiveness)",
         ),
         Node(
             "power_overhead_factor",
@@ -358,9 +458,10 @@ NODES: dict[str, Node] = {
             "a",
             "years over which the cluster's capital is written off",
             default=3.0,
-            source="Epoch AI training-cost-trends, parameters.py: DEFAULT_HARDWARE_LIFETIME = 3 "
-            "years (after Jouppi et al. 2021); 0.14 OOM/yr price-performance gives "
-            "1 / (0.14 · ln 10) = 3.1 years",
+            source="Epoch AI training-cost-trends, cost_analysis_standalone.py: capital is "
+            "amortized at hardware_replacement_per_year = 0.14 OOM/yr · ln 10 = 0.32 per year, "
+            "a life of 1 / (0.14 · ln 10) = 3.1 years (the older DEFAULT_HARDWARE_LIFETIME = 3 "
+            "is gone from the code)",
         ),
         Node(
             "amortized_capex_usd",
@@ -434,6 +535,8 @@ OUTPUT_ROLES: dict[str, tuple[str, ...]] = {
     "energy_cost_usd": ("key", "terminal"),
     "capex_usd": ("terminal",),
     "tco_usd": ("headline", "key", "terminal"),
+    "amortized_cost_usd": ("key", "terminal"),
+    "rental_cost_usd": ("key", "terminal"),
 }
 
 
@@ -456,6 +559,16 @@ VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "rental": (("rental_cost_usd",), ("rental_cost_usd",)),
     "co2": (("co2_t",), ("energy_mwh", "co2_t")),
+}
+#: The cost views a planner reads first, in the answer's order: view -> (label, definition).
+#: Amortized and rental charge this run; the article's TCO charges the whole cluster.
+COST_VIEWS: dict[str, tuple[str, str]] = {
+    "amortized": (
+        "amortized capital + energy",
+        "the cluster's capital over its life, charged for this run's days, + this run's energy",
+    ),
+    "rental": ("rental", "this run's GPU-hours at cloud rental prices"),
+    "tco": ("the article's TCO", "cluster purchase + this run's energy (not a per-run cost)"),
 }
 
 
@@ -571,3 +684,42 @@ def computed_nodes(given: Iterable[str]) -> tuple[str, ...]:
     found by evaluating on ones (numpy scalars, warnings off), so the rule is evaluate's."""
     with np.errstate(all="ignore"):
         return tuple(evaluate(dict.fromkeys(given, np.float64(1.0))))
+
+
+#: Points per parent at which :func:`node_ranges` evaluates a rule (the ends included).
+RANGE_GRID_POINTS = 5
+
+
+def node_ranges(bounds: Mapping[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """The smallest and largest value of every node :func:`evaluate` computes when each
+    given node lies in its ``bounds`` (``name -> (low, high)``).
+
+    Propagated node by node, in table order: a rule is evaluated on a grid over its parents'
+    ranges (their ends and :data:`RANGE_GRID_POINTS` - 2 points between), which gives its
+    exact range for a rule monotone in each parent (every rule of the chain, checked in
+    tests/test_headline.py: the extremes of such a function on a box lie at its corners);
+    treating parents as independent can only widen a range, never narrow it. Defaults as in
+    :func:`evaluate`.
+    """
+    ranges: dict[str, tuple[float, float]] = {}
+    defaulted, used = set(), set()
+    with np.errstate(all="ignore"):
+        for name, node in NODES.items():
+            if name in bounds:
+                low, high = bounds[name]
+                ranges[name] = (float(low), float(high))
+            elif node.rule is not None and all(p in ranges for p in node.parents):
+                axes = [np.unique(np.linspace(*ranges[p], RANGE_GRID_POINTS)) for p in node.parents]
+                grid = np.meshgrid(*axes, indexing="ij")
+                values = np.asarray(node.rule(*grid), dtype=float)
+                if np.isnan(values).any():  # 0/0 somewhere in the box: no bound to give
+                    ranges[name] = (-np.inf, np.inf)
+                else:
+                    ranges[name] = (float(np.min(values)), float(np.max(values)))
+                used.update(node.parents)
+            elif node.rule is not None and node.default is not None:
+                ranges[name] = (node.default, node.default)
+                defaulted.add(name)
+    for name in defaulted - used:
+        del ranges[name]
+    return ranges

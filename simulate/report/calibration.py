@@ -11,7 +11,13 @@ import csv
 import io
 from typing import Any
 
-__all__ = ["calibration_figure", "render_backtest_csv", "render_backtest_markdown"]
+__all__ = [
+    "backtest_terminal_lines",
+    "calibration_figure",
+    "out_of_sample_lines",
+    "render_backtest_csv",
+    "render_backtest_markdown",
+]
 
 
 def _num(x: float | None) -> str:
@@ -32,11 +38,92 @@ def _coverage_line(name: str, entry: dict[str, Any], interval: list[float]) -> s
     )
 
 
+def _score_row(name: str, block: dict[str, Any]) -> str:
+    cov, pit = block["coverage"], block["pit"]
+    if not cov["runs"]:
+        return f"| {name} | 0 | | | | |"
+    low, high = cov["ci95"]
+    mean = pit["mean"]
+    mean_text = (
+        f"{mean['value']:.2f} ({mean['low']:.2f} to {mean['high']:.2f})"
+        if mean.get("low") is not None
+        else f"{mean['value']:.2f}"
+    )
+    return (
+        f"| {name} | {cov['runs']} | {cov['covered']} = {100 * cov['coverage']:.0f}% "
+        f"({100 * low:.0f}% to {100 * high:.0f}%) | {mean_text} | "
+        f"{pit['ks']['p_value']:.3g} | {block['interval_score_log10']['mean']:.3f} | "
+        f"{' '.join(str(c) for c in pit['histogram'])} |"
+    )
+
+
+def out_of_sample_lines(result: dict[str, Any]) -> list[str]:
+    """The scores table (leave-one-out and date split) and the verdicts, in Markdown."""
+    low, high = result["interval"]
+    loo, split = result["leave_one_out"], result.get("date_split")
+    lines = [
+        "## Out of sample (GPU-hours)",
+        "",
+        f"| prediction | runs | inside P{low:g}-P{high:g} (95% Wilson CI) | mean PIT (95% CI) "
+        "| KS p (PIT ~ U(0,1)) | interval score, log10 | PIT histogram (10 bins, 0 to 1) |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        _score_row("leave-one-out", loo),
+    ]
+    if split:
+        lines.append(_score_row(f"date split ({split['split_date']})", split))
+    lines += [
+        "",
+        f"Nominal coverage {high - low:g}%; a calibrated model has mean PIT 0.50 and a flat "
+        "histogram. Interval score: Gneiting & Raftery (2007) eq. 43 on log10 GPU-hours, "
+        f"alpha = {loo['interval_score_log10']['alpha']:.2f} (width in decades plus "
+        "2/alpha times each miss's distance; lower is better).",
+        "",
+        f"- Leave-one-out: {loo['verdict']}",
+    ]
+    if split:
+        lines.append(
+            f"- Date split: {split['rule']} ({len(split['runs'])} tested: "
+            f"{', '.join(split['runs'])}). {split['verdict']}"
+        )
+    return lines + [""]
+
+
+def backtest_terminal_lines(result: dict[str, Any]) -> list[str]:
+    """The out-of-sample scores for the terminal: one line per prediction, then verdicts."""
+    lines = []
+    blocks = [("leave-one-out", result["leave_one_out"])]
+    if result.get("date_split"):
+        split = result["date_split"]
+        blocks.append((f"date split at {split['split_date']}", split))
+    for name, block in blocks:
+        cov, pit = block["coverage"], block["pit"]
+        if not cov["runs"]:
+            lines.append(f"{name}: no runs to test")
+            continue
+        mean = pit["mean"]
+        ci = (
+            f" (95% CI {mean['low']:.2f} to {mean['high']:.2f})"
+            if mean.get("low") is not None
+            else ""
+        )
+        lines.append(
+            f"{name}: {cov['covered']} of {cov['runs']} covered = {100 * cov['coverage']:.0f}% "
+            f"(Wilson 95% CI {100 * cov['ci95'][0]:.0f}% to {100 * cov['ci95'][1]:.0f}%); "
+            f"mean PIT {mean['value']:.2f}{ci}; KS p = {pit['ks']['p_value']:.3g}; "
+            f"interval score {block['interval_score_log10']['mean']:.3f} (log10 GPU-hours)"
+        )
+    lines.append(result["leave_one_out"]["verdict"])
+    return lines
+
+
 def render_backtest_markdown(result: dict[str, Any]) -> str:
-    """The human report: coverage first, then per-run rows, unusable rows, priors."""
+    """The human report: out-of-sample scores first, then per-run rows, unusable rows, priors."""
     interval, cov = result["interval"], result["coverage"]
     keys = list(result["runs"][0]["gpu_hours"]["predicted"]) if result["runs"] else []
-    lines = [f"# Backtest: {result['runs_file']}", "", "## Coverage", ""]
+    lines = [f"# Backtest: {result['runs_file']}", ""]
+    if "leave_one_out" in result:
+        lines += out_of_sample_lines(result)
+    lines += ["## Coverage (leave-one-out)", ""]
     lines.append(_coverage_line("GPU-hours", cov["gpu_hours"], interval))
     lines.append(
         _coverage_line("days (runs with a count and reported days)", cov["train_days"], interval)
@@ -46,8 +133,9 @@ def render_backtest_markdown(result: dict[str, Any]) -> str:
         rows = [r for r in result["runs"] if quantity in r]
         if not rows:
             continue
+        scope = " (each run from priors that leave it out)" if quantity == "gpu_hours" else ""
         lines += [
-            f"## {label}",
+            f"## {label}{scope}",
             "",
             "| model | accelerator | "
             + " | ".join(k.upper() for k in keys)
@@ -66,6 +154,22 @@ def render_backtest_markdown(result: dict[str, Any]) -> str:
                 f"{'yes' if e['covered'] else '**no**'} | {basis} |"
             )
         lines.append("")
+    split = result.get("date_split")
+    if split and split["predictions"]:
+        lines += [
+            f"## GPU-hours, date split ({split['rule']})",
+            "",
+            "| model | published | " + " | ".join(k.upper() for k in keys) + " | reported | rank |",
+            "|---|---|" + "---:|" * (len(keys) + 2),
+        ]
+        for r in split["predictions"]:
+            e = r["gpu_hours"]
+            lines.append(
+                f"| {r['model']} | {r['published']} | "
+                + " | ".join(_num(e["predicted"][k]) for k in keys)
+                + f" | {_num(e['reported'])} | {e['percentile_rank']:.1f} |"
+            )
+        lines += ["", f"Values the split's priors use: {', '.join(split['values_used'])}.", ""]
     if result["unusable"]:
         lines += ["## Rows not used", "", "| line | model | reason |", "|---:|---|---|"]
         lines += [f"| {u['line']} | {u['model']} | {u['reason']} |" for u in result["unusable"]]
@@ -80,6 +184,15 @@ def render_backtest_markdown(result: dict[str, Any]) -> str:
         "| input | distribution | source |",
         "|---|---|---|",
     ]
+    if prov.get("fit"):
+        lines[-2:-2] = [
+            f"Fitted by code from `{result.get('values_file')}` "
+            f"({', '.join(f'{n}: {f}' for n, f in prov['fit'].items())}; beta by the method "
+            "of moments, pert from the least value, median and greatest); below, the fit to "
+            "the whole table. Each run's own priors leave out its values (its `fitted_priors` "
+            "in summary.json).",
+            "",
+        ]
     lines += [f"| {n} | {v['distribution']} | {v['source']} |" for n, v in prov["inputs"].items()]
     return "\n".join(lines) + "\n"
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..model.chain import KEY_OUTPUTS
+from .answer import risk_cell
 from .units import format_percent, format_quantity
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "describe_risk_difference",
     "render_compare_markdown",
     "risk_rows",
+    "risk_table",
 ]
 
 
@@ -68,8 +70,7 @@ def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str]
                 v = scenario["variables"].get(output)
                 cells.append(format_quantity(v["percentiles"][key], v["units"]) if v else "n/a")
             lines.append(f"| {output} {key.upper()} | " + " | ".join(cells) + " |")
-    for event, probabilities in risk_rows(scenarios):
-        cells = ["n/a" if p is None else format_percent(p) for p in probabilities]
+    for event, cells in risk_table(scenarios):
         lines.append(f"| {event} | " + " | ".join(cells) + " |")
     if summary["differences"]:
         lines += ["", f"## Paired differences (scenario - {summary['baseline']})", ""]
@@ -101,3 +102,17 @@ def risk_rows(scenarios: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, lis
         ]
         rows.append((f"P({entry['node']} {symbol} {entry['label']})", probabilities))
     return rows
+
+
+def risk_table(scenarios: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
+    """:func:`risk_rows` as text: each scenario's cell is
+    :func:`simulate.report.answer.risk_cell` (its interval, or impossible / certain under
+    its priors; n/a where it has no such target)."""
+    entries = {key: e for s in scenarios.values() for key, e in s["risk"].items()}
+    return [
+        (
+            f"P({entry['node']} {'>' if entry['direction'] == 'above' else '<'} {entry['label']})",
+            [risk_cell(s["risk"].get(key)) for s in scenarios.values()],
+        )
+        for key, entry in entries.items()
+    ]

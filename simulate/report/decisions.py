@@ -21,6 +21,7 @@ from .units import format_number, format_percent, scale_for
 __all__ = [
     "decision_entry",
     "decision_figure",
+    "planning_sections",
     "render_planning",
     "update_entry",
 ]
@@ -121,13 +122,26 @@ def update_entry(ds: xr.Dataset) -> dict[str, Any]:
     return entry
 
 
+def planning_sections(summary: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The decision and update sections as ``(id, title, Markdown body)``: report.md writes
+    ``## title`` and the body, report.html the body as HTML, both at the outline's
+    ``extra`` slot (none when the run has neither)."""
+    sections = []
+    for sid, key, lines in (
+        ("decision", "decision", _decision_lines),
+        ("update", "update", _update_lines),
+    ):
+        if key in summary:
+            title, *body = lines(summary[key])
+            sections.append((sid, title.removeprefix("## "), "\n".join(body).strip("\n")))
+    return sections
+
+
 def render_planning(summary: dict[str, Any]) -> list[str]:
-    """report.md's decision and update sections (empty when the run has neither)."""
+    """report.md's decision and update sections (no lines when the run has neither)."""
     lines: list[str] = []
-    if "decision" in summary:
-        lines += _decision_lines(summary["decision"])
-    if "update" in summary:
-        lines += _update_lines(summary["update"])
+    for _, title, body in planning_sections(summary):
+        lines += ["", f"## {title}", "", body]
     return lines
 
 

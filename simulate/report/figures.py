@@ -14,6 +14,7 @@ from typing import Any
 import xarray as xr
 
 from ..analysis.risk import RiskTarget
+from ..analysis.sensitivity import within_noise
 from ..model.chain import HEADLINE_OUTPUTS
 
 __all__ = [
@@ -36,29 +37,33 @@ def _mark(targets: Sequence[RiskTarget], output: str) -> dict[str, Any]:
 
 
 _KINDS = {
-    "distribution": "distribution of {output} (density), P5/P50/P95 and {threshold} marked",
+    "distribution": "distribution of {output} (density), {marks} and {threshold} marked",
     "exceedance": "probability of exceeding each value of {output} (1 - ECDF)",
     "driver": "{output} against its strongest driver (largest |Spearman|)",
     "tornado": "tornado: {output} with each input at its low and high",
     "rank_correlations": "rank correlations of each uncertain input with {output}",
     "risk_drivers": "{output}: the top drivers' distributions (ECDF) among the draws that "
     "miss and those that meet it",
-    "compare": "{output} across scenarios, common random numbers",
+    "compare": "{output} across scenarios ({marks}), common random numbers",
 }
 
 #: Most inputs a risk-driver chart shows (those above the noise line, in rank order).
 RISK_DRIVER_PANELS = 3
 
 
-def caption(file_name: str, targets: Sequence[RiskTarget] = ()) -> str:
+def caption(
+    file_name: str, targets: Sequence[RiskTarget] = (), percentiles: Sequence[float] = (5, 50, 95)
+) -> str:
     """A figure's caption from its file name, e.g. ``train_days_exceedance.png``, naming
-    the risk threshold marked on it (the output's first target in ``targets``)."""
+    the risk threshold marked on it (the output's first target in ``targets``) and the
+    scenario's ``percentiles`` marked (``P10/P50/P90``)."""
     stem = file_name.removesuffix(".png")
+    marks = "/".join(f"P{q:g}" for q in percentiles)
     for kind, text in _KINDS.items():
         if stem.endswith(f"_{kind}"):
             output = stem.removesuffix(f"_{kind}")
             label = _mark(targets, output)["threshold_label"]
-            return text.format(output=output, threshold=label)
+            return text.format(output=output, threshold=label, marks=marks)
     return stem.replace("_", " ")
 
 
@@ -71,7 +76,7 @@ def _sensitivity_rows(
         return [], []
     ranks = section["rank_correlation"]["outputs"].get(output, {}).get("inputs", [])
     bars = section["tornado"]["outputs"].get(output, {})
-    tornado = [
+    tornado = [  # only inputs that move the output: no empty bars
         {
             "input": row["input"],
             "low": row["output_at_input_low"],
@@ -79,11 +84,12 @@ def _sensitivity_rows(
             "base": bars["base"],
         }
         for row in bars.get("inputs", [])
+        if not within_noise("tornado", row)
     ]
-    correlations = [
+    correlations = [  # only correlations distinguishable from 0 (interval excludes it)
         {"input": row["input"], "spearman": row["spearman"]["value"]}
         for row in ranks
-        if row["spearman"]["value"] is not None
+        if row["spearman"]["value"] is not None and not within_noise("rank_correlation", row)
     ]
     return tornado, correlations
 
@@ -93,8 +99,10 @@ def report_figures(
     *,
     sensitivity: Mapping[str, Any] | None = None,
     targets: Sequence[RiskTarget] = (),
+    percentiles: Sequence[float] = (5, 50, 95),
 ) -> dict[str, bytes]:
-    """PNG bytes by file name, in display order: per output its distribution and
+    """PNG bytes by file name, in display order: per output its distribution (the
+    scenario's ``percentiles`` marked) and
     exceedance curve, then per output the scatter of its strongest driver (largest
     |Spearman ρ|), its tornado and its rank-correlation chart, from the run's
     ``sensitivity`` section. Constant outputs (every input fixed) get none. An output's
@@ -116,7 +124,9 @@ def report_figures(
         values = ds[output].values
         keep(
             f"{output}_distribution.png",
-            plots.plot_distribution(values, name=output, units=units, **marks),
+            plots.plot_distribution(
+                values, name=output, units=units, percentiles=percentiles, **marks
+            ),
         )
         keep(
             f"{output}_exceedance.png",
@@ -187,10 +197,12 @@ def _risk_driver_figures(
 
 
 def compare_figures(
-    datasets: Mapping[str, xr.Dataset], targets: Mapping[str, Sequence[RiskTarget]]
+    datasets: Mapping[str, xr.Dataset],
+    targets: Mapping[str, Sequence[RiskTarget]],
+    percentiles: Sequence[float] = (5, 50, 95),
 ) -> dict[str, bytes]:
     """Side-by-side distributions of each drawn output across scenarios (by scenario name);
-    ``targets``: each scenario's risk targets."""
+    ``targets``: each scenario's risk targets; ``percentiles``: the bar's ends and dot."""
     from . import plots
 
     images: dict[str, bytes] = {}
@@ -212,6 +224,7 @@ def compare_figures(
             units=first[output].attrs.get("units", "") if output in first else "",
             threshold=threshold,
             threshold_label=threshold_label,
+            percentiles=percentiles,
         )
         images[f"{output}_compare.png"] = plots.figure_png(figure)
     return images

@@ -383,12 +383,18 @@ def plot_compare(
     units: str,
     threshold: float | None = None,
     threshold_label: str = "threshold",
+    percentiles: Sequence[float] = (5, 50, 95),
 ) -> Figure:
     """Side-by-side distributions of one output across scenarios (violins).
 
-    Each violin carries its P5-P95 interval (a bar) and its P50 (a white dot); the
-    threshold, where given, is a horizontal line across all.
+    Each violin carries the interval between the lowest and highest of ``percentiles``
+    (a bar) and the middle one, P50 when asked (a white dot); the threshold, where given,
+    is a horizontal line across all.
     """
+    ordered = sorted(percentiles)
+    middle = 50.0 if 50 in ordered else ordered[len(ordered) // 2]
+    low_q, high_q = ordered[0], ordered[-1]
+    span = f"P{low_q:g}-P{high_q:g}"
     names = list(samples)
     data = {key: _finite(samples[key]) for key in names}
     medians = [float(np.median(v)) for v in data.values() if v.size]
@@ -403,8 +409,8 @@ def plot_compare(
                 body.set_alpha(0.45)
                 body.set_gid(f"violin:{key}")
         if shown.size:
-            p5, p50, p95 = np.quantile(shown, [0.05, 0.5, 0.95])
-            axes.vlines(i, p5, p95, color="black", linewidth=3, gid=f"P5-P95:{key}")
+            p5, p50, p95 = np.quantile(shown, np.array([low_q, middle, high_q]) / 100)
+            axes.vlines(i, p5, p95, color="black", linewidth=3, gid=f"{span}:{key}")
             axes.scatter([i], [p50], color="white", edgecolor="black", zorder=3, s=40)
             axes.annotate(
                 format_number(p50),
@@ -429,5 +435,5 @@ def plot_compare(
     axes.set_ylabel(_axis_label(name, scale))
     axes.set_xlabel("scenario")
     _readable_ticks(axes.yaxis)
-    axes.set_title(f"{name} by scenario (P50 dot, P5-P95 bar)")
+    axes.set_title(f"{name} by scenario (P{middle:g} dot, {span} bar)")
     return figure

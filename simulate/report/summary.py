@@ -10,21 +10,25 @@ import xarray as xr
 
 from distributions import achieved_spearman
 
+from ..analysis.risk import with_reachability
 from ..analysis.summary import percentile_key, risk, summarize
 from ..engine.chunked import ChunkedRun
 from ..scenario.config import Scenario
-from .views import compare_to, view_summary
+from ..scenario.inputs import reachable_ranges
+from .answer import answer_rows
+from .views import compare_to, informs_prior, view_summary
 
 __all__ = [
     "PROVENANCE_KEYS",
     "SCHEMA_VERSION",
     "assemble_summary",
     "build_summary",
+    "interval_record",
     "variable_entries",
 ]
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 PROVENANCE_KEYS = ("scenario", "config_path", "config_hash", "seed", "method", "draws", "version")
@@ -118,6 +122,7 @@ def assemble_summary(
     ``compare`` (published values placed in the run) needs the draws; without it each
     reference is listed as not placed."""
     stats_by_name = variable_entries(statistics)
+    intervals = interval_record(statistics.attrs, provenance["method"])
     variables = {}
     for name, entry in stats_by_name.items():
         attrs = attrs_by_name[name]
@@ -140,10 +145,18 @@ def assemble_summary(
                 "node": ref.node,
                 "value": ref.value,
                 "source": ref.source,
+                "informs_prior": informs_prior(ref),
                 "status": "not placed: needs the draws in memory",
             }
             for ref in scenario.compare_to
         ]
+    ranges = reachable_ranges(scenario.inputs)
+    risk_entries = {
+        key: _finite_reachable(
+            with_reachability(entry, *ranges.get(entry["node"], (-math.inf, math.inf)))
+        )
+        for key, entry in risk_entries.items()
+    }
     optional = {
         "correlations": correlations,
         "sensitivity": sensitivity,
@@ -152,7 +165,10 @@ def assemble_summary(
     return {
         "schema_version": SCHEMA_VERSION,
         "provenance": {key: provenance[key] for key in PROVENANCE_KEYS},
+        "overrides": [{"field": name, "value": value} for name, value in scenario.overrides],
         "percentiles": [percentile_key(q) for q in scenario.percentiles],
+        "intervals": intervals,
+        "answer": answer_rows(variables, scenario.views),
         "variables": variables,
         "risk": risk_entries,
         "views": view_summary(stats_by_name, scenario.views),
@@ -160,6 +176,45 @@ def assemble_summary(
         "notes": list(scenario.notes) + list(scenario.warnings),
         **{key: value for key, value in optional.items() if value is not None},
     }
+
+
+def interval_record(attrs: dict[str, Any], method: str) -> dict[str, Any]:
+    """How the run's intervals were made (summary.json ``intervals``), from the summary
+    Dataset's attrs (:func:`simulate.analysis.summary.summarize`) and the sampling method."""
+    confidence = float(attrs.get("confidence", 0.95))
+    replicates = int(attrs.get("replicates", 0))
+    percent = f"{100 * confidence:g}%"
+    if replicates:
+        text = (
+            f"{percent} intervals of the mean and percentiles from {replicates} independent "
+            f"randomizations of the {method} design: estimate ± t_{replicates - 1} × the "
+            "replicates' standard error (randomized QMC; Owen 2013, ch. 17). Probabilities: "
+            "Wilson score intervals as if the draws were independent (conservative for LHS, "
+            "Stein 1987; approximate for Sobol')."
+        )
+    elif method == "random":
+        text = (
+            f"{percent} intervals: order statistics for percentiles, normal for the mean, "
+            "Wilson score for probabilities (independent draws)."
+        )
+    else:
+        text = (
+            f"{percent} intervals computed as if the {method} draws were independent: a "
+            "conservative bound, not an estimate of this design's error (too few draws per "
+            "randomization, or a run in chunks)."
+        )
+    return {
+        "confidence": confidence,
+        "method": "replicates" if replicates else "iid",
+        "replicates": replicates,
+        "critical_value": float(attrs.get("critical_value", math.nan)),
+        "description": text,
+    }
+
+
+def _finite_reachable(entry: dict[str, Any]) -> dict[str, Any]:
+    """The entry with its ``reachable`` bounds as JSON numbers (an unbounded end is None)."""
+    return {**entry, "reachable": [_number(x) for x in entry["reachable"]]}
 
 
 def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]] | None:

@@ -17,7 +17,14 @@ import xarray as xr
 from ..model.chain import VIEWS
 from ..scenario.config import Reference
 
-__all__ = ["compare_to", "percentile_rank", "render_compare_to", "render_views", "view_summary"]
+__all__ = [
+    "compare_to",
+    "informs_prior",
+    "percentile_rank",
+    "render_compare_to",
+    "render_views",
+    "view_summary",
+]
 
 
 def percentile_rank(values: np.ndarray, value: float) -> float:
@@ -57,7 +64,12 @@ def compare_to(
     low_q, high_q = min(percentiles), max(percentiles)
     out = []
     for ref in references:
-        entry: dict[str, Any] = {"node": ref.node, "value": ref.value, "source": ref.source}
+        entry: dict[str, Any] = {
+            "node": ref.node,
+            "value": ref.value,
+            "source": ref.source,
+            "informs_prior": informs_prior(ref),
+        }
         if ref.node not in ds:
             entry["status"] = "not computed by this scenario"
             out.append(entry)
@@ -73,6 +85,20 @@ def compare_to(
         }
         out.append(entry)
     return out
+
+
+def informs_prior(ref: Reference) -> list[str] | None:
+    """summary.json's ``informs_prior``: the inputs whose priors the figure set ([] none;
+    None: the scenario does not say)."""
+    return None if ref.informs_prior is None else list(ref.informs_prior)
+
+
+def _prior_text(entry: Mapping[str, Any]) -> str:
+    """report.md's "sets a prior" cell."""
+    used = entry.get("informs_prior")
+    if used is None:
+        return "not stated"
+    return f"yes: {', '.join(used)}" if used else "no"
 
 
 def render_views(
@@ -106,13 +132,18 @@ def render_compare_to(entries: Sequence[Mapping[str, Any]], num: Any) -> list[st
     lines = [
         "## Published values",
         "",
-        "| node | published | units | percentile rank | interval | covered | source |",
-        "|---|---:|---|---:|---|---|---|",
+        "Whether a published figure was used to set a prior says how far it can check the "
+        "run: a figure that set a prior is not an independent check of it.",
+        "",
+        "| node | published | units | percentile rank | interval | covered | "
+        "used to set a prior | source |",
+        "|---|---:|---|---:|---|---|---|---|",
     ]
     for e in entries:
         if "percentile_rank" not in e:
             lines.append(
-                f"| {e['node']} | {num(e['value'])} | | | {e['status']} | | {e['source']} |"
+                f"| {e['node']} | {num(e['value'])} | | | {e['status']} | | "
+                f"{_prior_text(e)} | {e['source']} |"
             )
             continue
         low_q, high_q = e["interval_percentiles"]
@@ -120,6 +151,6 @@ def render_compare_to(entries: Sequence[Mapping[str, Any]], num: Any) -> list[st
         lines.append(
             f"| {e['node']} | {num(e['value'])} | {e['units']} | {e['percentile_rank']:.1f} | "
             f"P{low_q:g}-P{high_q:g}: {num(low)} to {num(high)} | "
-            f"{'yes' if e['covered'] else 'no'} | {e['source']} |"
+            f"{'yes' if e['covered'] else 'no'} | {_prior_text(e)} | {e['source']} |"
         )
     return lines + [""]

@@ -32,6 +32,8 @@ class Reference:
     node: str
     value: float
     source: str
+    #: the inputs whose priors this figure was used to set (``()``: none); None: not stated
+    informs_prior: tuple[str, ...] | None = None
 
 
 def is_number(value: Any) -> bool:

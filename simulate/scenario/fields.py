@@ -16,13 +16,16 @@ from distributions import METHODS
 
 from ..analysis.intervals import percentile_key
 from ..analysis.risk import RiskTarget
-from ..model.chain import NODES, VIEWS, computed_nodes, needed_inputs, view_sinks
+from ..model.chain import NODES, VIEWS, needed_inputs, view_sinks
+from ..model.phases import Phase, run_nodes, split_name
 from .base import ConfigError, InputSpec, Reference, is_number
 from .read import REFERENCE_KEYS, TARGET_KEYS
 
 __all__ = [
+    "DEFAULT_BUDGET_NODE",
     "DEFAULT_PERCENTILES",
     "NAME_MAX_CHARS",
+    "budget_node",
     "check_name",
     "compare_to",
     "percentiles",
@@ -243,23 +246,83 @@ def compare_to(head: Mapping[str, Any], file: str) -> tuple[Reference, ...]:
             raise ConfigError(f"{field}.value: must be a finite number; got {value!r}")
         if not isinstance(source, str) or not source:
             raise ConfigError(f"{field}.source: must be a non-empty string; got {source!r}")
-        references.append(Reference(node, float(value), source))
+        references.append(Reference(node, float(value), source, _informs(table, field)))
     return tuple(references)
 
 
+#: The node ``[risk] budget_usd`` sits on when ``budget_node`` is not given.
+DEFAULT_BUDGET_NODE = "tco_usd"
+
+
+def budget_node(risk: Mapping[str, Any], views: Sequence[str], file: str) -> str:
+    """``risk.budget_node``: the cost node ``budget_usd`` sits on (a node in USD), by
+    default tco_usd; without it a scenario whose views leave out "tco" is refused rather
+    than given a budget on a cost it does not show."""
+    if "budget_node" in risk:
+        node = risk["budget_node"]
+        costs = [name for name, n in NODES.items() if n.units == "USD"]
+        if node not in costs:
+            raise ConfigError(
+                f"{file}: risk.budget_node: must name a cost node in USD ({', '.join(costs)}); "
+                f"got {node!r}"
+            )
+        return node
+    if "budget_usd" in risk and "tco" not in views:
+        totals = [VIEWS[v][1][-1] for v in views if NODES[VIEWS[v][1][-1]].units == "USD"]
+        raise ConfigError(
+            f"{file}: risk.budget_usd: sits on {DEFAULT_BUDGET_NODE} unless risk.budget_node "
+            f"says otherwise, and views = {list(views)} leave out tco; give risk.budget_node "
+            f"({', '.join(totals) or 'a cost node'})"
+        )
+    return DEFAULT_BUDGET_NODE
+
+
+def _informs(table: Mapping[str, Any], field: str) -> tuple[str, ...] | None:
+    """``informs_prior``: the inputs whose priors the published figure was used to set, as a
+    list of names (``[]`` or ``false``: none); absent: not stated."""
+    if "informs_prior" not in table:
+        return None
+    value = table["informs_prior"]
+    if value is False:
+        return ()
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and split_name(v)[0] in NODES for v in value
+    ):
+        raise ConfigError(
+            f"{field}.informs_prior: must be false or a list of the inputs whose priors this "
+            f'figure was used to set (e.g. ["goodput"]; [] for none); got {value!r}'
+        )
+    return tuple(value)
+
+
 def risk_targets(
-    risk: Mapping[str, Any], inputs: Mapping[str, InputSpec], file: str
+    risk: Mapping[str, Any],
+    inputs: Mapping[str, InputSpec],
+    file: str,
+    phases: Sequence[Phase] = (),
+    *,
+    views: Sequence[str] = ("tco",),
 ) -> tuple[RiskTarget, ...]:
-    """``deadline_days``, ``budget_usd`` and ``[[risk.targets]]`` as :class:`RiskTarget`s,
-    each on a node the scenario computes, each with its own key."""
+    """``deadline_days``, ``budget_usd`` (on ``budget_node``) and ``[[risk.targets]]`` as
+    :class:`RiskTarget`s, each on a node the scenario computes, each with its own key."""
     fields = {
-        f"risk.{key}": RiskTarget(node, float(risk[key]), "above", label)
-        for key, node, label in (
-            ("deadline_days", "train_days", "deadline"),
-            ("budget_usd", "tco_usd", "budget"),
+        f"risk.{field}": RiskTarget(node, float(risk[key]), "above", label)
+        for key, field, node, label in (
+            ("deadline_days", "deadline_days", "train_days", "deadline"),
+            (
+                "budget_usd",
+                "budget_node" if "budget_node" in risk else "budget_usd",
+                budget_node(risk, views, file),
+                "budget",
+            ),
         )
         if key in risk
     }
+    if "budget_node" in risk and "budget_usd" not in risk:
+        raise ConfigError(
+            f"{file}: risk.budget_node: names the node of risk.budget_usd, which is not given; "
+            f"got budget_node={risk['budget_node']!r} alone"
+        )
     for i, table in enumerate(_tables(risk, "targets", file, where="risk")):
         field = f"{file}: risk.targets[{i}]"
         _unknown_field(table, TARGET_KEYS, field)
@@ -279,7 +342,7 @@ def risk_targets(
                 f"got {label!r}"
             )
         fields[f"risk.targets[{i}]"] = RiskTarget(node, float(threshold), direction, label)
-    computable = computed_nodes(inputs)
+    computable = run_nodes(inputs, phases)
     keys: dict[str, str] = {}
     for field, target in fields.items():
         if target.node not in computable:

@@ -24,8 +24,17 @@ from distributions import (
 )
 from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
 
-from ..model.catalog import load_catalog
-from ..model.chain import NODES, Domain, evaluate, fallback_defaults, needed_inputs, view_sinks
+from ..model.catalog import RENTAL_KINDS, PriceRange, listing_spread, load_catalog, price_interval
+from ..model.chain import (
+    NODES,
+    REMOVED_INPUTS,
+    Domain,
+    evaluate,
+    fallback_defaults,
+    needed_inputs,
+    node_ranges,
+    view_sinks,
+)
 from .base import ConfigError, InputSpec
 
 __all__ = [
@@ -38,6 +47,7 @@ __all__ = [
     "fill_from_catalog",
     "input_value",
     "read_inputs",
+    "reachable_ranges",
     "slow_inputs",
 ]
 
@@ -45,8 +55,23 @@ __all__ = [
 SLOW_RUN_S = 60.0
 
 
-def cluster(table: Mapping[str, Any], file: str) -> tuple[str | None, str]:
-    """[cluster]: the accelerator (a catalog key, or None) and its precision."""
+def rental_kind(table: Mapping[str, Any], file: str) -> str:
+    """[cluster] rental: which dated rental range the catalog fills, "on-demand" (list
+    prices, the default) or "committed" (1- and 3-year committed-use prices)."""
+    kind = table.get("rental", "on-demand")
+    if kind not in RENTAL_KINDS:
+        raise ConfigError(
+            f"{file}: cluster.rental: must be one of {', '.join(RENTAL_KINDS)}; got {kind!r}"
+        )
+    return kind
+
+
+def cluster(
+    table: Mapping[str, Any], file: str, *, peak_given: bool = False
+) -> tuple[str | None, str]:
+    """[cluster]: the accelerator (a catalog key, or None) and its precision. A precision
+    the catalog has no peak for is refused unless the scenario gives
+    ``gpu_peak_flop_per_s`` itself (``peak_given``): an explicit peak always wins."""
     precision = table.get("precision", "bf16")
     accelerator = table.get("accelerator")
     for key, value in (("accelerator", accelerator), ("precision", precision)):
@@ -61,7 +86,7 @@ def cluster(table: Mapping[str, Any], file: str) -> tuple[str | None, str]:
             f"{', '.join(catalog)}"
         )
     peaks = catalog[accelerator].peak_flop_per_s
-    if peaks and precision not in peaks:
+    if peaks and precision not in peaks and not peak_given:
         raise ConfigError(
             f"{file}: cluster.precision: {accelerator} has no dense {precision!r} peak in the "
             f"catalog; known: {', '.join(peaks)}"
@@ -78,15 +103,25 @@ def input_value(
     base_dir: str | Path | None = None,
 ) -> tuple[Distribution, str]:
     """``where.name``: a node's value or distribution, inside the node's domain, and its
-    source text."""
+    source text. Ranges, intervals without ``dist`` and ``"m ± s"`` are built for the
+    node's domain (:func:`distributions.parse.interval_family`)."""
     field = f"{where}.{name}"
+    if name in REMOVED_INPUTS:
+        raise ConfigError(f"{file}: {field}: {REMOVED_INPUTS[name]}")
+    node, at, phase = name.partition("@")
+    if at and node in NODES:
+        raise ConfigError(
+            f"{file}: {field}: a phase's input is given in its [[phases]] table "
+            f'(name = "{phase}", {node} = ...); got it under [{where}]'
+        )
     if name not in NODES:
         raise ConfigError(f"{file}: {field}: unknown input or node; known: {', '.join(NODES)}")
     source = value.get("source", "") if isinstance(value, dict) else ""
     if not isinstance(source, str):
         raise ConfigError(f"{file}: {field}.source: must be a string; got {source!r}")
+    domain = NODES[name].domain
     try:
-        dist = parse(value, base_dir=base_dir)
+        dist = parse(value, base_dir=base_dir, bounds=(domain.low, domain.high))
     except DistributionError as error:
         raise ConfigError(f"{file}: {field}: {error}") from None
     check_domain(name, dist, file=file, where=where)
@@ -151,6 +186,27 @@ def check_domain(name: str, dist: Distribution, *, file: str, where: str = "inpu
         )
 
 
+def _input_range(dist: Distribution) -> tuple[float, float]:
+    """The smallest and largest value a draw of ``dist`` can take: its atoms' ends if it is
+    discrete, else :func:`distributions.reachable_range` (what :func:`check_domain` judges)."""
+    if dist.is_discrete:
+        atoms = np.asarray(dist.atoms(), dtype=float)
+        return float(atoms.min()), float(atoms.max())
+    with np.errstate(over="ignore"):
+        try:
+            return reachable_range(dist)
+        except OverflowError:
+            return -math.inf, math.inf
+
+
+def reachable_ranges(specs: Mapping[str, InputSpec]) -> dict[str, tuple[float, float]]:
+    """Every node's reachable range under the scenario's inputs: each input's
+    (:func:`_input_range`) carried through the chain by
+    :func:`simulate.model.chain.node_ranges` (a range it gives may be wider than the true
+    one, never narrower, so a threshold outside it cannot be crossed)."""
+    return node_ranges({name: _input_range(spec.dist) for name, spec in specs.items()})
+
+
 def _duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.0f} s"
@@ -199,12 +255,19 @@ def correlations(
 
 
 def fill_from_catalog(
-    specs: dict[str, InputSpec], accelerator: str | None, precision: str, file: str
+    specs: dict[str, InputSpec],
+    accelerator: str | None,
+    precision: str,
+    file: str,
+    *,
+    rental: str = "on-demand",
 ) -> None:
-    """Add the accelerator's catalog values (peak, TDP, prices) the scenario does not give."""
+    """Add the accelerator's catalog values (peak, TDP, prices; the ``rental`` kind's
+    range) the scenario does not give: what the scenario gives always wins."""
     if accelerator is None:
         return
-    entry = load_catalog()[accelerator]
+    catalog = load_catalog()
+    entry = catalog[accelerator]
     where = f"catalog: {entry.name}"
     found: dict[str, tuple[Distribution, str]] = {}
     if precision in entry.peak_flop_per_s:
@@ -214,20 +277,23 @@ def fill_from_catalog(
         )
     if entry.tdp_w is not None:
         found["gpu_tdp_w"] = (Fixed(float(entry.tdp_w)), f"{where} ({entry.spec_source})")
-    for name, prices, date, source in (
+    rent = entry.rental_ranges.get(rental, PriceRange(()))
+    for name, prices, date, source, kind in (
         ("gpu_price_usd", entry.purchase_price_usd, entry.purchase_price_date,
-         entry.purchase_price_source),
-        ("rental_usd_per_gpu_hour", entry.rental_usd_per_gpu_hour, entry.rental_price_date,
-         entry.rental_price_source),
+         entry.purchase_price_source, "purchase"),
+        ("rental_usd_per_gpu_hour", rent.usd, f"{rental} {rent.date}", rent.source, "rental"),
     ):  # fmt: skip
-        price_source = f"{where}: {date} ({source})"
-        if len(prices) == 1:
-            found[name] = (Fixed(prices[0]), price_source)
-        elif len(prices) == 2:
-            found[name] = (
-                LogNormal.from_interval(*prices),
-                f"{price_source}; lognormal with the lowest and highest as P5 and P95",
-            )
+        spread = listing_spread(catalog, kind)
+        interval = price_interval(prices, spread)
+        if interval is None:
+            continue
+        rule = (
+            "lognormal with the lowest and highest as P5 and P95"
+            if len(prices) > 1
+            else f"one listing: lognormal with it as median and P95/P5 = {spread:.3g}, the "
+            f"median spread of the catalog's {kind} ranges with two listings or more"
+        )
+        found[name] = (LogNormal.from_interval(*interval), f"{where}: {date} ({source}); {rule}")
     for name, (dist, source) in found.items():
         if name not in specs:
             specs[name] = InputSpec(name, dist, source, "catalog")
@@ -263,13 +329,14 @@ def check_pins(specs: Mapping[str, InputSpec], file: str) -> None:
     given for another node (``capex_usd`` for the amortized view, ``energy_cost_usd``
     for the energy share). When every parent of a pinned node is in the run, the report
     would show the node and its parents with ``node != rule(parents)``: refused, naming
-    the pinned field and the parent that the scenario gives or the run computes.
+    the pinned field and the parent that the scenario gives or the run computes. A node
+    whose rule only recommends a value (``Node.overridable``: an optimum) may be given.
     """
     given = dict.fromkeys(specs, 0.5)  # a value that divides cleanly: only names matter
     present = set(evaluate(given))
     for name, spec in specs.items():
         node = NODES[name]
-        if node.rule is None or spec.origin != "scenario":
+        if node.rule is None or spec.origin != "scenario" or node.overridable:
             continue
         if not node.parents or not all(parent in present for parent in node.parents):
             continue

@@ -81,7 +81,9 @@ def decision_options(table: Mapping[str, Any], file: str, computed: Sequence[str
         )
     for name in value:
         if name not in computed:
-            known = ", ".join(n for n in computed if NODES[n].units == "USD") or "none"
+            known = (
+                ", ".join(n for n in computed if n in NODES and NODES[n].units == "USD") or "none"
+            )
             raise ConfigError(
                 f"{field}: {name!r} is not a node this scenario computes (cost nodes: {known})"
             )

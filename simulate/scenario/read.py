@@ -11,7 +11,8 @@ from distributions import DistributionError
 from distributions.files import MissingFileError, decode_text, read_regular_file
 from distributions.mixture import MAX_NESTING
 
-from ..model.chain import NODES
+from ..model.chain import NODES, REMOVED_INPUTS
+from ..model.phases import SEPARATOR
 from .base import ConfigError
 from .planning import DECISION_KEYS, PROGRESS_KEYS
 
@@ -29,6 +30,7 @@ __all__ = [
     "check_tables",
     "override_path",
     "read_toml",
+    "set_override",
     "set_path",
 ]
 
@@ -45,9 +47,9 @@ SCENARIO_KEYS = (
     "views",
     "compare_to",
 )
-REFERENCE_KEYS = ("node", "value", "source")
-CLUSTER_KEYS = ("accelerator", "precision")
-RISK_KEYS = ("deadline_days", "budget_usd", "targets")
+REFERENCE_KEYS = ("node", "value", "source", "informs_prior")
+CLUSTER_KEYS = ("accelerator", "precision", "rental")
+RISK_KEYS = ("deadline_days", "budget_usd", "budget_node", "targets")
 TARGET_KEYS = ("node", "threshold", "direction", "label")
 CORRELATION_KEYS = ("pairs", "names", "matrix")
 #: A scenario's tables and their fields (None: any field, checked elsewhere).
@@ -61,6 +63,8 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "progress": PROGRESS_KEYS,
     "variants": None,
 }
+#: Tables given as lists of tables (``[[phases]]``), checked by their own readers.
+LIST_TABLES = ("phases",)
 
 
 def read_toml(path: Path, *, what: str = "scenario") -> dict[str, Any]:
@@ -107,6 +111,8 @@ def check_tables(
 ) -> None:
     """Refuse an unknown table, a table that is not a table, and an unknown field."""
     for table, value in raw.items():
+        if table in LIST_TABLES and tables is TABLES:
+            continue  # checked by simulate.scenario.phases
         if table not in tables:
             raise ConfigError(f"{file}: [{table}]: unknown table; known: {', '.join(tables)}")
         if not isinstance(value, dict):
@@ -127,11 +133,11 @@ def _parse_value(text: str) -> Any:
 
 def override_path(name: str, *, file: str, what: str = "--set") -> list[str]:
     """Where ``NAME`` of ``NAME=VALUE`` goes in the raw scenario: an input or node
-    (``mfu`` -> inputs.mfu), a field of a table (``deadline_days`` -> risk.deadline_days),
-    or a dotted path (``inputs.mfu.high``)."""
+    (``mfu`` -> inputs.mfu; a removed input too, refused as inputs.NAME), a field of a
+    table (``deadline_days`` -> risk.deadline_days), or a dotted path (``inputs.mfu.high``)."""
     if "." in name:
         return name.split(".")
-    if name in NODES:
+    if name in NODES or name in REMOVED_INPUTS:
         return ["inputs", name]
     table = next((t for t, keys in TABLES.items() if keys and name in keys), None)
     if table is None:
@@ -153,9 +159,63 @@ def set_path(raw: dict[str, Any], path: Sequence[str], value: Any) -> None:
 
 
 def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
-    """Apply ``NAME=VALUE`` (:func:`override_path`) to the raw scenario table, in place."""
+    """Apply ``NAME=VALUE`` to the raw scenario table, in place (:func:`set_override`)."""
     name, sep, text = item.partition("=")
     name = name.strip()
     if not sep or not name:
         raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
-    set_path(raw, override_path(name, file=file), _parse_value(text.strip()))
+    set_override(raw, name, _parse_value(text.strip()), file=file, item=item)
+
+
+def set_override(
+    raw: dict[str, Any],
+    name: str,
+    value: Any,
+    *,
+    file: str,
+    item: str | None = None,
+    what: str = "--set",
+) -> None:
+    """Set ``NAME`` to ``value`` in the raw scenario, in place.
+
+    NAME is an input or node (``mfu``), a field of a table (``draws``, ``accelerator``,
+    ``deadline_days``), a dotted path (``inputs.mfu.high``, ``variants.NAME.mfu``), or a
+    phase's input (``mfu@main``, ``mfu@main.high``, ``phases.main.mfu.high``). ``what``
+    names the source in messages (``--set``, ``variants.NAME:``).
+    """
+    parts = name.split(".")
+    node, _, phase = parts[0].partition(SEPARATOR)
+    if phase or (parts[0] == "phases" and len(parts) > 2):
+        # mfu@main, mfu@main.high or phases.main.mfu.high: a field of that [[phases]] table
+        phase, fields = (phase, [node, *parts[1:]]) if phase else (parts[1], parts[2:])
+        _set_in_phase(raw, phase, fields, value, item=item or name, file=file)
+        return
+    set_path(raw, override_path(name, file=file, what=what), value)
+
+
+def _set_in_phase(
+    raw: dict[str, Any], phase: str, fields: Sequence[str], value: Any, *, item: str, file: str
+) -> None:
+    """``--set <node>@<phase>[.key]=VALUE``: set a field of the phase named ``phase``."""
+    tables = raw.get("phases")
+    found = (
+        [t for t in tables if isinstance(t, dict) and t.get("name") == phase]
+        if isinstance(tables, list)
+        else []
+    )
+    if not found:
+        names = (
+            [t.get("name") for t in tables if isinstance(t, dict)]
+            if isinstance(tables, list)
+            else []
+        )
+        raise ConfigError(
+            f"{file}: --set {item.partition('=')[0].strip()}: no phase named {phase!r}; "
+            f"phases: {', '.join(map(str, names)) or 'none'}"
+        )
+    target = found[0]
+    for key in fields[:-1]:
+        if not isinstance(target.get(key, {}), dict):
+            target[key] = {}
+        target = target.setdefault(key, {})
+    target[fields[-1]] = value

@@ -14,7 +14,7 @@ from typing import Any
 
 from .base import ConfigError
 from .fields import check_name
-from .read import override_path, set_path
+from .read import set_override, set_path
 
 __all__ = ["COMMON_KEYS", "apply_variant", "variant_names"]
 
@@ -61,5 +61,6 @@ def apply_variant(raw: dict[str, Any], name: str, file: str) -> None:
         elif key in ("variants", "correlations", "decision", "progress"):
             raise ConfigError(f"{field}: a variant overrides inputs and fields, not [{key}]")
         else:
-            set_path(raw, override_path(key, file=file, what=f"variants.{name}:"), value)
+            where = f"variants.{name}:"
+            set_override(raw, key, value, file=file, item=f"{where} {key}", what=where)
     raw.setdefault("scenario", {})["name"] = name

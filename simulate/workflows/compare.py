@@ -224,13 +224,16 @@ def compare_report(
     targets = {s.name: s.risk_targets for s in scenarios}
     summary = compare_summary(summaries, datasets, targets)
     on_stage("plots")
-    images = compare_figures(datasets, targets) if plots else {}
+    percentiles = scenarios[0].percentiles
+    images = compare_figures(datasets, targets, percentiles) if plots else {}
     on_stage("writing")
     files: dict[str, bytes | str] = {
         "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",
         "report.md": render_compare_markdown(summary, images=list(images)),
         "report.html": render_compare_html(
-            summary, images, captions={name: caption(name) for name in images}
+            summary,
+            images,
+            captions={name: caption(name, percentiles=percentiles) for name in images},
         ),
         **images,
     }

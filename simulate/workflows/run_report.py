@@ -23,14 +23,17 @@ import xarray as xr
 from ..engine.chunked import run_chunked
 from ..engine.memory import run
 from ..engine.runners import ChunkError
-from ..report.decisions import decision_entry, decision_figure, update_entry
+from ..report.decisions import decision_entry, decision_figure, planning_sections, update_entry
+from ..report.explore import distribution_grids
 from ..report.figures import caption, report_figures
 from ..report.folder import write_report
-from ..report.html import render_html
+from ..report.html import markdown_block, render_html
+from ..report.planning import sweep_html
 from ..report.summary import build_summary
 from ..scenario.config import Scenario
 from .planning import decide, update_forecast
 from .sections import run_to_precision, sensitivity_section
+from .sweep import parse_sweeps, sweep_files, sweep_section
 
 __all__ = ["DEFAULT_CHUNK_DRAWS", "ReportResult", "default_out_dir", "run_report"]
 
@@ -76,6 +79,7 @@ def run_report(
     outputs: Sequence[str] = (),
     sobol_draws: int = 2**14,
     on_stage: Callable[[str], None] = _no_stage,
+    sweep: Sequence[str] = (),
 ) -> ReportResult:
     """Run ``scenario``, analyse it and write its report folder (``out``, default
     ``reports/<name>``); an earlier report there is kept aside unless ``force``.
@@ -85,6 +89,8 @@ def run_report(
     and risk probability's 95% interval is within it (up to ``max_draws``). ``chunk_draws``
     (or ``backend="dask"``) runs in chunks in bounded memory, on ``workers`` threads or
     dask workers, or on the cluster at ``scheduler``: no plots, no draws kept.
+    ``sweep`` (one or two ``NAME=LOW:HIGH:STEP``, :mod:`simulate.workflows.sweep`) adds a
+    sweep table on common random numbers (summary.json's ``sweep``, sweep.csv, fan charts).
     """
     out_dir = Path(out) if out is not None else default_out_dir(scenario)
     if chunk_draws is None and (backend == "dask" or scheduler):
@@ -93,6 +99,11 @@ def run_report(
         raise ChunkError(f"scheduler {scheduler}: needs backend dask")
     if workers is not None and workers < 1:
         raise ChunkError(f"workers: must be a whole number >= 1; got {workers}")
+    if sweep and (chunk_draws is not None or precision is not None):
+        other = "chunk_draws" if chunk_draws is not None else "precision"
+        raise ChunkError(f"sweep: cannot go with {other} (a sweep runs in memory at the draws)")
+    if sweep:
+        parse_sweeps(scenario, sweep)  # a malformed sweep is refused before the run
     if chunk_draws is not None:
         if precision is not None or save_draws:
             other = "precision" if precision is not None else "save_draws"
@@ -121,18 +132,40 @@ def run_report(
         ds, scenario, method=analysis, outputs=outputs, sobol_n=sobol_draws
     )
     summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
+    swept = sweep_section(scenario, sweep, ds) if sweep else {}
+    summary |= swept
     decision = decide(ds, scenario)
     if decision is not None:
         summary["decision"] = decision_entry(decision)
     if scenario.progress is not None:
         summary["update"] = update_entry(update_forecast(ds, scenario))
     on_stage("plots")
-    images = report_figures(ds, sensitivity=section, targets=scenario.risk_targets) if plots else {}
+    images = (
+        report_figures(
+            ds,
+            sensitivity=section,
+            targets=scenario.risk_targets,
+            percentiles=scenario.percentiles,
+        )
+        if plots
+        else {}
+    )
     if plots and "decision" in summary:
         images["decision_value_of_information.png"] = decision_figure(summary["decision"])
     extra: dict[str, bytes | str] = dict(images)
+    sweep_images = sweep_files(swept, plots=plots)
+    extra |= sweep_images
     extra["report.html"] = render_html(
-        summary, images, captions={name: caption(name, scenario.risk_targets) for name in images}
+        summary,
+        images,
+        captions={
+            name: caption(name, scenario.risk_targets, scenario.percentiles) for name in images
+        },
+        grids=distribution_grids(ds, scenario.risk_targets),
+        extra_sections=(
+            [("sweep", "Sweep", sweep_html(swept["sweep"], images | sweep_images))] if swept else []
+        )
+        + [(sid, title, markdown_block(body)) for sid, title, body in planning_sections(summary)],
     )
     on_stage("writing")
     if save_draws:

@@ -6,6 +6,7 @@ functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.co
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ import numpy as np
 import xarray as xr
 
 from distributions import Distribution
+from distributions.sampling import QMC_REPLICATES
 
 from ..analysis import sensitivity
 from ..analysis.convergence import run_until
@@ -20,7 +22,8 @@ from ..analysis.intervals import uncertain_names
 from ..analysis.ranking import rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, sample_inputs
-from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, computed_nodes
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES
+from ..model.phases import run_nodes
 from ..scenario.config import ConfigError, Scenario
 
 __all__ = ["check_outputs", "run_to_precision", "scenario_specs", "sensitivity_section"]
@@ -34,7 +37,7 @@ def scenario_specs(scenario: Scenario) -> dict[str, Distribution]:
 def check_outputs(scenario: Scenario, outputs: Sequence[str]) -> None:
     """Refuse an output to rank against that is not a node, or that this scenario does not
     compute (cut by a pin, or in a view it lacks); before any draw."""
-    present = computed_nodes(scenario.inputs)
+    present = run_nodes(scenario.inputs, scenario.phases)
     for name in outputs:
         if name not in NODES:
             raise ConfigError(
@@ -84,7 +87,9 @@ def sensitivity_section(
         return None
     risky = [t for t in scenario.risk_targets if t.node in names]
     return sensitivity.analyze(
-        evaluate_draws,  # the chain in IEEE-754 arithmetic: inf, never ZeroDivisionError
+        # the chain (phase by phase where the scenario has phases) in IEEE-754 arithmetic:
+        # inf, never ZeroDivisionError
+        functools.partial(evaluate_draws, phases=scenario.phases),
         specs,
         ds,
         outputs=names,
@@ -124,16 +129,19 @@ def _correlated_uniforms(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.nda
 def run_to_precision(
     scenario: Scenario, *, precision: float, max_draws: int = 2**24, batch: int = 2**14
 ) -> tuple[xr.Dataset, dict[str, Any]]:
-    """Draw in doubling batches until every percentile's 95% interval half-width is within
-    ``precision`` of its value (and every risk probability's within ``precision``), up to
-    ``max_draws``; return the run of that many draws and the convergence record.
+    """Draw in doubling batches until the 95% interval half-width of every reported
+    percentile (every variable of the run: inputs and nodes) is within ``precision`` of
+    its value and every risk probability's within ``precision``, up to ``max_draws``;
+    return the run of that many draws and the convergence record.
 
-    Batches are draws [start, start + n) of the scenario's own index-addressable streams,
-    so the returned run equals a fixed run of the same number of draws and seed.
+    Batches are draws [start, start + n) of the scenario's own index-addressable design
+    (``random`` streams, or ``sobol``'s replicated sequences: totals stay powers of two),
+    so the returned run equals a fixed run of the same number of draws and seed. An LHS
+    design depends on its size, so it cannot grow in batches.
     """
-    if scenario.method != "random":
+    if scenario.method == "lhs":
         raise ConfigError(
-            f"{scenario.path}: precision: needs method = random (draws addressable by "
+            f"{scenario.path}: precision: needs method random or sobol (draws addressable by "
             f"index); got method={scenario.method!r}"
         )
     if not 0 < precision < 1:
@@ -141,22 +149,24 @@ def run_to_precision(
 
     def draw(start: int, n: int) -> dict[str, np.ndarray]:
         values = evaluate_draws(
-            sample_inputs(scenario, draws=n, seed=scenario.seed, method="random", start=start)
+            sample_inputs(
+                scenario, draws=n, seed=scenario.seed, method=scenario.method, start=start
+            ),
+            scenario.phases,
         )
         check_finite(values, n, file=scenario.path, given=describe_inputs(scenario))
         return {
-            name: np.broadcast_to(np.asarray(values[name], float), (n,))
-            for name in KEY_OUTPUTS
-            if name in values
+            name: np.broadcast_to(np.asarray(value, float), (n,)) for name, value in values.items()
         }
 
     converged = run_until(
         draw,
         precision=precision,
         percentiles=scenario.percentiles,
-        targets=[t for t in scenario.risk_targets if t.node in KEY_OUTPUTS],
+        targets=scenario.risk_targets,
         batch=min(batch, max_draws),
         max_draws=max_draws,
+        replicates=QMC_REPLICATES if scenario.method == "sobol" else 0,
     )
     return run(scenario, draws=converged.n_draws), converged.to_dict()
 
