@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .analysis.decision import decision_table
     from .engine.chunked import run_chunked
     from .engine.memory import run
     from .model.chain import KEY_OUTPUTS, NODES, Node, evaluate
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .report.summary import build_summary
     from .scenario.config import ConfigError, InputSpec, Scenario, load_scenario, scenario_from_dict
     from .workflows.compare import compare_report
+    from .workflows.planning import update_forecast
     from .workflows.run_report import run_report
     from .workflows.solve import solve
     from .workflows.sweep import sweep
@@ -43,6 +45,8 @@ _EXPORTS = {
     "run_report": "workflows.run_report",
     "compare_report": "workflows.compare",
     "write_report": "report.folder",
+    "decision_table": "analysis.decision",
+    "update_forecast": "workflows.planning",
     "solve": "workflows.solve",
     "sweep": "workflows.sweep",
 }
@@ -56,12 +60,14 @@ __all__ = [
     "Scenario",
     "build_summary",
     "compare_report",
+    "decision_table",
     "evaluate",
     "load_scenario",
     "run",
     "run_chunked",
     "run_report",
     "scenario_from_dict",
+    "update_forecast",
     "solve",
     "sweep",
     "write_report",

@@ -405,7 +405,12 @@ def _parser() -> argparse.ArgumentParser:
     compare = command(
         "compare", "run scenarios with common random numbers, side by side", COMPARE_EPILOG
     )
-    compare.add_argument("configs", nargs="+", metavar="CONFIG", help="two or more; " + config_help)
+    compare.add_argument(
+        "configs",
+        nargs="+",
+        metavar="CONFIG",
+        help="two or more, or one with [variants.NAME]; " + config_help,
+    )
     _add_scenario_options(compare)
     backtest = command(
         "backtest",
@@ -659,8 +664,6 @@ def _catalog(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     """``compare``: :func:`simulate.workflows.compare.compare_report`."""
-    if len(args.configs) < 2:
-        raise _Refusal(f"compare: needs two or more scenario files; got {len(args.configs)}")
     from .report.progress import StageProgress
     from .report.terminal import compare_table
     from .workflows.compare import compare_folder_name, compare_report, load_compared
@@ -668,6 +671,11 @@ def _compare(args: argparse.Namespace) -> int:
     scenarios = load_compared(
         args.configs, args.set, draws=args.draws, seed=args.seed, method=args.sampling
     )
+    if len(scenarios) < 2:
+        raise _Refusal(
+            "compare: needs two or more scenarios (files, or [variants.NAME] in one file); "
+            f"got {len(scenarios)}"
+        )
     names = [scenario.name for scenario in scenarios]
     out_dir = _out_dir(args, Path("reports") / compare_folder_name(names))
     stages = [f"{name}: {stage}" for name in names for stage in ("sampling", "chain")]

@@ -196,7 +196,10 @@ def test_compare_default_folder(capsys, tmp_path, monkeypatch):
 def test_compare_needs_two_files(capsys, tmp_path):
     code, out, err = _main(capsys, "compare", DEFAULT, "--out", str(tmp_path / "c"))
     assert code == 2 and out == ""
-    assert err == "error: compare: needs two or more scenario files; got 1\n"
+    assert err == (
+        "error: compare: needs two or more scenarios (files, or [variants.NAME] in one file); "
+        "got 1\n"
+    )
     assert not (tmp_path / "c").exists()
 
 

@@ -62,6 +62,9 @@ def test_dense_1t_question_equals_a_brute_force_loop(capsys, tmp_path):
     assert f"n_gpus = {brute:,} is the smallest value" in printed
     assert answer["chain_evaluations"] <= 20
     assert (out / "report.md").read_text().startswith("# Goal seek: dense-1t-h100")
+    page = (out / "report.html").read_text()  # the same sections as one offline page
+    assert '<section id="answer"><h2>Answer</h2>' in page and f"{brute:,}" in page
+    assert "<script src" not in page and "http" not in page.split("<footer>")[0]
 
 
 def test_whole_input_without_step_matches_set_runs():

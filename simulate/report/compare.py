@@ -12,6 +12,7 @@ from .units import format_percent, format_quantity
 __all__ = [
     "COMPARED_OUTPUTS",
     "describe_difference",
+    "describe_risk_difference",
     "render_compare_markdown",
     "risk_rows",
     "risk_table",
@@ -21,11 +22,31 @@ __all__ = [
 COMPARED_OUTPUTS = KEY_OUTPUTS
 
 
-def describe_difference(difference: Mapping[str, float], units: str) -> str:
-    """One paired difference in words: its P50, 90% interval and P(scenario > baseline)."""
+def describe_difference(difference: Mapping[str, Any], units: str) -> str:
+    """One paired difference in words: its P50 and 90% range over the draws, its mean with a
+    95% interval, and P(scenario > baseline)."""
     p50, p5, p95 = (format_quantity(difference[k], units) for k in ("p50", "p5", "p95"))
     higher = format_percent(difference["probability_higher"], decimals=1)
-    return f"P50 {p50} (90% interval {p5} to {p95}); higher in {higher} of paired draws"
+    mean = format_quantity(difference["mean"], units)
+    low, high = difference.get("mean_ci95") or [None, None]
+    ci = (
+        ""
+        if low is None
+        else f" (95% CI {format_quantity(low, units)} to {format_quantity(high, units)})"
+    )
+    return (
+        f"P50 {p50} (90% of draws {p5} to {p95}); mean {mean}{ci}; "
+        f"higher in {higher} of paired draws"
+    )
+
+
+def describe_risk_difference(difference: Mapping[str, Any]) -> str:
+    """A paired difference of P(miss) in words, in percentage points with its 95% interval."""
+    low, high = difference["ci95"]
+    points = f"{difference['difference'] * 100:+.2f} points"
+    if low is None:
+        return points
+    return f"{points} (95% CI {low * 100:+.2f} to {high * 100:+.2f})"
 
 
 def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str] = ()) -> str:
@@ -57,6 +78,9 @@ def render_compare_markdown(summary: Mapping[str, Any], *, images: Sequence[str]
             for output, d in entry.items():
                 units = scenarios[name]["variables"][output]["units"]
                 lines.append(f"- {name}, {output}: {describe_difference(d, units)}")
+        for name, entry in summary.get("risk_differences", {}).items():
+            for key, d in entry.items():
+                lines.append(f"- {name}, P({key}): {describe_risk_difference(d)}")
     if images:
         lines += ["", "## Plots", ""] + [f"![{name}]({name})" for name in images]
     lines += ["", "## Scenarios", ""]

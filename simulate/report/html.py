@@ -31,7 +31,7 @@ from .explore import grid_step, grids_json
 from .outline import REPORT_SECTIONS
 from .units import format_number, format_percent, format_quantity, scale_for
 
-__all__ = ["SECTION_IDS", "render_compare_html", "render_html"]
+__all__ = ["SECTION_IDS", "render_compare_html", "render_html", "render_markdown_html"]
 
 #: The ids of a single-scenario page's sections, in order; each is left out where the run
 #: has nothing for it (see :mod:`simulate.report.outline`).
@@ -700,6 +700,33 @@ def render_html(
     return _page(
         f"Training cost and duration: {prov['scenario']}", lede, "".join(parts), script=script
     )
+
+
+def render_markdown_html(text: str, images: Mapping[str, bytes] = {}) -> str:  # noqa: B006
+    """A report.md of ours (``# title``, ``## `` sections of paragraphs and pipe tables) as
+    one self-contained page, section for section, its ``images`` embedded: for the folders
+    whose report.md is the whole report (goal seek)."""
+    title, sections, current = "Report", [], None
+    for line in text.splitlines():
+        if line.startswith("# "):
+            title = line[2:].strip()
+        elif line.startswith("## "):
+            current = [line[3:].strip(), []]
+            sections.append(current)
+        elif current is not None and not line.startswith("!["):
+            current[1].append(line)
+    parts = [
+        _section(
+            re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"),
+            name,
+            markdown_block("\n".join(body)),
+        )
+        for name, body in sections
+        if name != "Plots"
+    ]
+    if images:
+        parts.append(_figures(images, {}))
+    return _page(title, "", "".join(parts))
 
 
 def render_compare_html(

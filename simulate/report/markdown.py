@@ -9,6 +9,7 @@ from typing import Any
 
 from ..analysis.sensitivity import markdown_section
 from .answer import risk_lines
+from .decisions import render_planning
 from .planning import sweep_markdown
 from .summary import PROVENANCE_KEYS
 from .terminal import convergence_text
@@ -104,6 +105,7 @@ def render_markdown(summary: dict[str, Any], *, images: Sequence[str] = ()) -> s
         conv = summary["convergence"]
         lines += ["", "## Convergence", "", f"{convergence_text(conv)}; {conv['batches']} batches."]
     lines += sweep_markdown(summary.get("sweep"))  # the outline's "extra" slot
+    lines += render_planning(summary)
     if summary["notes"]:
         lines += ["", "## Notes", ""] + [f"- {note}" for note in summary["notes"]]
     if images:

@@ -98,7 +98,7 @@ def summary_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
 
 def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path | None) -> str:
     """Scenarios side by side: P5/P50/P95 of each key output, the risks, paired differences."""
-    from .compare import describe_difference  # compare pulls in xarray: imported only here
+    from .compare import describe_difference, describe_risk_difference  # (xarray: only here)
 
     scenarios = summary["scenarios"]
     names = list(scenarios)
@@ -132,6 +132,9 @@ def compare_table(summary: Mapping[str, Any], out_dir: Path | None, kept: Path |
             lines.append(
                 f"{name} - {summary['baseline']}, {output}: {describe_difference(d, units)}"
             )
+    for name, entry in summary.get("risk_differences", {}).items():
+        for key, d in entry.items():
+            lines.append(f"{name} - {summary['baseline']}, P({key}): {describe_risk_difference(d)}")
     if kept is not None:
         lines.append(f"earlier report kept at {kept}")
     if out_dir is not None:

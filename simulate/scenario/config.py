@@ -21,8 +21,8 @@ from distributions import Correlations
 
 from ..analysis.risk import RiskTarget
 from ..model.chain import view_sinks
-from ..model.phases import Phase
-from . import fields, inputs, phases
+from ..model.phases import Phase, run_nodes
+from . import fields, inputs, phases, planning, variants
 from .base import ConfigError, InputSpec, Reference
 from .read import TABLES, apply_override, check_nesting, check_tables, read_toml
 
@@ -73,6 +73,14 @@ class Scenario:
     #: ``[[phases]]`` in file order (their own inputs are in ``inputs`` as
     #: ``<node>@<phase>``); empty for a single-phase run.
     phases: tuple[Phase, ...] = ()
+    #: ``[decision] options``: cost nodes to choose between (simulate.analysis.decision).
+    decision: tuple[str, ...] = ()
+    #: ``[progress]``: observations of the run so far (simulate.workflows.progress).
+    progress: planning.Progress | None = None
+    #: ``[variants.NAME]``: the names of the file's variants (simulate.scenario.variants);
+    #: ``variant``: the one this scenario is (None: the base).
+    variants: tuple[str, ...] = ()
+    variant: str | None = None
 
 
 def load_scenario(
@@ -82,14 +90,21 @@ def load_scenario(
     draws: int | None = None,
     seed: int | None = None,
     method: str | None = None,
+    variant: str | None = None,
 ) -> Scenario:
-    """Read, override and validate a scenario file."""
+    """Read, override and validate a scenario file (as its ``[variants.NAME]`` ``variant``)."""
     if not isinstance(path, str | Path):
         raise ConfigError(f"load_scenario needs a path (a string); got {path!r}")
     path = Path(path)
     raw = read_toml(path)
     return scenario_from_dict(
-        raw, file=str(path), overrides=overrides, draws=draws, seed=seed, method=method
+        raw,
+        file=str(path),
+        overrides=overrides,
+        draws=draws,
+        seed=seed,
+        method=method,
+        variant=variant,
     )
 
 
@@ -101,8 +116,9 @@ def scenario_from_dict(
     draws: int | None = None,
     seed: int | None = None,
     method: str | None = None,
+    variant: str | None = None,
 ) -> Scenario:
-    """Validate a scenario given as a dict (the parsed TOML)."""
+    """Validate a scenario given as a dict (the parsed TOML), as its ``variant``."""
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{file}: a scenario must be a table (a dict); got {raw!r:.80}")
     check_nesting(raw, file)
@@ -111,12 +127,16 @@ def scenario_from_dict(
         apply_override(raw, item, file=file)
     check_nesting(raw, file)
     check_tables(raw, TABLES, file)  # before the keyword overrides write into [scenario]
+    names = variants.variant_names(raw, file)
+    if variant is not None:
+        variants.apply_variant(raw, variant, file)
     for key, value in (("draws", draws), ("seed", seed), ("method", method)):
         if value is not None:
             raw.setdefault("scenario", {})[key] = value
     config_hash = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
     check_tables(raw, TABLES, file)
 
+    raw.pop("variants", None)
     head = raw.get("scenario", {})
     risk = raw.get("risk", {})
     table = raw.get("cluster", {})
@@ -161,6 +181,10 @@ def scenario_from_dict(
         warnings=repairs + kept,
         overrides=tuple(_override_pair(item) for item in overrides),
         phases=stages,
+        decision=planning.decision_options(raw.get("decision", {}), file, run_nodes(specs, stages)),
+        progress=planning.progress(raw.get("progress", {}), file),
+        variants=names,
+        variant=variant,
     )
     slow = inputs.slow_inputs(scenario.inputs, scenario.draws, file)
     slow += sobol_size_warning(scenario.method, scenario.draws, file)

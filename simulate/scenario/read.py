@@ -14,6 +14,7 @@ from distributions.mixture import MAX_NESTING
 from ..model.chain import NODES, REMOVED_INPUTS
 from ..model.phases import SEPARATOR
 from .base import ConfigError
+from .planning import DECISION_KEYS, PROGRESS_KEYS
 
 __all__ = [
     "CLUSTER_KEYS",
@@ -27,7 +28,10 @@ __all__ = [
     "apply_override",
     "check_nesting",
     "check_tables",
+    "override_path",
     "read_toml",
+    "set_override",
+    "set_path",
 ]
 
 #: Deepest nesting of tables and arrays in a scenario (a mixture level takes two).
@@ -55,6 +59,9 @@ TABLES: dict[str, tuple[str, ...] | None] = {
     "inputs": None,
     "risk": RISK_KEYS,
     "correlations": CORRELATION_KEYS,
+    "decision": DECISION_KEYS,
+    "progress": PROGRESS_KEYS,
+    "variants": None,
 }
 #: Tables given as lists of tables (``[[phases]]``), checked by their own readers.
 LIST_TABLES = ("phases",)
@@ -124,42 +131,66 @@ def _parse_value(text: str) -> Any:
         return text  # too deep for the parser: a string, refused as a value later
 
 
-def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
-    """Apply ``NAME=VALUE`` to the raw scenario table, in place.
-
-    NAME is an input or node (``mfu``), a field of [scenario], [cluster] or [risk]
-    (``draws``, ``accelerator``, ``deadline_days``), a dotted path (``inputs.mfu.high``),
-    or a phase's input (``mfu@main``, ``mfu@main.high``, ``phases.main.mfu.high``).
-    """
-    name, sep, text = item.partition("=")
-    name = name.strip()
-    if not sep or not name:
-        raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
-    parts = name.split(".")
-    node, _, phase = parts[0].partition(SEPARATOR)
-    if phase or (parts[0] == "phases" and len(parts) > 2):
-        # mfu@main, mfu@main.high or phases.main.mfu.high: a field of that [[phases]] table
-        phase, fields = (phase, [node, *parts[1:]]) if phase else (parts[1], parts[2:])
-        _set_in_phase(raw, phase, fields, _parse_value(text.strip()), item=item, file=file)
-        return
+def override_path(name: str, *, file: str, what: str = "--set") -> list[str]:
+    """Where ``NAME`` of ``NAME=VALUE`` goes in the raw scenario: an input or node
+    (``mfu`` -> inputs.mfu; a removed input too, refused as inputs.NAME), a field of a
+    table (``deadline_days`` -> risk.deadline_days), or a dotted path (``inputs.mfu.high``)."""
     if "." in name:
-        path = name.split(".")
-    elif name in NODES or name in REMOVED_INPUTS:  # a removed input: refused as inputs.NAME
-        path = ["inputs", name]
-    else:
-        table = next((t for t, keys in TABLES.items() if keys and name in keys), None)
-        if table is None:
-            raise ConfigError(
-                f"{file}: --set {name}: unknown name; give an input ({', '.join(NODES)}) "
-                f"or one of {', '.join(SCENARIO_KEYS + CLUSTER_KEYS + RISK_KEYS)}"
-            )
-        path = [table, name]
+        return name.split(".")
+    if name in NODES or name in REMOVED_INPUTS:
+        return ["inputs", name]
+    table = next((t for t, keys in TABLES.items() if keys and name in keys), None)
+    if table is None:
+        raise ConfigError(
+            f"{file}: {what} {name}: unknown name; give an input ({', '.join(NODES)}) "
+            f"or one of {', '.join(k for keys in TABLES.values() if keys for k in keys)}"
+        )
+    return [table, name]
+
+
+def set_path(raw: dict[str, Any], path: Sequence[str], value: Any) -> None:
+    """Set ``raw[path[0]][path[1]]... = value``, making tables on the way."""
     target = raw
     for key in path[:-1]:
         if not isinstance(target.get(key, {}), dict):
             target[key] = {}
         target = target.setdefault(key, {})
-    target[path[-1]] = _parse_value(text.strip())
+    target[path[-1]] = value
+
+
+def apply_override(raw: dict[str, Any], item: str, *, file: str) -> None:
+    """Apply ``NAME=VALUE`` to the raw scenario table, in place (:func:`set_override`)."""
+    name, sep, text = item.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise ConfigError(f"{file}: --set {item!r}: needs NAME=VALUE")
+    set_override(raw, name, _parse_value(text.strip()), file=file, item=item)
+
+
+def set_override(
+    raw: dict[str, Any],
+    name: str,
+    value: Any,
+    *,
+    file: str,
+    item: str | None = None,
+    what: str = "--set",
+) -> None:
+    """Set ``NAME`` to ``value`` in the raw scenario, in place.
+
+    NAME is an input or node (``mfu``), a field of a table (``draws``, ``accelerator``,
+    ``deadline_days``), a dotted path (``inputs.mfu.high``, ``variants.NAME.mfu``), or a
+    phase's input (``mfu@main``, ``mfu@main.high``, ``phases.main.mfu.high``). ``what``
+    names the source in messages (``--set``, ``variants.NAME:``).
+    """
+    parts = name.split(".")
+    node, _, phase = parts[0].partition(SEPARATOR)
+    if phase or (parts[0] == "phases" and len(parts) > 2):
+        # mfu@main, mfu@main.high or phases.main.mfu.high: a field of that [[phases]] table
+        phase, fields = (phase, [node, *parts[1:]]) if phase else (parts[1], parts[2:])
+        _set_in_phase(raw, phase, fields, value, item=item or name, file=file)
+        return
+    set_path(raw, override_path(name, file=file, what=what), value)
 
 
 def _set_in_phase(

@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..analysis.risk import RiskTarget
 from ..engine.limits import memory_estimate_bytes, memory_refusal
 from ..engine.memory import run
-from ..model.chain import HEADLINE_OUTPUTS
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS
 from ..report.compare import render_compare_markdown
 from ..report.figures import caption, compare_figures
 from ..report.folder import write_files
@@ -39,7 +40,10 @@ __all__ = [
     "load_compared",
 ]
 
-_DIFFERENCE_OUTPUTS = HEADLINE_OUTPUTS
+#: Paired differences for every headline and key output (simulate.model.chain.OUTPUT_ROLES).
+_DIFFERENCE_OUTPUTS = tuple(dict.fromkeys(HEADLINE_OUTPUTS + KEY_OUTPUTS))
+#: z for two-sided 95% normal intervals.
+_Z95 = 1.959963984540054
 
 
 def load_compared(
@@ -50,18 +54,22 @@ def load_compared(
     seed: int | None = None,
     method: str | None = None,
 ) -> list[Scenario]:
-    """Load every scenario with the common seed, draws and method (the first file's by
-    default), and the first file's percentiles (the tables put them side by side).
+    """Load every scenario, each followed by its ``[variants.NAME]``, with the common seed,
+    draws and method (the first file's by default), and the first file's percentiles (the
+    tables put them side by side).
 
     Refuses two scenarios of the same name (their columns would be indistinguishable), and
     draws too many for every run to be held in memory at once.
     """
     first = load_scenario(paths[0], overrides, draws=draws, seed=seed, method=method)
     common = {"draws": first.draws, "seed": first.seed, "method": first.method}
-    scenarios = [first] + [
-        replace(load_scenario(p, overrides, **common), percentiles=first.percentiles)
-        for p in paths[1:]
-    ]
+    scenarios = []
+    for i, path in enumerate(paths):
+        base = first if i == 0 else load_scenario(path, overrides, **common)
+        scenarios += [base] + [
+            load_scenario(path, overrides, variant=name, **common) for name in base.variants
+        ]
+    scenarios = [replace(s, percentiles=first.percentiles) for s in scenarios]
     seen: dict[str, str] = {}
     for scenario in scenarios:
         if scenario.name in seen:
@@ -89,7 +97,16 @@ def compare_folder_name(names: Sequence[str]) -> str:
     return safe_name("compare-" + "-vs-".join(names))
 
 
-def _paired(base: np.ndarray, other: np.ndarray) -> dict[str, float]:
+def _mean_interval(difference: np.ndarray) -> list[float | None]:
+    """95% interval of the mean of paired differences: mean ± z·sd/√n (n draws, iid pairs)."""
+    if difference.size < 2:
+        return [None, None]
+    half = _Z95 * float(difference.std(ddof=1)) / np.sqrt(difference.size)
+    mean = float(difference.mean())
+    return [mean - half, mean + half] if np.isfinite(half) else [None, None]
+
+
+def _paired(base: np.ndarray, other: np.ndarray) -> dict[str, Any]:
     difference = other - base
     p5, p50, p95 = np.quantile(difference, [0.05, 0.5, 0.95])
     return {
@@ -97,17 +114,29 @@ def _paired(base: np.ndarray, other: np.ndarray) -> dict[str, float]:
         "p50": float(p50),
         "p95": float(p95),
         "mean": float(difference.mean()),
+        "mean_ci95": _mean_interval(difference),
         "probability_higher": float(np.count_nonzero(difference > 0)) / difference.size,
     }
 
 
+def _risk_difference(base: np.ndarray, other: np.ndarray) -> dict[str, Any]:
+    """P(other misses) − P(base misses) from paired miss indicators, with a 95% interval
+    of the mean of the paired differences (each draw's −1, 0 or 1)."""
+    difference = other.astype(np.float64) - base.astype(np.float64)
+    return {"difference": float(difference.mean()), "ci95": _mean_interval(difference)}
+
+
 def compare_summary(
-    summaries: Mapping[str, dict[str, Any]], datasets: Mapping[str, xr.Dataset]
+    summaries: Mapping[str, dict[str, Any]],
+    datasets: Mapping[str, xr.Dataset],
+    targets: Mapping[str, Sequence[RiskTarget]] | None = None,
 ) -> dict[str, Any]:
     """The compare report's summary: common settings, each scenario's summary, differences.
 
-    ``differences[name][output]``: percentiles of (scenario - baseline) over paired draws
-    and the share of draws where the scenario is higher; the baseline is the first.
+    ``differences[name][output]``: percentiles of (scenario - baseline) over paired draws,
+    the mean with its 95% interval and the share of draws where the scenario is higher;
+    ``risk_differences[name][target]``: P(miss) of the scenario minus the baseline's, with
+    its 95% interval; the baseline is the first.
     """
     names = list(summaries)
     baseline = names[0]
@@ -126,7 +155,30 @@ def compare_summary(
         "baseline": baseline,
         "scenarios": dict(summaries),
         "differences": differences,
+        "risk_differences": _risk_differences(names, datasets, targets or {}),
     }
+
+
+def _risk_differences(
+    names: Sequence[str],
+    datasets: Mapping[str, xr.Dataset],
+    targets: Mapping[str, Sequence[RiskTarget]],
+) -> dict[str, dict[str, Any]]:
+    """Per scenario after the baseline, per risk target both have: the paired difference
+    of P(miss) (:func:`_risk_difference`)."""
+    baseline = names[0]
+    base_targets = {t.key: t for t in targets.get(baseline, ())}
+    result: dict[str, dict[str, Any]] = {}
+    for name in names[1:]:
+        result[name] = {
+            t.key: _risk_difference(
+                base_targets[t.key].misses(datasets[baseline][t.node].values),
+                t.misses(datasets[name][t.node].values),
+            )
+            for t in targets.get(name, ())
+            if t.key in base_targets and t.node in datasets[name] and t.node in datasets[baseline]
+        }
+    return result
 
 
 @dataclass(frozen=True)
@@ -157,7 +209,10 @@ def compare_report(
     side by side with paired differences, and write the folder (``out``, default
     ``reports/compare-<a>-vs-<b>``)."""
     if len(scenarios) < 2:
-        raise ConfigError(f"scenarios: compare needs two or more; got {len(scenarios)}")
+        raise ConfigError(
+            "scenarios: compare needs two or more (files, or [variants.NAME] in one file); "
+            f"got {len(scenarios)}"
+        )
     names = [s.name for s in scenarios]
     out_dir = Path(out) if out is not None else Path("reports") / compare_folder_name(names)
     datasets = {
@@ -166,9 +221,9 @@ def compare_report(
     }
     on_stage("statistics")
     summaries = {s.name: build_summary(datasets[s.name], s) for s in scenarios}
-    summary = compare_summary(summaries, datasets)
-    on_stage("plots")
     targets = {s.name: s.risk_targets for s in scenarios}
+    summary = compare_summary(summaries, datasets, targets)
+    on_stage("plots")
     percentiles = scenarios[0].percentiles
     images = compare_figures(datasets, targets, percentiles) if plots else {}
     on_stage("writing")

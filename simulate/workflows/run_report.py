@@ -23,13 +23,15 @@ import xarray as xr
 from ..engine.chunked import run_chunked
 from ..engine.memory import run
 from ..engine.runners import ChunkError
+from ..report.decisions import decision_entry, decision_figure, planning_sections, update_entry
 from ..report.explore import distribution_grids
 from ..report.figures import caption, report_figures
 from ..report.folder import write_report
-from ..report.html import render_html
+from ..report.html import markdown_block, render_html
 from ..report.planning import sweep_html
 from ..report.summary import build_summary
 from ..scenario.config import Scenario
+from .planning import decide, update_forecast
 from .sections import run_to_precision, sensitivity_section
 from .sweep import parse_sweeps, sweep_files, sweep_section
 
@@ -108,6 +110,9 @@ def run_report(
             raise ChunkError(f"chunk_draws: cannot go with {other} (a chunked run keeps no draws)")
         if analysis != "rank" or outputs:
             raise ChunkError("chunk_draws: ranks only the key outputs (no Sobol', no outputs)")
+        if scenario.decision or scenario.progress is not None:
+            table = "[decision]" if scenario.decision else "[progress]"
+            raise ChunkError(f"chunk_draws: cannot go with {table} (it needs the draws in memory)")
         return _report_chunked(
             scenario,
             out_dir,
@@ -129,6 +134,11 @@ def run_report(
     summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
     swept = sweep_section(scenario, sweep, ds) if sweep else {}
     summary |= swept
+    decision = decide(ds, scenario)
+    if decision is not None:
+        summary["decision"] = decision_entry(decision)
+    if scenario.progress is not None:
+        summary["update"] = update_entry(update_forecast(ds, scenario))
     on_stage("plots")
     images = (
         report_figures(
@@ -140,6 +150,8 @@ def run_report(
         if plots
         else {}
     )
+    if plots and "decision" in summary:
+        images["decision_value_of_information.png"] = decision_figure(summary["decision"])
     extra: dict[str, bytes | str] = dict(images)
     sweep_images = sweep_files(swept, plots=plots)
     extra |= sweep_images
@@ -150,9 +162,10 @@ def run_report(
             name: caption(name, scenario.risk_targets, scenario.percentiles) for name in images
         },
         grids=distribution_grids(ds, scenario.risk_targets),
-        extra_sections=[("sweep", "Sweep", sweep_html(swept["sweep"], images | sweep_images))]
-        if swept
-        else [],
+        extra_sections=(
+            [("sweep", "Sweep", sweep_html(swept["sweep"], images | sweep_images))] if swept else []
+        )
+        + [(sid, title, markdown_block(body)) for sid, title, body in planning_sections(summary)],
     )
     on_stage("writing")
     if save_draws:

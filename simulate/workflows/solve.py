@@ -30,6 +30,7 @@ from ..analysis.summary import risk, summarize
 from ..engine.crn import CommonDraws, base_value, check_values, check_varied
 from ..model.chain import HEADLINE_OUTPUTS, NODES, computed_nodes
 from ..report.folder import write_files
+from ..report.html import render_markdown_html
 from ..report.planning import solve_figure, solve_json, solve_markdown, solve_statement
 from ..report.plots import figure_png
 from ..scenario.base import ConfigError
@@ -221,4 +222,6 @@ def solve_report(
     }
     if plots:
         files["solve.png"] = figure_png(solve_figure(summary))
+    images = {"solve.png": files["solve.png"]} if plots else {}
+    files["report.html"] = render_markdown_html(str(files["report.md"]), images)  # type: ignore[arg-type]
     return write_files(files, out, force=force)
