@@ -34,11 +34,11 @@ COST_TO_COMPLETE = ("amortized_cost_usd", "rental_cost_usd", "energy_cost_usd")
 
 
 def uncertain_inputs(ds: xr.Dataset) -> dict[str, np.ndarray]:
-    """The run's drawn inputs (not constants, not computed nodes), by name."""
+    """The run's drawn inputs and pinned nodes (not constants, not computed nodes), by name."""
     return {
         name: ds[name].values
         for name in ds.data_vars
-        if ds[name].attrs.get("kind") == "input" and not ds[name].attrs.get("constant")
+        if ds[name].attrs.get("kind") in ("input", "pinned") and not ds[name].attrs.get("constant")
     }
 
 
