@@ -90,7 +90,9 @@ def test_catalog_lists_every_accelerator_with_peaks_tdp_prices_sources(capsys):
 
 
 def test_show_prints_resolved_inputs_with_sources(capsys):
-    code, out, _ = _main(capsys, "show", DEFAULT, "--set", "accelerator=B200")
+    code, out, _ = _main(
+        capsys, "show", DEFAULT, "--set", "accelerator=B200", "--set", "rental=on-demand"
+    )  # (the catalog has no committed-use rental range for the B200)
     assert code == 0
     assert "cluster: B200, bf16" in out
     tdp = next(line for line in out.splitlines() if line.startswith("gpu_tdp_w"))

@@ -19,6 +19,7 @@ def test_chunked_report_matches_in_memory_report(tmp_path):
     # a chunked run keeps no draws: its ranking is the sketch under "chunked", not the
     # in-memory "sensitivity" section; each sketched rho lies within its stated error bound
     assert chunked.keys() - {"chunked"} == memory.keys() - {"sensitivity"}
+    assert chunked["decision"]["status"].startswith("not computed: needs the draws")
     sketch = chunked["chunked"]
     exact = memory["sensitivity"]["rank_correlation"]["outputs"]
     for output, rhos in sketch["rank_correlation"].items():

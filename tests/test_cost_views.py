@@ -158,12 +158,19 @@ def test_views_must_be_a_list_of_strings():
 
 
 def test_catalog_rental_range_becomes_a_lognormal_with_p5_and_p95():
-    sc = load_scenario(DEFAULT)
+    sc = load_scenario(DEFAULT, ["rental=on-demand"])
     spec = sc.inputs["rental_usd_per_gpu_hour"]
     assert spec.origin == "catalog"
     assert spec.dist == LogNormal.from_interval(1.99, 12.29)
     assert spec.dist.to_scipy().ppf([0.05, 0.95]) == pytest.approx([1.99, 12.29], rel=1e-12)
     assert "Lambda" in spec.source and "2025-03" in spec.source
+
+
+def test_the_default_rents_at_committed_use_prices():
+    # a 16K-GPU multi-month reservation: the committed-use range (Oblivus 3-yr 2.59 to GCP
+    # 1-yr 7.67 $/GPU·h), not the on-demand list prices
+    spec = load_scenario(DEFAULT).inputs["rental_usd_per_gpu_hour"]
+    assert spec.dist == LogNormal.from_interval(2.59, 7.67)
 
 
 # --- published values and their percentile rank ---------------------------------------------

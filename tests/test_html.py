@@ -181,7 +181,7 @@ def test_risk_follows_the_answer_with_p50_and_90_interval(summary):
     assert f"{days['p50']:.2f} days" in answer
     assert "90% interval" in answer
     assert "M$" in answer
-    assert "P(train_days > deadline 90 days)" in parsed.text["risk"]
+    assert "P(train_days > deadline 100 days)" in parsed.text["risk"]
     assert "P(amortized_cost_usd > budget 80 M$)" in parsed.text["risk"]
     assert parsed.sections[:2] == ["answer", "risk"]
 

@@ -91,8 +91,13 @@ def test_the_value_of_information_figure_is_drawn(tmp_path):
         (['decision.options=["amortized_cost_usd"]'], (), "decision.options: must be a list"),
         (['decision.options=["amortized_cost_usd", "cost"]'], (), "'cost' is not a node"),
         (["elapsed_days=900", "tokens_done=0.5"], (), "progress: no draw is consistent"),
+        (["accelerator=B200"], (), "does not compute rental_cost_usd; it needs rental_usd_per_"),
         (["elapsed_days=20", "tokens_done=0.3", "progress_sd=1e-9"], (), "effective sample"),
-        ([DECIDE], ("--chunk-draws", "1000"), "cannot go with \\[decision\\]"),
+        (
+            ["elapsed_days=20", "tokens_done=0.2"],
+            ("--chunk-draws", "1000"),
+            "cannot go with \\[progress\\]",
+        ),
     ],
 )
 def test_bad_planning_input_is_one_line_and_writes_nothing(tmp_path, capsys, sets, extra, message):

@@ -74,7 +74,8 @@ def test_accelerator_override_with_the_inputs_set_too_names_only_the_rest(capsys
 def test_accelerator_override_over_catalog_inputs_is_silent(tmp_path, capsys):
     # the default scenario takes peak, TDP and price from the catalog: all follow the B200
     out = tmp_path / "r"
-    args = ["run", DEFAULT, "--set", "accelerator=B200", "--draws", "300", "--no-plots"]
+    args = ["run", DEFAULT, "--set", "accelerator=B200", "--set", "rental=on-demand"]
+    args += ["--draws", "300", "--no-plots"]  # (no committed-use B200 range in the catalog)
     assert main([*args, "--out", str(out)]) == 0  # not --quiet: warnings would print
     assert "warning" not in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())

@@ -26,7 +26,7 @@ ULPS = 8 * 2.0**-52
 #: What says how a summary was computed: the chunked block, and what needs the draws in
 #: memory (the sensitivity section, published values placed among the draws, the
 #: achieved correlations).
-HOW = {"chunked", "sensitivity", "compare_to", "correlations"}
+HOW = {"chunked", "sensitivity", "compare_to", "correlations", "decision"}
 
 
 @pytest.fixture(scope="module")

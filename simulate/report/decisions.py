@@ -146,6 +146,8 @@ def render_planning(summary: dict[str, Any]) -> list[str]:
 
 
 def _decision_lines(d: dict[str, Any]) -> list[str]:
+    if "status" in d:  # a chunked run: named, not computed
+        return [f"## Decision: {' or '.join(d['options'])}", "", f"{d['status'].capitalize()}."]
     best, other = d["best_option"], d["runner_up"]
     lines = [
         f"## Decision: {' or '.join(d['options'])}",

@@ -181,7 +181,9 @@ def scenario_from_dict(
         warnings=repairs + kept,
         overrides=tuple(_override_pair(item) for item in overrides),
         phases=stages,
-        decision=planning.decision_options(raw.get("decision", {}), file, run_nodes(specs, stages)),
+        decision=planning.decision_options(
+            raw.get("decision", {}), file, run_nodes(specs, stages), specs
+        ),
         progress=planning.progress(raw.get("progress", {}), file),
         variants=names,
         variant=variant,

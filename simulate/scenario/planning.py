@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.chain import NODES
+from ..model.chain import NODES, needed_inputs
 from .base import ConfigError, is_number
 
 __all__ = [
@@ -64,8 +64,11 @@ class Progress:
     progress_sd: float = DEFAULT_PROGRESS_SD
 
 
-def decision_options(table: Mapping[str, Any], file: str, computed: Sequence[str]) -> tuple:
-    """``decision.options``: two or more distinct nodes the scenario computes."""
+def decision_options(
+    table: Mapping[str, Any], file: str, computed: Sequence[str], given: Mapping[str, Any]
+) -> tuple:
+    """``decision.options``: two or more distinct nodes the scenario computes (``computed``
+    from the inputs ``given``)."""
     if not table:
         return ()
     value = table.get("options")
@@ -80,13 +83,24 @@ def decision_options(table: Mapping[str, Any], file: str, computed: Sequence[str
             f"{field}: must be a list of two or more distinct node names; got {value!r}"
         )
     for name in value:
-        if name not in computed:
-            known = (
-                ", ".join(n for n in computed if n in NODES and NODES[n].units == "USD") or "none"
+        if name in NODES and name not in computed:
+            needed = needed_inputs(given, sinks=(name,))
+            phased = {key.partition("@")[0] for key in given if "@" in key}
+            missing = sorted(
+                n for n in needed if n not in given and n not in phased and NODES[n].default is None
             )
             raise ConfigError(
-                f"{field}: {name!r} is not a node this scenario computes (cost nodes: {known})"
+                f"{field}: this scenario does not compute {name}; it needs "
+                f"{', '.join(missing)} (give them"
+                + (
+                    ", or a [cluster] rental kind the catalog has for this accelerator)"
+                    if "rental_usd_per_gpu_hour" in missing
+                    else ")"
+                )
             )
+        if name not in computed:
+            costs = [n for n in computed if n in NODES and NODES[n].units == "USD"]
+            raise ConfigError(f"{field}: {name!r} is not a node (cost nodes: {', '.join(costs)})")
     return tuple(value)
 
 

@@ -110,9 +110,8 @@ def run_report(
             raise ChunkError(f"chunk_draws: cannot go with {other} (a chunked run keeps no draws)")
         if analysis != "rank" or outputs:
             raise ChunkError("chunk_draws: ranks only the key outputs (no Sobol', no outputs)")
-        if scenario.decision or scenario.progress is not None:
-            table = "[decision]" if scenario.decision else "[progress]"
-            raise ChunkError(f"chunk_draws: cannot go with {table} (it needs the draws in memory)")
+        if scenario.progress is not None:  # asked for explicitly: refused, not dropped
+            raise ChunkError("chunk_draws: cannot go with [progress] (it weights the draws)")
         return _report_chunked(
             scenario,
             out_dir,
@@ -190,7 +189,13 @@ def _report_chunked(
     result = run_chunked(
         scenario, chunk_draws=chunk_draws, backend=backend, workers=workers, scheduler=scheduler
     )
-    summary = build_summary(result, scenario) | {
+    summary = build_summary(result, scenario)
+    if scenario.decision:  # as compare_to: named, not computed, in a run that keeps no draws
+        summary["decision"] = {
+            "options": list(scenario.decision),
+            "status": "not computed: needs the draws in memory (a chunked run keeps none)",
+        }
+    summary |= {
         "chunked": {
             "chunk_draws": result.chunk_draws,
             "chunks": result.chunks,
