@@ -90,8 +90,11 @@ def test_every_section_present_and_no_console_errors(page_and_report, tmp_path):
     page, out, messages = page_and_report
     ids = page.eval_on_selector_all("section", "els => els.map(e => e.id)")
     md = (out / "report.md").read_text()
-    # the default report has everything but correlations and a precision run's convergence
-    assert ids == [s for s in SECTION_IDS if s not in ("correlations", "convergence")]
+    # the default report has everything but correlations and a precision run's convergence,
+    # and its rent-or-buy [decision] in the outline's extra slot (before the notes)
+    expected = [s for s in SECTION_IDS if s not in ("correlations", "convergence")]
+    expected.insert(expected.index("notes"), "decision")
+    assert ids == expected
     titles = page.eval_on_selector_all("section > h2", "els => els.map(e => e.textContent)")
     assert [t for t in titles if t != "Explore the risk"] == re.findall(r"^## (.+)$", md, re.M)
     assert page.locator("#plots img").count() == sum(1 for p in out.glob("*.png"))
@@ -108,11 +111,12 @@ def test_every_section_present_and_no_console_errors(page_and_report, tmp_path):
 
 
 def test_slider_at_the_scenarios_thresholds_gives_summary_json(page_and_report):
-    """A reader types the scenario's deadline (days) and budget (M$) into the panels; the
+    """A reader types the scenario's deadline (days) and budget (M$ of the amortized cost)
+    into the panels; the
     page shows exactly summary.json's probability and Wilson interval."""
     page, out, _ = page_and_report
     summary = json.loads((out / "summary.json").read_text())
-    typed = {"train_days_over_deadline": "90", "tco_usd_over_budget": "1200"}
+    typed = {"train_days_over_deadline": "100", "amortized_cost_usd_over_budget": "80"}
     assert set(typed) == set(summary["risk"])
     for key, text in typed.items():
         panel = page.locator(f'.explorer[data-key="{key}"]')
@@ -135,8 +139,10 @@ def test_slider_positions_count_the_draws_exactly(page_and_report):
     (numpy on draws.nc) over n, and the interval is scipy's Wilson interval of that count."""
     page, out, _ = page_and_report
     draws = xr.load_dataset(out / "draws.nc")
-    for key, node in (("train_days_over_deadline", "train_days"), ("tco_usd_over_budget",
-                                                                    "tco_usd")):  # fmt: skip
+    for key, node in (
+        ("train_days_over_deadline", "train_days"),
+        ("amortized_cost_usd_over_budget", "amortized_cost_usd"),
+    ):
         values = draws[node].values
         slider = page.locator(f'.explorer[data-key="{key}"] .slider')
         top = int(slider.get_attribute("max"))
