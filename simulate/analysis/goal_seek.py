@@ -188,19 +188,14 @@ def statistic_value(values: Any, statistic: Statistic) -> dict[str, float]:
     """The statistic of ``values`` (the draws of its node) with its 95% interval:
     ``value``, ``low``, ``high`` (and ``count`` of the draws in the event for a probability)."""
     x = np.asarray(values, dtype=float).ravel()
-    if statistic.kind == "probability":
-        assert statistic.op is not None and statistic.threshold is not None
-        count = int(np.count_nonzero(_OPS[statistic.op](x, statistic.threshold)))  # type: ignore[arg-type]
-        cell = proportion_interval(count, x.size)
-        return {
-            "value": cell["probability"],
-            "low": cell["low"],
-            "high": cell["high"],
-            "count": count,
-        }
-    if statistic.kind == "risk":
-        assert statistic.risk is not None
-        count = int(np.count_nonzero(statistic.risk.misses(x)))
+    if statistic.kind in ("probability", "risk"):
+        if statistic.kind == "risk":
+            assert statistic.risk is not None
+            in_event = statistic.risk.misses(x)
+        else:
+            assert statistic.op is not None and statistic.threshold is not None
+            in_event = _OPS[statistic.op](x, statistic.threshold)  # type: ignore[arg-type]
+        count = int(np.count_nonzero(in_event))
         cell = proportion_interval(count, x.size)
         return {
             "value": cell["probability"],
