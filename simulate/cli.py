@@ -530,7 +530,7 @@ def _run(args: argparse.Namespace) -> int:
     ranking = args.command == "sensitivity"
     if ranking and args.analysis is None and args.sampling == "sobol":
         raise _Refusal(
-            "sensitivity --method sobol: --method is now the sampling design, as in run; "
+            "--method sobol: in sensitivity, --method is now the sampling design, as in run; "
             "for Sobol' indices use --analysis sobol (with Sobol' draws too: --method sobol "
             "--analysis sobol; for the rank analysis on Sobol' draws: --analysis rank)"
         )

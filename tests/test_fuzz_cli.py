@@ -516,7 +516,9 @@ def command(draw) -> dict[str, Any]:
         if chunk in (1, 2) and "--draws" not in options:  # a chunk costs ~10 ms: bound the count
             options += ["--draws", str(draw(st.sampled_from([2, 16, 100])))]
     if which == "sensitivity":
-        options += ["--method", draw(st.sampled_from(["rank", "sobol"]))]
+        options += ["--analysis", draw(st.sampled_from(["rank", "sobol", "shapley"]))]
+        if rarely(draw, 4):  # the sampling design (the old meaning of --method is refused)
+            options += ["--method", draw(st.sampled_from(["random", "sobol", "rank"]))]
         options += ["--sobol-draws", str(draw(st.sampled_from([64, 128, 0, -1, 1])))]
         if draw(st.booleans()):
             options += ["--output", draw(st.sampled_from(["energy_mwh", "nope", "tco_usd"]))]

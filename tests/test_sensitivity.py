@@ -409,3 +409,17 @@ def test_rank_correlations_with_one_input_and_an_xarray_dataset():
     assert row["prcc"]["value"] == pytest.approx(-1.0, abs=1e-9)
     assert row["contribution_to_variance"]["value"] == pytest.approx(1.0)
     assert result == rank_correlations(draws, specs, outputs=["y"])
+
+
+def test_sobol_of_one_output_with_one_uncertain_input_is_one():
+    """One input, one output: all the variance is the input's, S1 = ST = 1. (scipy's
+    sobol_indices squeezed this case to a scalar and crashed; found by the fuzz test.)
+    Tolerance: for y = x, x ~ U(0, 1), Jansen's total estimator is mean((x_A - x_B)^2) / (2
+    var y), whose coefficient of variation is sqrt(1/15 - 1/36) / (1/6) = 1.18 a draw, so
+    0.018 at n = 4096; 0.1 is over 5 of those (Saltelli's first order is alike)."""
+    result = sobol(
+        lambda v: {"y": v["x"]}, {"x": Uniform(low=0.0, high=1.0)}, outputs=["y"], n=4096
+    )
+    (row,) = result["outputs"]["y"]["inputs"]
+    assert abs(row["first_order"]["value"] - 1) < 0.1
+    assert abs(row["total_order"]["value"] - 1) < 0.1

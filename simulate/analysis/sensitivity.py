@@ -424,11 +424,21 @@ def sobol(
         f_a, f_b, f_ab = np.log(f_a), np.log(f_b), np.log(f_ab)
     s, d = len(outputs), len(ev["names"])
 
+    # scipy.stats.sobol_indices squeezes one output of one input to a scalar and then fails
+    # to write into it: give it the output twice and keep the first (the same numbers).
+    twice = 2 if s == 1 and d == 1 else 1
+
     def indices(index: np.ndarray) -> np.ndarray:
-        res = stats.sobol_indices(
-            func={"f_A": f_a[:, index], "f_B": f_b[:, index], "f_AB": f_ab[..., index]}, n=n
+        func = {
+            "f_A": np.repeat(f_a[:, index], twice, axis=0),
+            "f_B": np.repeat(f_b[:, index], twice, axis=0),
+            "f_AB": np.repeat(f_ab[..., index], twice, axis=1),
+        }
+        res = stats.sobol_indices(func=func, n=n)
+        first, total = (
+            np.reshape(x, (s * twice, d))[:s] for x in (res.first_order, res.total_order)
         )
-        return np.stack([np.reshape(res.first_order, (s, d)), np.reshape(res.total_order, (s, d))])
+        return np.stack([first, total])
 
     point = indices(np.arange(n))
     boot = stats.bootstrap(
