@@ -304,7 +304,7 @@ def _parser() -> argparse.ArgumentParser:
         "--compress",
         action="store_true",
         help="with --save-draws: compress draws.nc (zlib level 1: about a fifth smaller, "
-        "several times slower to write), e.g. --save-draws --compress",
+        "some 20 times slower to write), e.g. --save-draws --compress",
     )
     run.add_argument(
         "--sweep",

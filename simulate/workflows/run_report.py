@@ -87,7 +87,7 @@ def run_report(
     ``reports/<name>``); an earlier report there is kept aside unless ``force``.
 
     ``save_draws`` adds every draw as ``draws.nc`` (uncompressed, at disk speed;
-    ``compress``: zlib level 1, about a fifth smaller and several times slower, see
+    ``compress``: zlib level 1, about a fifth smaller and some 20 times slower, see
     :mod:`simulate.report.draws`).
 
     ``analysis="sobol"`` adds Sobol' indices (``sobol_draws`` base draws) to the ranking;
