@@ -63,7 +63,8 @@ RUN_EPILOG = """examples:
 
 The report folder (default reports/<scenario name>) holds summary.json, report.md,
 percentiles.csv, report.html (one self-contained page), the plots as PNG, and with
---save-draws draws.nc (every draw: xarray.load_dataset("draws.nc")), with --sweep sweep.csv
+--save-draws draws.nc (every draw: xarray.open_dataset("draws.nc"), constants once;
+simulate.report.draws.load_draws gives the run's Dataset; --compress: zlib), with --sweep sweep.csv
 and sweep_*.png (fan charts; summary.json's "sweep", report.md's "Sweep"). An earlier report
 at the same place is kept aside as <folder>.<UTC time> unless --force; a folder that is
 not a report of this tool (no .llm-cost-mc-report marker) is never replaced or moved.
