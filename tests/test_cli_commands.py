@@ -15,6 +15,7 @@ import distributions
 from simulate import cli
 from simulate.engine.memory import run
 from simulate.model.catalog import CONFIG_DIR, load_catalog
+from simulate.report.draws import load_draws
 from simulate.scenario.config import load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,7 +122,7 @@ def test_run_writes_plots_html_draws_and_prints_the_table(capsys, tmp_path):
     html = (out_dir / "report.html").read_text()
     assert html.count("data:image/png;base64,") == sum(n.endswith(".png") for n in names)
     expected = run(load_scenario(DEFAULT, draws=500))
-    xr.testing.assert_identical(xr.load_dataset(out_dir / "draws.nc"), expected)
+    xr.testing.assert_identical(load_draws(out_dir / "draws.nc"), expected)
     lines = out.splitlines()
     assert lines[0] == "llama-3.1-405b: 500 draws, method random, seed 2024"
     assert lines[1].split() == ["quantity", "unit", "P5", "P50", "P95", "mean", "what"]

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,11 @@ from .folders import (
 from .markdown import render_csv, render_markdown
 from .summary import SCHEMA_VERSION
 
-__all__ = ["write_backtest_report", "write_files", "write_report"]
+__all__ = ["FileContent", "write_backtest_report", "write_files", "write_report"]
+
+#: A report file's content: bytes, UTF-8 text, or a function that writes the file at the
+#: path it is given (straight into the staging folder: draws.nc is never held in memory).
+FileContent = bytes | str | Callable[[Path], None]
 
 
 def write_report(
@@ -37,16 +41,16 @@ def write_report(
     out_dir: str | Path,
     *,
     force: bool = False,
-    extra_files: Mapping[str, bytes | str] | None = None,
+    extra_files: Mapping[str, FileContent] | None = None,
 ) -> tuple[Path, Path | None]:
     """Write the report folder atomically; return (folder, where an earlier one was kept).
 
-    ``extra_files`` (file name -> bytes or text: plots, ``report.html``, ``draws.nc``)
+    ``extra_files`` (file name -> bytes, text or writer: plots, ``report.html``, ``draws.nc``)
     join the folder in the same single rename; ``report.md`` links the PNGs among them.
     """
     extra = dict(extra_files or {})
     images = [name for name in extra if name.endswith(".png")]
-    files: dict[str, bytes | str] = {
+    files: dict[str, FileContent] = {
         "summary.json": json.dumps(summary, indent=2, allow_nan=False) + "\n",
         "report.md": render_markdown(summary, images=images),
         "percentiles.csv": render_csv(summary),
@@ -76,9 +80,10 @@ def write_backtest_report(
 
 
 def write_files(
-    files: Mapping[str, bytes | str], out_dir: str | Path, *, force: bool = False
+    files: Mapping[str, FileContent], out_dir: str | Path, *, force: bool = False
 ) -> tuple[Path, Path | None]:
-    """Write ``files`` (plain names -> bytes or UTF-8 text) as one report folder, atomically.
+    """Write ``files`` (plain names -> bytes, UTF-8 text or a writer called with the file's
+    path in the staging folder) as one report folder, atomically.
 
     Rendered with the marker file (:data:`simulate.report.folders.MARKER_NAME`) into a
     staging folder beside ``out_dir`` and moved into place with one rename. An earlier
@@ -105,6 +110,8 @@ def write_files(
             for name, content in {**files, MARKER_NAME: marker_text(SCHEMA_VERSION)}.items():
                 if isinstance(content, str):
                     (staging / name).write_text(content, encoding="utf-8")
+                elif callable(content):
+                    content(staging / name)
                 else:
                     (staging / name).write_bytes(content)
             kept = move_into_place(staging, real, force=force, guard=guard)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,7 +27,7 @@ from ..engine.runners import ChunkError
 from ..report.decisions import decision_entry, decision_figure, planning_sections, update_entry
 from ..report.explore import distribution_grids
 from ..report.figures import caption, report_figures
-from ..report.folder import write_report
+from ..report.folder import FileContent, write_report
 from ..report.html import markdown_block, render_html
 from ..report.planning import sweep_html
 from ..report.summary import build_summary
@@ -69,6 +70,7 @@ def run_report(
     force: bool = False,
     plots: bool = True,
     save_draws: bool = False,
+    compress: bool = False,
     precision: float | None = None,
     max_draws: int = 2**24,
     chunk_draws: int | None = None,
@@ -84,6 +86,10 @@ def run_report(
     """Run ``scenario``, analyse it and write its report folder (``out``, default
     ``reports/<name>``); an earlier report there is kept aside unless ``force``.
 
+    ``save_draws`` adds every draw as ``draws.nc`` (uncompressed, at disk speed;
+    ``compress``: zlib level 1, about a fifth smaller and some 20 times slower, see
+    :mod:`simulate.report.draws`).
+
     ``analysis="sobol"`` adds Sobol' indices (``sobol_draws`` base draws) to the ranking;
     ``outputs`` adds nodes to rank. ``precision`` keeps drawing until every percentile's
     and risk probability's 95% interval is within it (up to ``max_draws``). ``chunk_draws``
@@ -93,6 +99,8 @@ def run_report(
     sweep table on common random numbers (summary.json's ``sweep``, sweep.csv, fan charts).
     """
     out_dir = Path(out) if out is not None else default_out_dir(scenario)
+    if compress and not save_draws:
+        raise ChunkError("compress: needs save_draws (it compresses draws.nc)")
     if chunk_draws is None and (backend == "dask" or scheduler):
         chunk_draws = min(scenario.draws, DEFAULT_CHUNK_DRAWS)
     if scheduler and backend != "dask":
@@ -151,7 +159,7 @@ def run_report(
     )
     if plots and "decision" in summary:
         images["decision_value_of_information.png"] = decision_figure(summary["decision"])
-    extra: dict[str, bytes | str] = dict(images)
+    extra: dict[str, FileContent] = dict(images)
     sweep_images = sweep_files(swept, plots=plots)
     extra |= sweep_images
     extra["report.html"] = render_html(
@@ -168,9 +176,9 @@ def run_report(
     )
     on_stage("writing")
     if save_draws:
-        from ..report.draws import draws_to_netcdf  # noqa: PLC0415 (h5netcdf only when asked)
+        from ..report.draws import write_draws  # noqa: PLC0415 (h5netcdf only when asked)
 
-        extra["draws.nc"] = draws_to_netcdf(ds)
+        extra["draws.nc"] = partial(write_draws, ds, compress=compress)
     written, kept = write_report(summary, out_dir, force=force, extra_files=extra)
     return ReportResult(summary, written, kept, ds, section)
 
