@@ -2,8 +2,8 @@
 
     PYTHONPATH=. python benchmarks/report_stages.py [DRAWS ...]
 
-Prints seconds per stage (import, sampling, chain, statistics, sensitivity, plots,
-html, writing, draws.nc) for each draw count (default 100,000 and 1,000,000) and the
+Prints seconds per stage (import, sampling, chain, statistics, sensitivity, decision,
+plots, html, writing, draws.nc) for each draw count (default 100,000 and 1,000,000) and the
 wall time of ``python -m simulate --help`` (best of 5). Not a test: numbers depend on
 the machine.
 """
@@ -56,6 +56,7 @@ def main(draw_counts: list[int]) -> None:
     from simulate.report.html import render_html
     from simulate.report.summary import build_summary
     from simulate.scenario.config import load_scenario
+    from simulate.workflows.planning import decide
     from simulate.workflows.sections import sensitivity_section
 
     print(f"import: {time.perf_counter() - start:.2f} s")
@@ -76,6 +77,7 @@ def main(draw_counts: list[int]) -> None:
         ds = run(scenario)  # the Dataset the rest works on (same draws)
         stage("statistics", build_summary, ds, scenario)
         section = stage("sensitivity", sensitivity_section, ds, scenario)
+        stage("decision", decide, ds, scenario)
         summary = build_summary(ds, scenario, sensitivity=section)
         images = stage("plots", report_figures, ds, sensitivity=section)
         page = stage("html", render_html, summary, images)

@@ -29,6 +29,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
+from .ranking import draw_order
 from .risk import proportion_interval
 
 __all__ = ["decision_table", "evppi"]
@@ -50,6 +51,7 @@ def decision_table(
     *,
     percentiles: Sequence[float] = (5, 50, 95),
     groups: int | None = None,
+    orders: Mapping[str, np.ndarray] | None = None,
 ) -> xr.Dataset:
     """The decision between the options of ``costs`` (name -> cost draws, the lower the
     better), and the EVPPI of each input in ``inputs`` (name -> draws of the same run).
@@ -59,6 +61,8 @@ def decision_table(
     from the mean's standard error) and ``best_option``; along ``quantile``, the
     ``saving`` of the best option over the runner-up (the runner-up's cost minus the
     best's, draw by draw); along ``input``, ``evppi`` with ``evppi_low``/``evppi_high``.
+    ``orders``: each input's stable argsort by name where known
+    (:func:`simulate.analysis.ranking.draw_orders`), so it is not sorted again.
     """
     names, c = _costs(costs)
     n = c.shape[1]
@@ -91,7 +95,10 @@ def decision_table(
         attrs={"draws": n, "method": "Strong & Oakley 2013 given-data EVPPI"},
     )
     if inputs:
-        rows = {name: evppi(c, x, groups=groups) for name, x in inputs.items()}
+        given = orders or {}
+        rows = {
+            name: evppi(c, x, groups=groups, order=given.get(name)) for name, x in inputs.items()
+        }
         ds = ds.assign_coords(input=list(rows))
         for j, key in enumerate(("evppi", "evppi_low", "evppi_high")):
             ds[key] = ("input", [rows[name][j] for name in rows])
@@ -99,16 +106,22 @@ def decision_table(
 
 
 def evppi(
-    costs: np.ndarray, x: np.ndarray, *, groups: int | None = None
+    costs: np.ndarray,
+    x: np.ndarray,
+    *,
+    groups: int | None = None,
+    order: np.ndarray | None = None,
 ) -> tuple[float, float, float]:
     """EVPPI of input ``x`` for the options' ``costs`` ((option, draw) array), with a 95%
-    interval: Strong & Oakley's (2013) sort-and-group estimator (module docstring)."""
+    interval: Strong & Oakley's (2013) sort-and-group estimator (module docstring).
+    ``order``: ``x``'s stable argsort, if known (:func:`simulate.analysis.ranking.draw_order`)."""
     costs = np.asarray(costs, dtype=np.float64)
     n = costs.shape[1]
     k = groups or max(1, math.ceil(math.sqrt(n)))
-    order = np.argsort(np.asarray(x), kind="stable")
+    order = draw_order(x) if order is None else order
     bounds = np.linspace(0, n, k + 1).astype(np.int64)
-    sums = np.add.reduceat(costs[:, order], bounds[:-1], axis=1)
+    # np.take: the same array as costs[:, order], a fifth of the time of fancy indexing
+    sums = np.add.reduceat(np.take(costs, order, axis=1), bounds[:-1], axis=1)
     means = sums / np.diff(bounds)  # (option, group): E[C_b | X in group]
     best = int(np.argmin(costs.mean(axis=1)))
     gain = means[best] - means.min(axis=0)  # per group: what knowing X saves there

@@ -39,6 +39,7 @@ from distributions import Correlations, Distribution, as_specs
 
 from .copula import copula_matrix, fix_score
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
+from .ranking import average_ranks, draw_order
 from .risk import RiskTarget, proportion_interval
 
 __all__ = [
@@ -66,9 +67,39 @@ READING = (
 )
 
 
-def _mid_cdf(values: np.ndarray) -> np.ndarray:
-    """(average rank − 1/2) / n: the mid-CDF rank in (0, 1); ties share one value."""
-    return (stats.rankdata(values) - 0.5) / values.size
+def _mid_cdf(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """(average rank − 1/2) / n: the mid-CDF rank in (0, 1); ties share one value
+    (``order``: an argsort of ``values``)."""
+    return (average_ranks(values, order) - 0.5) / values.size
+
+
+#: Above this many draws on either side ``scipy.stats.ks_2samp`` (method "auto") takes
+#: the asymptotic p-value (its MAX_AUTO_N), which :func:`_ks_2samp` computes itself.
+_KS_EXACT_DRAWS = 10_000
+
+
+def _ks_2samp(
+    ordered: np.ndarray, miss_ordered: np.ndarray, ends: np.ndarray
+) -> tuple[float, float]:
+    """``scipy.stats.ks_2samp(x[miss], x[~miss])``'s statistic and p-value, from ``x``
+    sorted once (``ordered``), the misses in that order and the last index of each run of
+    equal values (``ends``). Each empirical cdf at a value is (count <= value) / n_side,
+    the integers scipy's ``searchsorted(side="right")`` counts, so D = max |F1 − F2| is the
+    same float; the p-value is scipy's: exact below its MAX_AUTO_N (by calling it, on the
+    halves), else Smirnov's asymptotic ``kstwo.sf(D, round(n1 n2 / (n1 + n2)))``."""
+    n = ordered.size
+    below_miss = np.cumsum(miss_ordered)[ends]
+    n1 = int(below_miss[-1])
+    n2 = n - n1
+    if max(n1, n2) <= _KS_EXACT_DRAWS:
+        result = stats.ks_2samp(ordered[miss_ordered], ordered[~miss_ordered])
+        return float(result.statistic), float(result.pvalue)
+    differences = below_miss / n1 - (ends + 1 - below_miss) / n2
+    low, high = float(np.clip(-differences.min(), 0, 1)), float(differences.max())
+    d = low if low > high else high
+    m, k = sorted([float(n1), float(n2)], reverse=True)
+    p_value = np.clip(stats.kstwo.sf(d, np.round(m * k / (m + k))), 0, 1)
+    return float(d), float(p_value)
 
 
 def draws_needed(
@@ -143,13 +174,16 @@ def risk_drivers(
     min_draws: int = MIN_DRAWS,
     bins: int | None = None,
     groups: int = 20,
+    orders: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Rank ``inputs`` by what they tell about missing each of ``targets`` (module doc).
 
     ``draws`` maps names to the main run's arrays (an ``xarray.Dataset`` works): every
     name in ``inputs`` and every target's node. ``bins``: equal-probability bins of the
     indicator index (default min(50, n // 100), at least 2); ``groups``: of its jackknife.
-    An input without spread in the sample is left out. JSON-ready dicts.
+    An input without spread in the sample is left out. JSON-ready dicts. ``orders``: an
+    argsort of some inputs' draws by name (:func:`simulate.analysis.ranking.draw_orders`);
+    one sort per input serves its ranks, bins, KS distances and medians for every target.
     """
     _z(confidence)
     missing = [name for name in [*inputs, *(t.node for t in targets)] if name not in draws]
@@ -168,7 +202,14 @@ def risk_drivers(
             f"got bins={n_bins}, groups={groups}, n={n}"
         )
     spread = [name for name in inputs if np.ptp(columns[name]) > 0]
-    ranks = {name: _mid_cdf(columns[name]) for name in spread}
+    given = orders or {}
+    order = {name: given[name] if name in given else draw_order(columns[name]) for name in spread}
+    ordered = {name: columns[name][order[name]] for name in spread}
+    ends = {
+        name: np.append(np.flatnonzero(ordered[name][1:] != ordered[name][:-1]), n - 1)
+        for name in spread
+    }
+    ranks = {name: _mid_cdf(columns[name], order[name]) for name in spread}
     result: dict[str, Any] = {
         "method": "risk_drivers",
         "confidence": confidence,
@@ -215,8 +256,10 @@ def risk_drivers(
             continue
         rows = []
         for name in spread:
-            x, u = columns[name], ranks[name]
-            ks = stats.ks_2samp(x[miss], x[~miss])
+            u, miss_ordered = ranks[name], miss[order[name]]
+            ks_distance, ks_p_value = _ks_2samp(ordered[name], miss_ordered, ends[name])
+            misses_ordered = ordered[name][miss_ordered]
+            hits_ordered = ordered[name][~miss_ordered]
             index = indicator_index(
                 miss.astype(float),
                 np.minimum((u * n_bins).astype(np.intp), n_bins - 1),
@@ -224,15 +267,15 @@ def risk_drivers(
                 confidence=confidence,
             )
             low_decile, high_decile = miss[u < 0.1], miss[u > 0.9]
-            noise = index["low"] is None or index["low"] <= 0 or float(ks.pvalue) > NOISE_P_VALUE
+            noise = index["low"] is None or index["low"] <= 0 or ks_p_value > NOISE_P_VALUE
             rows.append(
                 {
                     "input": name,
                     "indicator_index": index,
-                    "ks_distance": float(ks.statistic),
-                    "ks_p_value": float(ks.pvalue),
-                    "median_among_misses": _num(np.median(x[miss])),
-                    "median_among_hits": _num(np.median(x[~miss])),
+                    "ks_distance": ks_distance,
+                    "ks_p_value": ks_p_value,
+                    "median_among_misses": _num(np.median(misses_ordered)),
+                    "median_among_hits": _num(np.median(hits_ordered)),
                     "p_miss_bottom_decile": _decile(low_decile, confidence),
                     "p_miss_top_decile": _decile(high_decile, confidence),
                     "within_noise": bool(noise),

@@ -51,6 +51,7 @@ from . import risk_drivers as drivers
 from .copula import copula_matrix
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
 from .parallel import default_threads
+from .ranking import average_ranks, draw_orders
 from .risk import RiskTarget
 from .shapley import shapley_effects
 
@@ -67,18 +68,6 @@ __all__ = [
     "tornado",
     "within_noise",
 ]
-
-
-def _ranks(values: Any) -> np.ndarray:
-    """Ranks 1..n by one argsort; average ranks (``scipy.stats.rankdata``) if there are ties."""
-    x = np.asarray(values, dtype=float).ravel()
-    order = np.argsort(x)  # numpy's SIMD sort: 6x the stable one; without ties, same ranks
-    ordered = x[order]
-    if np.any(ordered[1:] == ordered[:-1]):
-        return stats.rankdata(x)
-    ranks = np.empty(x.size)
-    ranks[order] = np.arange(1, x.size + 1)
-    return ranks
 
 
 def _grouped_covariances(columns: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
@@ -197,6 +186,7 @@ def rank_correlations(
     outputs: Sequence[str],
     confidence: float = 0.95,
     groups: int = 20,
+    orders: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Spearman ρ, PRCC and contribution to variance of every uncertain input, per output.
 
@@ -205,7 +195,9 @@ def rank_correlations(
     inputs: they break an atom's ties). Spearman rho is the sample statistic,
     ``scipy.stats.spearmanr`` (ties averaged). Rows are sorted by contribution to
     variance, largest first. An uncertain input whose draws are all equal in this sample
-    gets null cells and ``"note": "no spread in this sample"``, last.
+    gets null cells and ``"note": "no spread in this sample"``, last. ``orders``: an
+    argsort of some inputs' draws by name (:func:`simulate.analysis.ranking.draw_orders`,
+    shared with the other analyses), so only the rest are sorted here.
     """
     specs = as_specs(specs, caller="rank_correlations")
     every = uncertain_names(specs)
@@ -213,8 +205,10 @@ def rank_correlations(
     inputs = [name for name, column in zip(every, raw, strict=True) if np.ptp(column) > 0]
     flat = [name for name in every if name not in inputs]
     columns = [c for c in raw if np.ptp(c) > 0] + _columns(draws, outputs, "output")
+    given = orders or {}
+    known = [given.get(name) for name in inputs] + [None] * len(outputs)
     with ThreadPoolExecutor(default_threads()) as pool:  # argsort releases the GIL
-        ranks = np.column_stack(list(pool.map(_ranks, columns)))
+        ranks = np.column_stack(list(pool.map(average_ranks, columns, known)))
     full, left_out = _grouped_covariances(ranks, groups)
     k = len(inputs)
     with np.errstate(invalid="ignore", divide="ignore"):  # undefined cells become None
@@ -696,6 +690,7 @@ def analyze(
     groups: int = 20,
     correlations: Correlations | None = None,
     uniforms: Mapping[str, Any] | None = None,
+    orders: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
 
@@ -708,7 +703,9 @@ def analyze(
     keep the correlations. The tornado and the risk drivers' fixed-at-median column
     (:mod:`simulate.analysis.risk_drivers`) condition the other inputs through the copula
     (``uniforms``: the run's uniforms of the correlated inputs).
-    ``groups``: of the jackknife.
+    ``groups``: of the jackknife. ``orders``: argsorts of the inputs' draws by name
+    (:func:`simulate.analysis.ranking.draw_orders`; computed here where not given), one
+    sort per input for the ranks and the risk drivers.
     """
     specs = as_specs(specs, caller="analyze")
     if method not in ("rank", "sobol", "shapley"):
@@ -719,10 +716,14 @@ def analyze(
         np.min(column) > 0 and np.ptp(column) > 0
         for column in (np.asarray(draws[name], dtype=float) for name in uncertain_names(specs))
     )
+    missing = [name for name in uncertain_names(specs) if name not in (orders or {})]
+    orders = dict(orders or {}) | draw_orders(
+        {name: draws[name] for name in missing if name in draws}
+    )
     section: dict[str, Any] = {
         "method": method,
         "rank_correlation": rank_correlations(
-            draws, specs, outputs=outputs, confidence=confidence, groups=groups
+            draws, specs, outputs=outputs, confidence=confidence, groups=groups, orders=orders
         ),
     }
     if loggable and positive:
@@ -748,6 +749,7 @@ def analyze(
                 targets,
                 confidence=confidence,
                 groups=groups,
+                orders=orders,
             ),
             drivers.fixed_at_median(
                 model,

@@ -18,6 +18,8 @@ the run's days, so its cost to complete is cost · (1 − elapsed / train_days).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import xarray as xr
 from scipy import stats
@@ -42,13 +44,18 @@ def uncertain_inputs(ds: xr.Dataset) -> dict[str, np.ndarray]:
     }
 
 
-def decide(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset | None:
+def decide(
+    ds: xr.Dataset, scenario: Scenario, *, orders: Mapping[str, np.ndarray] | None = None
+) -> xr.Dataset | None:
     """The scenario's ``[decision]`` on the run's draws, with the EVPPI of every drawn input
-    (:func:`simulate.analysis.decision.decision_table`), or None without one."""
+    (:func:`simulate.analysis.decision.decision_table`), or None without one. ``orders``:
+    the inputs' argsorts, shared with the sensitivity section."""
     if not scenario.decision:
         return None
     costs = {name: ds[name].values for name in scenario.decision}
-    return decision_table(costs, uncertain_inputs(ds), percentiles=scenario.percentiles)
+    return decision_table(
+        costs, uncertain_inputs(ds), percentiles=scenario.percentiles, orders=orders
+    )
 
 
 def _log_likelihood(ds: xr.Dataset, scenario: Scenario) -> np.ndarray:
