@@ -116,6 +116,7 @@ def test_slider_at_the_scenarios_thresholds_gives_summary_json(page_and_report):
     page shows exactly summary.json's probability and Wilson interval."""
     page, out, _ = page_and_report
     summary = json.loads((out / "summary.json").read_text())
+    md_lines = (out / "report.md").read_text().splitlines()
     typed = {"train_days_over_deadline": "100", "amortized_cost_usd_over_budget": "80"}
     assert set(typed) == set(summary["risk"])
     for key, text in typed.items():
@@ -132,6 +133,12 @@ def test_slider_at_the_scenarios_thresholds_gives_summary_json(page_and_report):
         assert float(shown["low"]) == pytest.approx(low, rel=1e-12, abs=1e-15)
         assert float(shown["high"]) == pytest.approx(high, rel=1e-12, abs=1e-15)
         assert f"{entry['draws_missing']:,} of {entry['draws']:,} draws" in panel.inner_text()
+        # and it reads as report.md's risk line does (units.format_probability's digits)
+        line = next(x for x in md_lines if x.startswith(f"- P({entry['node']} "))
+        p_text, low_text, high_text = re.search(
+            r": ([\d.]+%) \(95% CI ([\d.]+%) to ([\d.]+%)", line
+        ).groups()
+        assert f"{p_text} (95% interval {low_text} to {high_text};" in panel.inner_text()
 
 
 def test_slider_positions_count_the_draws_exactly(page_and_report):

@@ -564,6 +564,23 @@ _SCRIPT = r"""
     }
     return s + "%";
   }
+  // P and its interval as report.md and the terminal print them (units.format_probability):
+  // decimals enough to show the interval's width and each bound's distance from 0% and
+  // 100% to two significant digits, bounds rounded outward; for none or all of the draws,
+  // the one-sided bound at one significant digit, rounded away from the estimate.
+  function shown(k, n, ci) {
+    if (k === 0 || k === n) {
+      var x = 100 * (k === 0 ? ci[1] : 1 - ci[0]), e = Math.floor(Math.log10(x));
+      var r = Math.ceil(x / Math.pow(10, e)) * Math.pow(10, e), d0 = Math.max(0, -e);
+      return k === 0 ? ["0%", "0%", (r).toFixed(d0) + "%"] :
+        ["100%", (100 - r).toFixed(d0) + "%", "100%"];
+    }
+    var lo = 100 * ci[0], hi = 100 * ci[1];
+    var gap = Math.min.apply(null, [lo, hi - lo, 100 - hi].filter(function (g) { return g > 0; }));
+    var d = Math.min(15, Math.max(0, 1 - Math.floor(Math.log10(gap)))), f = Math.pow(10, d);
+    return [(100 * k / n).toFixed(d) + "%", (Math.floor(lo * f) / f).toFixed(d) + "%",
+            (Math.ceil(hi * f) / f).toFixed(d) + "%"];
+  }
   function quantity(x, el, digits) {
     var short = el.dataset.short, s;
     if (el.dataset.sci === "1" && Math.abs(x) >= 1e6) {
@@ -625,11 +642,11 @@ _SCRIPT = r"""
       slider.value = i;
       box.value = Number((xs[i] / Number(el.dataset.factor)).toPrecision(12));
       el.querySelector(".t").textContent = quantity(xs[i], el);
-      var pe = el.querySelector(".p");
-      pe.textContent = percent(p);
+      var pe = el.querySelector(".p"), text = shown(k, n, ci);
+      pe.textContent = text[0];
       pe.dataset.p = String(p); pe.dataset.low = String(ci[0]); pe.dataset.high = String(ci[1]);
       pe.dataset.count = String(k); pe.dataset.threshold = String(xs[i]);
-      el.querySelector(".ci").textContent = percent(ci[0]) + " to " + percent(ci[1]);
+      el.querySelector(".ci").textContent = text[1] + " to " + text[2];
       el.querySelector(".k").textContent = k.toLocaleString("en-US") + " of " +
         n.toLocaleString("en-US") + " draws";
       vline.setAttribute("x1", sx(xs[i])); vline.setAttribute("x2", sx(xs[i]));
