@@ -203,8 +203,10 @@ _COUNT = _whole_at_least(1)
 _SEED = _whole_at_least(0)
 
 
-#: validate pushes the run's first this many draws through the chain.
-VALIDATE_PROBE_DRAWS = 16
+#: validate pushes the run's draws through the chain, up to this many (every draw of a run
+#: of at most 1e6: the very draws the run makes, so a value that overflows is refused by
+#: both or by neither; about a second of sampling and chain at 1e6 draws).
+VALIDATE_PROBE_DRAWS = 1_000_000
 
 
 ANALYSES = ("rank", "sobol", "shapley")
@@ -645,9 +647,13 @@ def _validate(args: argparse.Namespace) -> int:
         raise too_big
     from .engine.memory import run
 
-    # the run's first draws through the chain: a value that overflows float64 (a price of
-    # 1e305 times a count) is refused here as the run would refuse it
-    run(scenario, draws=min(scenario.draws, VALIDATE_PROBE_DRAWS), keep_uniforms=False)
+    # the run's draws through the chain (up to VALIDATE_PROBE_DRAWS): a value that overflows
+    # float64 (a price of 1e305 times a count) is refused here as the run would refuse it
+    ds = run(scenario, draws=min(scenario.draws, VALIDATE_PROBE_DRAWS), keep_uniforms=False)
+    if scenario.progress is not None:  # the update on those draws: refused as run refuses it
+        from .workflows.planning import update_forecast
+
+        update_forecast(ds, scenario)
     uncertain = sum(not spec.dist.is_fixed for spec in scenario.inputs.values())
     print(
         f"ok: {args.config}: scenario {scenario.name!r}, {len(scenario.inputs)} inputs "

@@ -680,11 +680,7 @@ def _check(doc, sets, cmd, sandbox: Path) -> None:
         assert not changed and not created, (
             f"refused ({err.strip()!r}) yet changed {changed[:5]} and created {created[:5]}"
         )
-        # A forecast update refused on the run's own draws (no draw consistent with the
-        # observations, or too few effective draws) depends on the draws, which validate's
-        # 16-draw probe cannot judge: the one refusal of the scenario allowed after validate.
-        update = re.match(r"error: \S+: progress: (no draw is consistent|the observations)", err)
-        if validated and cmd["which"] != "compare" and not update:
+        if validated and cmd["which"] != "compare":
             # an option refused by the parser or the run (after the file's name, where the
             # option is checked against the scenario: --output NODE): never the scenario itself
             assert re.match(r"error: (\S+: )?(--|python -m simulate )", err), (

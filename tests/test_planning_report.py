@@ -108,3 +108,12 @@ def test_bad_planning_input_is_one_line_and_writes_nothing(tmp_path, capsys, set
     assert "Traceback" not in err
     assert re.search(message, err), err
     assert not out.exists()
+
+
+def test_validate_refuses_the_update_run_would_refuse(capsys):
+    """validate pushes the run's own draws through the chain and the update: observations no
+    draw is consistent with are refused by both, in the same one line."""
+    sets = ["--set", "elapsed_days=900", "--set", "tokens_done=0.5", "--draws", "4000"]
+    assert main(["validate", CONFIG, *sets]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "progress: no draw is consistent" in err
