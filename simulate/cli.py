@@ -207,6 +207,8 @@ _SEED = _whole_at_least(0)
 #: of at most 1e6: the very draws the run makes, so a value that overflows is refused by
 #: both or by neither; about a second of sampling and chain at 1e6 draws).
 VALIDATE_PROBE_DRAWS = 1_000_000
+#: ... unless drawing them would take longer than this (slow scipy families): then 16.
+VALIDATE_SECONDS = 5.0
 
 
 ANALYSES = ("rank", "sobol", "shapley")
@@ -649,7 +651,10 @@ def _validate(args: argparse.Namespace) -> int:
 
     # the run's draws through the chain (up to VALIDATE_PROBE_DRAWS): a value that overflows
     # float64 (a price of 1e305 times a count) is refused here as the run would refuse it
-    ds = run(scenario, draws=min(scenario.draws, VALIDATE_PROBE_DRAWS), keep_uniforms=False)
+    draws, checked = _validate_draws(scenario), ""
+    if draws < min(scenario.draws, VALIDATE_PROBE_DRAWS):
+        checked = f" (checked its first {draws} draws: its scipy families are slow to draw)"
+    ds = run(scenario, draws=draws, keep_uniforms=False)
     if scenario.progress is not None:  # the update on those draws: refused as run refuses it
         from .workflows.planning import update_forecast
 
@@ -658,9 +663,21 @@ def _validate(args: argparse.Namespace) -> int:
     print(
         f"ok: {args.config}: scenario {scenario.name!r}, {len(scenario.inputs)} inputs "
         f"resolved ({uncertain} uncertain); {scenario.draws:,} draws, method "
-        f"{scenario.method}, seed {scenario.seed}"
+        f"{scenario.method}, seed {scenario.seed}{checked}"
     )
     return 0
+
+
+def _validate_draws(scenario: Any) -> int:
+    """How many of the run's draws validate pushes through the chain: all of them up to
+    VALIDATE_PROBE_DRAWS, unless drawing them would take more than VALIDATE_SECONDS (a slow
+    ``scipy.<name>`` family, timed as the load's warning times it): then the first 16."""
+    from distributions.scipy_bridge import seconds_per_draw, uses_scipy_family
+
+    draws = min(scenario.draws, VALIDATE_PROBE_DRAWS)
+    slow = [s.dist for s in scenario.inputs.values() if not s.dist.is_fixed]
+    per_draw_s = sum(seconds_per_draw(d)[0] for d in slow if uses_scipy_family(d))
+    return draws if per_draw_s * draws <= VALIDATE_SECONDS else min(draws, 16)
 
 
 def _show(args: argparse.Namespace) -> int:
