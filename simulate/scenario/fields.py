@@ -142,14 +142,21 @@ def whole_number(
     return value
 
 
-def sampling_method(table: Mapping[str, Any], file: str, *, where: str = "scenario") -> str:
-    """``where.method``: one of the sampling designs (default "random")."""
-    value = table.get("method", "random")
-    if value not in METHODS:
+def one_of(
+    table: Mapping[str, Any], key: str, choices: Sequence[str], default: str, file: str, where: str
+) -> str:
+    """``where.key``: one of ``choices`` (``default`` where the table does not give it)."""
+    value = table.get(key, default)
+    if value not in choices:
         raise ConfigError(
-            f"{file}: {where}.method: must be one of {', '.join(METHODS)}; got {value!r}"
+            f"{file}: {where}.{key}: must be one of {', '.join(choices)}; got {value!r}"
         )
     return value
+
+
+def sampling_method(table: Mapping[str, Any], file: str, *, where: str = "scenario") -> str:
+    """``where.method``: one of the sampling designs (default "random")."""
+    return one_of(table, "method", METHODS, "random", file, where)
 
 
 def percentiles(

@@ -36,6 +36,7 @@ from ..model.chain import (
 )
 from ..model.phases import Phase, phase_ranges
 from .base import ConfigError, InputSpec
+from .fields import one_of
 
 __all__ = [
     "SLOW_RUN_S",
@@ -58,12 +59,7 @@ SLOW_RUN_S = 60.0
 def rental_kind(table: Mapping[str, Any], file: str) -> str:
     """[cluster] rental: which dated rental range the catalog fills, "on-demand" (list
     prices, the default) or "committed" (1- and 3-year committed-use prices)."""
-    kind = table.get("rental", "on-demand")
-    if kind not in RENTAL_KINDS:
-        raise ConfigError(
-            f"{file}: cluster.rental: must be one of {', '.join(RENTAL_KINDS)}; got {kind!r}"
-        )
-    return kind
+    return one_of(table, "rental", RENTAL_KINDS, "on-demand", file, "cluster")
 
 
 def cluster(
