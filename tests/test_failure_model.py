@@ -25,6 +25,7 @@ from scipy.optimize import minimize_scalar
 from simulate import ConfigError, load_scenario, run, scenario_from_dict
 from simulate.cli import main
 from simulate.model.chain import evaluate
+from tests.test_power_failures_flop import BASE as CHAIN_BASE
 
 # Llama 3 paper, Sec. 3.3.4: 419 unexpected interruptions in 54 days on 16,384 H100.
 LLAMA3_RATE = 419 / (54 * 24 * 16_384)  # per GPU-hour = 1.973e-5
@@ -220,19 +221,10 @@ def test_the_old_rule_is_outside_the_simulations_error(des, n_gpus, points):
 
 # --- planned stops and the scenario --------------------------------------------------------
 
-BASE = {
-    "scenario": {"name": "t", "draws": 50, "seed": 1, "views": ["tco"]},
+BASE = {  # tests/test_power_failures_flop.py's scenario, with the failure inputs
+    "scenario": {**CHAIN_BASE["scenario"], "draws": 50},
     "inputs": {
-        "n_params": 1e9,
-        "n_tokens": 1e12,
-        "n_gpus": 16_384,
-        "gpu_peak_flop_per_s": 989.4e12,
-        "mfu": 0.4,
-        "gpu_price_usd": 30_000,
-        "overhead_capex_ratio": 1.0,
-        "gpu_tdp_w": 700,
-        "power_overhead_factor": 2.0,
-        "electricity_usd_per_kwh": 0.08,
+        **CHAIN_BASE["inputs"],
         "interruptions_per_gpu_hour": LLAMA3_RATE,
         "restart_hours": RESTART_H,
         "checkpoint_write_hours": WRITE_H,
