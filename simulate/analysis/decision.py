@@ -29,6 +29,7 @@ import numpy as np
 import xarray as xr
 from scipy import stats
 
+from .intervals import mean_interval
 from .ranking import draw_order
 from .risk import proportion_interval
 
@@ -73,9 +74,8 @@ def decision_table(
     floor = c.min(axis=0)
     regret = c - floor
     ci = [proportion_interval(int(np.count_nonzero(cheapest == i)), n) for i in range(len(names))]
-    loss = regret[best]
-    evpi_se = float(loss.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    z = float(stats.norm.ppf(0.975))
+    evpi = mean_interval(regret[best])  # EVPI: the best choice's expected regret
+    low, high = (math.nan if x is None else x for x in (evpi["low"], evpi["high"]))
     q = np.asarray(percentiles, dtype=np.float64) / 100
     ds = xr.Dataset(
         {
@@ -85,9 +85,9 @@ def decision_table(
             "probability_cheapest_high": ("option", [x["high"] for x in ci]),
             "expected_regret": ("option", regret.mean(axis=1)),
             "saving": ("quantile", np.quantile(c[second] - c[best], q)),
-            "evpi": float(loss.mean()),
-            "evpi_low": float(max(loss.mean() - z * evpi_se, 0.0)),
-            "evpi_high": float(loss.mean() + z * evpi_se),
+            "evpi": evpi["value"],
+            "evpi_low": max(low, 0.0),
+            "evpi_high": high,
             "best_option": names[best],
             "runner_up": names[second],
         },

@@ -9,13 +9,13 @@ Datasets into JSON and words.
 from __future__ import annotations
 
 import datetime
-import math
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ..analysis.summary import percentile_key
+from .summary import json_number
 from .units import format_number, format_percent, scale_for
 
 __all__ = [
@@ -25,11 +25,6 @@ __all__ = [
     "render_planning",
     "update_entry",
 ]
-
-
-def _num(x: Any) -> float | None:
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _keys(ds: xr.Dataset) -> list[str]:
@@ -44,22 +39,22 @@ def decision_entry(ds: xr.Dataset) -> dict[str, Any]:
         "options": options,
         "best_option": str(ds["best_option"].item()),
         "runner_up": str(ds["runner_up"].item()),
-        "expected_cost": {o: _num(ds["expected_cost"].sel(option=o)) for o in options},
+        "expected_cost": {o: json_number(ds["expected_cost"].sel(option=o)) for o in options},
         "probability_cheapest": {
             o: {
-                "probability": _num(ds["probability_cheapest"].sel(option=o)),
+                "probability": json_number(ds["probability_cheapest"].sel(option=o)),
                 "ci95": [
-                    _num(ds["probability_cheapest_low"].sel(option=o)),
-                    _num(ds["probability_cheapest_high"].sel(option=o)),
+                    json_number(ds["probability_cheapest_low"].sel(option=o)),
+                    json_number(ds["probability_cheapest_high"].sel(option=o)),
                 ],
             }
             for o in options
         },
-        "expected_regret": {o: _num(ds["expected_regret"].sel(option=o)) for o in options},
-        "saving": dict(zip(_keys(ds), map(_num, ds["saving"].values), strict=True)),
+        "expected_regret": {o: json_number(ds["expected_regret"].sel(option=o)) for o in options},
+        "saving": dict(zip(_keys(ds), map(json_number, ds["saving"].values), strict=True)),
         "evpi": {
-            "value": _num(ds["evpi"]),
-            "ci95": [_num(ds["evpi_low"]), _num(ds["evpi_high"])],
+            "value": json_number(ds["evpi"]),
+            "ci95": [json_number(ds["evpi_low"]), json_number(ds["evpi_high"])],
         },
         "draws": int(ds.attrs["draws"]),
     }
@@ -67,8 +62,11 @@ def decision_entry(ds: xr.Dataset) -> dict[str, Any]:
         order = np.argsort(-ds["evppi"].values, kind="stable")
         entry["evppi"] = {
             str(ds["input"].values[i]): {
-                "value": _num(ds["evppi"].values[i]),
-                "ci95": [_num(ds["evppi_low"].values[i]), _num(ds["evppi_high"].values[i])],
+                "value": json_number(ds["evppi"].values[i]),
+                "ci95": [
+                    json_number(ds["evppi_low"].values[i]),
+                    json_number(ds["evppi_high"].values[i]),
+                ],
             }
             for i in order
         }
@@ -87,7 +85,7 @@ def update_entry(ds: xr.Dataset) -> dict[str, Any]:
     variables = {
         str(name): {"units": ds[name].attrs.get("units", "")}
         | {
-            stage: dict(zip(keys, map(_num, ds[name].sel(stage=stage).values), strict=True))
+            stage: dict(zip(keys, map(json_number, ds[name].sel(stage=stage).values), strict=True))
             for stage in stages
         }
         for name in ds.data_vars
@@ -95,16 +93,16 @@ def update_entry(ds: xr.Dataset) -> dict[str, Any]:
     }
     entry: dict[str, Any] = {
         "draws": int(ds.attrs["draws"]),
-        "effective_draws": _num(ds.attrs["effective_draws"]),
-        "elapsed_days": _num(ds.attrs["elapsed_days"]),
+        "effective_draws": json_number(ds.attrs["effective_draws"]),
+        "elapsed_days": json_number(ds.attrs["elapsed_days"]),
         "variables": variables,
         "risk": {
             str(key): {
                 stage: {
-                    "probability": _num(ds["risk_probability"].sel(stage=stage, target=key)),
+                    "probability": json_number(ds["risk_probability"].sel(stage=stage, target=key)),
                     "ci95": [
-                        _num(ds["risk_low"].sel(stage=stage, target=key)),
-                        _num(ds["risk_high"].sel(stage=stage, target=key)),
+                        json_number(ds["risk_low"].sel(stage=stage, target=key)),
+                        json_number(ds["risk_high"].sel(stage=stage, target=key)),
                     ],
                 }
                 for stage in stages

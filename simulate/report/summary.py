@@ -24,6 +24,7 @@ __all__ = [
     "assemble_summary",
     "build_summary",
     "interval_record",
+    "json_number",
     "variable_entries",
 ]
 
@@ -82,14 +83,14 @@ def variable_entries(statistics: xr.Dataset) -> dict[str, dict[str, Any]]:
     ):
         entries[str(name)] = {
             "units": str(units),
-            "mean": _number(columns["mean"][i]),
-            "mean_standard_error": _number(columns["mean_standard_error"][i]),
-            "std": _number(columns["std"][i]),
+            "mean": json_number(columns["mean"][i]),
+            "mean_standard_error": json_number(columns["mean_standard_error"][i]),
+            "std": json_number(columns["std"][i]),
             "percentiles": {
-                k: _number(v) for k, v in zip(keys, columns["percentile"][i], strict=True)
+                k: json_number(v) for k, v in zip(keys, columns["percentile"][i], strict=True)
             },
             "percentiles_ci95": {
-                k: [_number(lo), _number(hi)]
+                k: [json_number(lo), json_number(hi)]
                 for k, lo, hi in zip(
                     keys, columns["percentile_low"][i], columns["percentile_high"][i], strict=True
                 )
@@ -98,9 +99,10 @@ def variable_entries(statistics: xr.Dataset) -> dict[str, dict[str, Any]]:
     return entries
 
 
-def _number(x: float) -> float | None:
+def json_number(x: Any) -> float | None:
     """A JSON number: None where float64 cannot hold it (±inf, NaN: e.g. the spread of
     draws near 1e300, whose squares overflow)."""
+    x = float(x)
     return x if math.isfinite(x) else None
 
 
@@ -214,7 +216,7 @@ def interval_record(attrs: dict[str, Any], method: str) -> dict[str, Any]:
 
 def _finite_reachable(entry: dict[str, Any]) -> dict[str, Any]:
     """The entry with its ``reachable`` bounds as JSON numbers (an unbounded end is None)."""
-    return {**entry, "reachable": [_number(x) for x in entry["reachable"]]}
+    return {**entry, "reachable": [json_number(x) for x in entry["reachable"]]}
 
 
 def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]] | None:
@@ -224,6 +226,6 @@ def _correlation_rows(ds: xr.Dataset, scenario: Scenario) -> list[dict[str, Any]
     requested = scenario.correlations.pairs()
     achieved = achieved_spearman({name: ds[name].values for name in scenario.correlations.names})
     return [  # achieved: None where the sample cannot tell (one draw, or no spread)
-        {"inputs": [a, b], "requested": rho, "achieved": _number(achieved[(a, b)])}
+        {"inputs": [a, b], "requested": rho, "achieved": json_number(achieved[(a, b)])}
         for (a, b), rho in requested.items()
     ]

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..analysis.intervals import mean_interval
 from ..analysis.risk import RiskTarget
 from ..engine.limits import memory_estimate_bytes, memory_refusal
 from ..engine.memory import run
@@ -42,8 +43,6 @@ __all__ = [
 
 #: Paired differences for every headline and key output (simulate.model.chain.OUTPUT_ROLES).
 _DIFFERENCE_OUTPUTS = tuple(dict.fromkeys(HEADLINE_OUTPUTS + KEY_OUTPUTS))
-#: z for two-sided 95% normal intervals.
-_Z95 = 1.959963984540054
 
 
 def load_compared(
@@ -97,13 +96,11 @@ def compare_folder_name(names: Sequence[str]) -> str:
     return safe_name("compare-" + "-vs-".join(names))
 
 
-def _mean_interval(difference: np.ndarray) -> list[float | None]:
-    """95% interval of the mean of paired differences: mean ± z·sd/√n (n draws, iid pairs)."""
-    if difference.size < 2:
-        return [None, None]
-    half = _Z95 * float(difference.std(ddof=1)) / np.sqrt(difference.size)
-    mean = float(difference.mean())
-    return [mean - half, mean + half] if np.isfinite(half) else [None, None]
+def _ci95(difference: np.ndarray) -> list[float | None]:
+    """The 95% normal interval of the mean of paired differences
+    (:func:`simulate.analysis.intervals.mean_interval`; None where a bound is not finite)."""
+    cell = mean_interval(difference)
+    return [cell["low"], cell["high"]]
 
 
 def _paired(base: np.ndarray, other: np.ndarray) -> dict[str, Any]:
@@ -114,7 +111,7 @@ def _paired(base: np.ndarray, other: np.ndarray) -> dict[str, Any]:
         "p50": float(p50),
         "p95": float(p95),
         "mean": float(difference.mean()),
-        "mean_ci95": _mean_interval(difference),
+        "mean_ci95": _ci95(difference),
         "probability_higher": float(np.count_nonzero(difference > 0)) / difference.size,
     }
 
@@ -123,7 +120,7 @@ def _risk_difference(base: np.ndarray, other: np.ndarray) -> dict[str, Any]:
     """P(other misses) − P(base misses) from paired miss indicators, with a 95% interval
     of the mean of the paired differences (each draw's −1, 0 or 1)."""
     difference = other.astype(np.float64) - base.astype(np.float64)
-    return {"difference": float(difference.mean()), "ci95": _mean_interval(difference)}
+    return {"difference": float(difference.mean()), "ci95": _ci95(difference)}
 
 
 def compare_summary(

@@ -25,9 +25,11 @@ import xarray as xr
 from scipy import stats
 
 from ..analysis.decision import decision_table
+from ..analysis.intervals import uncertain_names
 from ..analysis.weighting import importance_weights, weighted_percentiles, weighted_probability
 from ..scenario.base import ConfigError
 from ..scenario.config import Scenario
+from .sections import scenario_specs
 
 __all__ = ["COST_TO_COMPLETE", "decide", "uncertain_inputs", "update_forecast"]
 
@@ -35,13 +37,11 @@ __all__ = ["COST_TO_COMPLETE", "decide", "uncertain_inputs", "update_forecast"]
 COST_TO_COMPLETE = ("amortized_cost_usd", "rental_cost_usd", "energy_cost_usd")
 
 
-def uncertain_inputs(ds: xr.Dataset) -> dict[str, np.ndarray]:
-    """The run's drawn inputs and pinned nodes (not constants, not computed nodes), by name."""
-    return {
-        name: ds[name].values
-        for name in ds.data_vars
-        if ds[name].attrs.get("kind") in ("input", "pinned") and not ds[name].attrs.get("constant")
-    }
+def uncertain_inputs(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.ndarray]:
+    """The run's draws of the scenario's uncertain inputs and pinned nodes, by name
+    (:func:`simulate.analysis.intervals.uncertain_names`, as the sensitivity section)."""
+    uncertain = set(uncertain_names(scenario_specs(scenario)))
+    return {name: ds[name].values for name in ds.data_vars if name in uncertain}  # run's order
 
 
 def decide(
@@ -54,7 +54,7 @@ def decide(
         return None
     costs = {name: ds[name].values for name in scenario.decision}
     return decision_table(
-        costs, uncertain_inputs(ds), percentiles=scenario.percentiles, orders=orders
+        costs, uncertain_inputs(ds, scenario), percentiles=scenario.percentiles, orders=orders
     )
 
 
@@ -108,7 +108,7 @@ def update_forecast(ds: xr.Dataset, scenario: Scenario, *, min_ess: float = 100.
     left = np.clip(1 - elapsed / days, 0, None)
     series = {"train_days": days, "remaining_days": np.clip(days - elapsed, 0, None)}
     series |= {f"{c}_to_complete": ds[c].values * left for c in COST_TO_COMPLETE if c in ds}
-    series |= uncertain_inputs(ds)
+    series |= uncertain_inputs(ds, scenario)
     q = np.asarray(scenario.percentiles, dtype=np.float64)
     units = {name: ds[name].attrs.get("units", "") for name in ds.data_vars}
     units |= {"remaining_days": units["train_days"]}

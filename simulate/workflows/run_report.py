@@ -137,7 +137,7 @@ def run_report(
         ds = run(scenario, on_stage=on_stage, threads=workers, keep_uniforms=False)
     on_stage("statistics")
     # one sort per drawn input, shared by the ranks, the risk drivers and the EVPPI
-    orders = draw_orders(uncertain_inputs(ds)) if scenario.decision else None
+    orders = draw_orders(uncertain_inputs(ds, scenario)) if scenario.decision else None
     section = sensitivity_section(
         ds, scenario, method=analysis, outputs=outputs, sobol_n=sobol_draws, orders=orders
     )
