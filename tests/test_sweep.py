@@ -140,3 +140,24 @@ def test_sweep_cannot_go_with_chunks(capsys, tmp_path):
             "--out", str(tmp_path / "x")]  # fmt: skip
     assert cli.main(argv) == 2
     assert "--sweep: cannot go with --chunk-draws" in capsys.readouterr().err
+
+
+def test_a_run_in_phases_sweeps_and_solves_like_set_runs():
+    """The default scenario runs in three [[phases]]: each point must sum the phases as a
+    --set run does (the sweep crashed with KeyError 'train_days', and solve refused
+    amortized_cost_usd as "not computed", before the common draws knew of phases)."""
+    default = str(CONFIG_DIR / "llama-3.1-405b.toml")
+    scenario = load_scenario(default, draws=2000)
+    table = simulate.sweep(scenario, ["gpu_price_usd=20000,40000"])
+    for price in (20000, 40000):
+        run = simulate.run(load_scenario(default, [f"gpu_price_usd={price}"], draws=2000))
+        for output in ("train_days", "tco_usd"):
+            expected = np.percentile(run[output].values, [5, 50, 95])
+            got = table["percentile"].sel(gpu_price_usd=price, output=output).values
+            np.testing.assert_allclose(got, expected, rtol=1e-13)
+    result = simulate.solve(
+        scenario, "gpu_price_usd", "P50(amortized_cost_usd) <= 80000000", value_range=(1e4, 6e4)
+    )
+    answer = result.attrs["answer"]
+    run = simulate.run(load_scenario(default, [f"gpu_price_usd={answer!r}"], draws=2000))
+    assert np.percentile(run["amortized_cost_usd"].values, 50) <= 80e6

@@ -160,11 +160,15 @@ class CommonDraws:
         """``nodes`` (arrays of the draws) with the varied inputs at ``values``: the chain
         evaluated once, on the inputs those nodes are computed from (the others cannot change
         them); a node that is not finite is refused as a run refuses it."""
-        upstream = _upstream_of(tuple(nodes))
-        given = {name: value for name, value in self.given.items() if name in upstream}
+        phases = self.scenario.phases
+        if phases:  # a run in phases sums its phases: every input goes in
+            given = dict(self.given)
+        else:
+            upstream = _upstream_of(tuple(nodes))
+            given = {name: value for name, value in self.given.items() if name in upstream}
         for name, value in values.items():
             given[name] = float(value)
-        result = evaluate_draws(given)
+        result = evaluate_draws(given, phases)
         self.evaluations += 1
         out = {
             name: np.broadcast_to(np.asarray(result[name], dtype=float), (self.draws,))

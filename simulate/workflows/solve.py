@@ -28,7 +28,8 @@ import xarray as xr
 from ..analysis.goal_seek import GoalError, parse_target, seek, statistic_value
 from ..analysis.summary import risk, summarize
 from ..engine.crn import CommonDraws, base_value, check_values, check_varied
-from ..model.chain import HEADLINE_OUTPUTS, NODES, computed_nodes
+from ..model.chain import HEADLINE_OUTPUTS, NODES
+from ..model.phases import run_nodes
 from ..report.folder import write_files
 from ..report.html import render_markdown_html
 from ..report.planning import solve_figure, solve_json, solve_markdown, solve_statement
@@ -103,7 +104,7 @@ def solve(
     """
     file = scenario.path
     vary = check_varied(scenario, vary, field="vary")
-    nodes = computed_nodes(scenario.inputs)
+    nodes = run_nodes(scenario.inputs, scenario.phases)
     try:
         goal = parse_target(target, nodes, scenario.risk_targets)
     except GoalError as error:

@@ -25,7 +25,8 @@ import xarray as xr
 from ..analysis.intervals import percentile_key, quantile_intervals
 from ..analysis.risk import proportion_interval
 from ..engine.crn import CommonDraws, check_values, check_varied
-from ..model.chain import HEADLINE_OUTPUTS, NODES, computed_nodes
+from ..model.chain import HEADLINE_OUTPUTS, NODES
+from ..model.phases import run_nodes
 from ..report.planning import sweep_csv, sweep_figures
 from ..report.plots import figure_png
 from ..scenario.base import ConfigError
@@ -133,7 +134,7 @@ def sweep(
     when every swept input is fixed in it (no second sampling).
     """
     axes = parse_sweeps(scenario, sweeps)
-    nodes = computed_nodes(scenario.inputs)
+    nodes = run_nodes(scenario.inputs, scenario.phases)
     outputs = [n for n in HEADLINE_OUTPUTS if n in nodes]
     targets = list(scenario.risk_targets)
     wanted = list(dict.fromkeys([*outputs, *(t.node for t in targets)]))
