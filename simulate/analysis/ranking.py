@@ -38,6 +38,7 @@ __all__ = [
     "correlation",
     "draw_order",
     "draw_orders",
+    "input_ranks",
     "rank_correlation",
     "rank_sums",
     "ranked",
@@ -103,6 +104,27 @@ def sample_ranks(x: np.ndarray) -> np.ndarray:
     counts = np.diff(np.concatenate((starts, [n])))
     ranks[order] = np.repeat((starts + 0.5 * counts) / n, counts)
     return ranks
+
+
+def input_ranks(
+    dists: Mapping[str, Any],
+    values: Mapping[str, np.ndarray],
+    uniforms: Mapping[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Each named input's mid-CDF rank ``p = (F(x⁻) + F(x)) / 2`` (issue 12 §2, issue 16
+    §1): the uniform it was drawn from where the input is continuous (``F(F⁻¹(u)) = u``,
+    no cdf call, no sort), else :func:`distributions.mid_cdf` of its values (exact for
+    atoms: a tied block gets its atom's mid-CDF). ``dists``: name -> distribution."""
+    from distributions import mid_cdf  # noqa: PLC0415 (scipy-heavy)
+
+    uniforms = uniforms or {}
+    out = {}
+    for name, dist in dists.items():
+        continuous = np.asarray(dist.atoms()).size == 0
+        out[name] = (
+            uniforms[name] if continuous and name in uniforms else mid_cdf(dist, values[name])
+        )
+    return out
 
 
 def rank_sums(u: Mapping[str, np.ndarray], g: np.ndarray) -> dict[str, Any]:

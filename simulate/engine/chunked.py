@@ -42,7 +42,7 @@ from distributions import mid_cdf
 
 from ..analysis.intervals import interval_bounds, order_statistic_indices
 from ..analysis.parallel import default_threads
-from ..analysis.ranking import angle_bound, correlation, rank_sums, ranked
+from ..analysis.ranking import angle_bound, correlation, input_ranks, rank_sums, ranked
 from ..analysis.risk import RiskTarget, miss_probability_from_counts
 from ..analysis.summary import summary_dataset
 from ..model.chain import HEADLINE_OUTPUTS
@@ -272,10 +272,8 @@ def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
 
 
 def _mid_rank(plan: Plan, name: str, values: dict, u: dict) -> np.ndarray:
-    """An input's mid-CDF rank: its uniform where it is continuous (``F(x) = u``, no cdf
-    call), else :func:`distributions.mid_cdf` of its values."""
-    dist = plan.scenario.inputs[name].dist
-    return mid_cdf(dist, values[name]) if _atoms(dist).size else u[name]
+    """An input's mid-CDF rank (:func:`simulate.analysis.ranking.input_ranks`)."""
+    return input_ranks({name: plan.scenario.inputs[name].dist}, values, u)[name]
 
 
 def _rank_bins(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
