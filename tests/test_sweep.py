@@ -161,3 +161,40 @@ def test_a_run_in_phases_sweeps_and_solves_like_set_runs():
     answer = result.attrs["answer"]
     run = simulate.run(load_scenario(default, [f"gpu_price_usd={answer!r}"], draws=2000))
     assert np.percentile(run["amortized_cost_usd"].values, 50) <= 80e6
+
+
+def test_a_phase_input_sweeps_and_solves_like_set_runs(capsys, tmp_path):
+    """One phase's input (``n_gpus@main``, as ``--set n_gpus@main=N`` names it) can be
+    swept and solved for: each point equals the --set run, the other phases keep their
+    draws (it was refused as "not a node of the chain")."""
+    default = str(CONFIG_DIR / "llama-3.1-405b.toml")
+    scenario = load_scenario(default, draws=2000)
+    table = simulate.sweep(scenario, ["n_gpus@main=12288,16384"])
+    assert list(table["n_gpus@main"].values) == [12288, 16384]
+    assert table["n_gpus@main"].attrs["units"] == "1"  # n_gpus is a count (chain.NODES)
+    for g in (12288, 16384):
+        run = simulate.run(load_scenario(default, [f"n_gpus@main={g}"], draws=2000))
+        expected = np.percentile(run["train_days"].values, [5, 50, 95])
+        got = table["percentile"].sel({"n_gpus@main": g, "output": "train_days"}).values
+        np.testing.assert_allclose(got, expected, rtol=1e-13)
+    result = simulate.solve(scenario, "n_gpus@main", "P(train_days <= 100) >= 0.95", step=1024)
+    answer = result.attrs["answer"]
+    on_time = simulate.run(load_scenario(default, [f"n_gpus@main={answer}"], draws=2000))
+    fewer = simulate.run(load_scenario(default, [f"n_gpus@main={answer - 1024}"], draws=2000))
+    assert np.mean(on_time["train_days"].values <= 100) >= 0.95
+    assert np.mean(fewer["train_days"].values <= 100) < 0.95
+    argv = ["run", default, "--draws", "2000", "--no-plots", "--quiet",
+            "--sweep", "mfu@long_context=0.3,0.4", "--out", str(tmp_path / "r")]  # fmt: skip
+    code = cli.main(argv)
+    assert code == 0, capsys.readouterr().err
+    assert "mfu@long_context" in (tmp_path / "r" / "sweep.csv").read_text().splitlines()[0]
+
+
+def test_an_unknown_phase_is_named(capsys, tmp_path):
+    default = str(CONFIG_DIR / "llama-3.1-405b.toml")
+    argv = ["run", default, "--draws", "500", "--no-plots", "--sweep", "n_gpus@nope=1024,2048",
+            "--out", str(tmp_path / "x")]  # fmt: skip
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--sweep: n_gpus@nope is not an input of this scenario (no phase 'nope'; " in err
+    assert "phases: ramp, main, long_context)" in err and "Traceback" not in err

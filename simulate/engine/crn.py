@@ -25,6 +25,7 @@ from distributions.sampling import check_whole
 
 from ..analysis.parallel import default_threads
 from ..model.chain import NODES
+from ..model.phases import node_of, split_name
 from ..scenario.base import ConfigError, InputSpec
 from ..scenario.config import Scenario
 from .limits import NonFiniteCounts, check_memory, evaluate_draws
@@ -37,18 +38,20 @@ def check_varied(scenario: Scenario, name: Any, *, field: str) -> str:
     """``name`` if the scenario gives it (an input or a pinned node, not correlated), else a
     :class:`ConfigError` naming ``field`` (``vary``, ``sweep``)."""
     where = f"{scenario.path}: {field}"
-    if not isinstance(name, str) or name not in NODES:
+    if not isinstance(name, str) or split_name(name)[0] not in NODES:
         raise ConfigError(
             f"{where}: {name!r} is not a node of the chain; give one of the scenario's inputs "
             f"({', '.join(scenario.inputs)})"
         )
     if name not in scenario.inputs:
-        node = NODES[name]
-        how = (
-            f"computed from {', '.join(node.parents)}; vary one of those, or pin it"
-            if node.rule is not None
-            else "not used by this scenario"
-        )
+        node, phase = node_of(name), split_name(name)[1]
+        phases = [p.name for p in scenario.phases]
+        if phase is not None and phase not in phases:
+            how = f"no phase {phase!r}; phases: {', '.join(phases) or 'none'}"
+        elif node.rule is not None:
+            how = f"computed from {', '.join(node.parents)}; vary one of those, or pin it"
+        else:
+            how = "not used by this scenario"
         raise ConfigError(
             f"{where}: {name} is not an input of this scenario ({how}); its inputs: "
             f"{', '.join(scenario.inputs)}"
@@ -66,7 +69,7 @@ def check_values(
 ) -> None:
     """Each value lies in ``name``'s domain (and, if ``whole``, is whole for a count), else
     ConfigError."""
-    domain = NODES[name].domain
+    domain = node_of(name).domain
     for value in values:
         if not math.isfinite(value) or not domain.contains(value, value):
             raise ConfigError(

@@ -28,8 +28,8 @@ import xarray as xr
 from ..analysis.goal_seek import GoalError, parse_target, seek, statistic_value
 from ..analysis.summary import risk, summarize
 from ..engine.crn import CommonDraws, base_value, check_values, check_varied
-from ..model.chain import HEADLINE_OUTPUTS, NODES
-from ..model.phases import run_nodes
+from ..model.chain import HEADLINE_OUTPUTS
+from ..model.phases import node_of, run_nodes
 from ..report.folder import write_files
 from ..report.html import render_markdown_html
 from ..report.planning import solve_figure, solve_json, solve_markdown, solve_statement
@@ -52,7 +52,7 @@ def _range(
 ) -> tuple[float, float, bool]:
     """(low, high, given): the range to search, checked against the input's domain."""
     file = scenario.path
-    domain = NODES[vary].domain
+    domain = node_of(vary).domain
     if value_range is not None:
         try:
             low, high = (float(v) for v in value_range)
@@ -109,7 +109,7 @@ def solve(
         goal = parse_target(target, nodes, scenario.risk_targets)
     except GoalError as error:
         raise ConfigError(f"{file}: target: {error}") from None
-    whole = NODES[vary].domain.whole
+    whole = node_of(vary).domain.whole
     if step is not None:
         if not isinstance(step, int | float) or not math.isfinite(step) or step <= 0:
             raise ConfigError(f"{file}: step: must be a positive number; got {step!r}")
@@ -148,7 +148,7 @@ def solve(
             "statistic_high": ("evaluation", [e.statistic["high"] for e in evals]),
             "met": ("evaluation", [e.met for e in evals]),
         },
-        coords={vary: ("evaluation", [e.value for e in evals], {"units": NODES[vary].units})},
+        coords={vary: ("evaluation", [e.value for e in evals], {"units": node_of(vary).units})},
     )
     at = {e.value: e.statistic for e in evals}
     answer = search.answer
@@ -160,7 +160,7 @@ def solve(
         "method": common.method,
         "draws": common.draws,
         "vary": vary,
-        "units": NODES[vary].units,
+        "units": node_of(vary).units,
         "whole": int(whole),
         "target": goal.text,
         "level": goal.level,

@@ -25,8 +25,8 @@ import xarray as xr
 from ..analysis.intervals import percentile_key, quantile_intervals
 from ..analysis.risk import proportion_interval
 from ..engine.crn import CommonDraws, check_values, check_varied
-from ..model.chain import HEADLINE_OUTPUTS, NODES
-from ..model.phases import run_nodes
+from ..model.chain import HEADLINE_OUTPUTS
+from ..model.phases import node_of, run_nodes
 from ..report.planning import sweep_csv, sweep_figures
 from ..report.plots import figure_png
 from ..scenario.base import ConfigError
@@ -175,9 +175,12 @@ def sweep(
             "probability_high": (risk_dims, p_high),
         },
         coords={
-            **{name: (name, values, {"units": NODES[name].units}) for name, values in axes.items()},
+            **{
+                name: (name, values, {"units": node_of(name).units})
+                for name, values in axes.items()
+            },
             "output": ("output", outputs),
-            "units": ("output", [NODES[n].units for n in outputs]),
+            "units": ("output", [node_of(n).units for n in outputs]),
             "quantile": ("quantile", q, {"units": "percent"}),
             "risk": ("risk", [t.key for t in targets]),
         },
@@ -267,4 +270,4 @@ def sweep_files(section: dict[str, Any], *, plots: bool = True) -> dict[str, str
 def _point(table: xr.Dataset, name: str, i: int) -> float | int:
     """A swept value for JSON: an int for a whole input (n_gpus), else a float."""
     value = float(table[name].values[i])
-    return int(value) if NODES[name].domain.whole else value
+    return int(value) if node_of(name).domain.whole else value
