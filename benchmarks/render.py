@@ -175,22 +175,24 @@ def render_billion(b: dict) -> str:
     return "\n".join(lines)
 
 
-def pieces_from_json(folder: Path = HERE) -> list[str]:
+def pieces_from_json(folder: Path | None = None) -> list[str]:
     """Rewrite the bench and billion pieces from the JSON files present; their names."""
     written = []
     for name, file, render in (
         ("bench", "results.json", render_bench),
         ("billion", "billion.json", render_billion),
     ):
-        if (folder / file).exists():
-            write_piece(name, render(json.loads((folder / file).read_text())), recompose=False)
+        path = (folder or HERE) / file
+        if path.exists():
+            write_piece(name, render(json.loads(path.read_text())), recompose=False)
             written.append(name)
     return written
 
 
-def compose(pieces: Path = PIECES) -> str:
-    """RESULTS.md: a heading, then every piece present, in :data:`ORDER`, then the rest."""
-    found = {p.stem: p for p in sorted(pieces.glob("*.md"))}
+def compose(pieces: Path | None = None) -> str:
+    """RESULTS.md: a heading, then every piece present (in :data:`PIECES` unless given),
+    in :data:`ORDER`, then the rest by name."""
+    found = {p.stem: p for p in sorted((pieces or PIECES).glob("*.md"))}
     names = [n for n in ORDER if n in found] + [n for n in found if n not in ORDER]
     lines = [
         "# Benchmark results",
@@ -285,7 +287,7 @@ def record(name: str, title: str, *, fenced: bool = False) -> None:
             return
         body = tee.kept.getvalue().strip()
         path = write_piece(name, header + (f"```text\n{body}\n```" if fenced else body))
-        print(f"wrote {path.relative_to(ROOT)} and benchmarks/RESULTS.md")
+        print(f"wrote {path} and {HERE / 'RESULTS.md'}")
 
     atexit.register(done)
 
