@@ -341,6 +341,7 @@ def sitting(args: argparse.Namespace) -> dict[str, Any]:
         "command": shown(run_argv(CONFIG, "N", Path("DIR"))),
         "dask_command": shown(run_argv(CONFIG, giant, Path("DIR"), *dask)),
         "launcher_peak_bytes": _own_peak(),
+        "load_end": os.getloadavg(),
         "runs": [{"case": case, "n": n, **r} for (case, n), r in runs.items()],
     }
 
@@ -354,6 +355,8 @@ def render_scale(data: dict[str, Any]) -> str:
     chunk, workers, input_draws = data["chunk_draws"], data["workers"], data["input_draws"]
     start, base = t["startup", 0], m["startup", 0]
     lines = ["## Cost as the work grows", "", data["header"]]
+    if "load_end" in data:
+        lines[-1] += "; load average at the end " + ", ".join(f"{x:.1f}" for x in data["load_end"])
     lines.append(
         f"- Each case: `{data['command']}` in a child process "
         f"(with plots: without `--no-plots`); medians of {data['repeats']} runs, cases "
