@@ -16,9 +16,10 @@ draws      ``bench_draws.py``: draws.nc
 and ``RESULTS.md`` is the pieces in that order (any other piece after them, by name).
 ``python benchmarks/render.py`` recomposes it without measuring anything;
 ``--from-json`` also rewrites the bench and billion pieces from their JSON files.
-A script that prints its section calls :func:`record` first: its standard output is
-kept and, if it ends without an error, written as its piece under a line saying the
-command, the machine, its load, the code's commit and the date (:func:`provenance`).
+A script that prints its section calls :func:`record` once its arguments are parsed:
+what it prints from then on is kept and, if it ends without an uncaught exception,
+written as its piece under a line saying the command, the machine, its load, the code's
+commit and the date (:func:`provenance`). ``scale.py`` writes its piece itself.
 """
 
 from __future__ import annotations
