@@ -6,7 +6,8 @@ when not installed; monaco, one Python call per draw, only up to ``--monaco-max`
     nice python benchmarks/bench.py                 # writes benchmarks/results.json
     nice python benchmarks/bench.py --billion       # 1e9 draws on dask: billion.json
 
-Each writes ``benchmarks/RESULTS.md`` from the JSON files present. Medians of
+Each writes its section of ``benchmarks/RESULTS.md`` (``results/bench.md`` or
+``results/billion.md``, from the JSON file) and recomposes it (render.py). Medians of
 ``--repeats`` runs, the tools interleaved within each repeat (the machine is shared
 and noisy); ratios are to the floor's median in the same sitting. Peak memory is the
 rise of this process's peak resident set (Linux VmHWM, reset through
@@ -314,10 +315,12 @@ def _status_file(path: str, key: str) -> int:
     return 0
 
 
-def render() -> str:
-    from render import render_results  # the Markdown lives in its own module
+def render() -> None:
+    """Rewrite the bench and billion pieces from the JSON files and recompose RESULTS.md."""
+    import render  # the Markdown lives in its own module
 
-    return render_results(HERE)
+    render.pieces_from_json(HERE)
+    (HERE / "RESULTS.md").write_text(render.compose())
 
 
 def main() -> None:
@@ -340,7 +343,7 @@ def main() -> None:
         result = {"machine": machine(), "startup": startup()}
         result |= benchmark(sizes, args.repeats, int(args.monaco_max))
         (HERE / "results.json").write_text(json.dumps(result, indent=2) + "\n")
-    (HERE / "RESULTS.md").write_text(render())
+    render()
     print(f"wrote {HERE / 'RESULTS.md'}")
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
+from render import record
 
 from simulate.engine.memory import run
 from simulate.model.catalog import CONFIG_DIR
@@ -57,6 +58,7 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    record("draws", "draws.nc (issue 16)")  # its section of RESULTS.md
     scenario = load_scenario(CONFIG_DIR / "llama-3.1-405b.toml", draws=args.draws)
     ds = run(scenario, keep_uniforms=False)
     raw_mb = sum(v.dtype.itemsize * v.size for v in ds.data_vars.values()) / 1e6

@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from render import record
+
 import simulate
 from simulate.engine.crn import CommonDraws
 from simulate.engine.limits import evaluate_draws
@@ -43,6 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    record("solve", "Goal seek and sweeps (issue 14)", fenced=True)  # its section of RESULTS.md
     r = args.repeats
 
     # 1. goal seek at 1e5 draws

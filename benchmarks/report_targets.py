@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench  # noqa: E402
+import render  # noqa: E402
 import tools  # noqa: E402
 
 DEFAULT = bench.ROOT / "configs" / "llama-3.1-405b.toml"
@@ -67,4 +68,5 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", default="1e6,1e7")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    render.record("targets", "Issue 16's targets for the whole report", fenced=True)
     main([int(float(s)) for s in args.sizes.split(",")], args.repeats)
