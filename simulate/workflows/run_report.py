@@ -134,7 +134,7 @@ def run_report(
     if precision is not None:
         ds, convergence = run_to_precision(scenario, precision=precision, max_draws=max_draws)
     else:
-        ds = run(scenario, on_stage=on_stage, threads=workers, keep_uniforms=False)
+        ds = run(scenario, on_stage=on_stage, threads=workers)
     on_stage("statistics")
     # one sort per drawn input, shared by the ranks, the risk drivers and the EVPPI
     orders = draw_orders(uncertain_inputs(ds, scenario)) if scenario.decision else None
