@@ -29,7 +29,7 @@ adds its absolute value as a column.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -307,6 +307,7 @@ def fixed_at_median(
     confidence: float = 0.95,
     correlations: Correlations | None = None,
     input_uniforms: Mapping[str, Any] | None = None,
+    depends: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, Any]:
     """The fall in P(miss a target) when each input is fixed at its median.
 
@@ -322,6 +323,12 @@ def fixed_at_median(
     (:func:`simulate.analysis.copula.fix_score` on each row's normal scores, still
     paired); their scores come from ``input_uniforms`` (the run's, by name) or, where not
     given, from each input's cdf (exact for continuous inputs).
+
+    ``depends`` (target node -> the uncertain inputs it is computed from, e.g. from the
+    model's graph; None: every input): a target that does not depend on the fixed input
+    keeps its drawn misses (fixing an input it does not read changes nothing), and the
+    model is re-run on the inputs the remaining targets read only, so each re-run
+    computes what those targets need: the same numbers as the full re-run, cheaper.
     """
     specs = as_specs(specs, caller="fixed_at_median")
     z = _z(confidence)
@@ -361,10 +368,22 @@ def fixed_at_median(
                 for j, g in enumerate(group)
                 if g != name
             }
-        fixed = evaluate_model(model, specs, columns | others | {name: median}, outputs=nodes)
+        moved = [t for t in targets if depends is None or name in depends[t.node]]
+        wanted = list(dict.fromkeys(t.node for t in moved))
+        drawn = columns | others
+        if depends is not None:
+            read = {x for node in wanted for x in depends[node]}
+            drawn = {k: v for k, v in drawn.items() if k in read}
+        fixed = (
+            evaluate_model(model, specs, drawn | {name: median}, outputs=wanted) if moved else {}
+        )
         for target in targets:
             out = target.key
-            exceed_fixed = target.misses(fixed[target.node])
+            exceed_fixed = (
+                np.broadcast_to(target.misses(fixed[target.node]), (n,))
+                if target in moved
+                else exceed[out]
+            )
             only_drawn = int(np.count_nonzero(exceed[out] & ~exceed_fixed))
             only_fixed = int(np.count_nonzero(~exceed[out] & exceed_fixed))
             delta = (only_drawn - only_fixed) / n

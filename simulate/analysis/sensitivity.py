@@ -696,6 +696,7 @@ def analyze(
     correlations: Correlations | None = None,
     uniforms: Mapping[str, Any] | None = None,
     orders: Mapping[str, np.ndarray] | None = None,
+    depends: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
 
@@ -711,7 +712,8 @@ def analyze(
     the rank correlations take each continuous input's rank from them).
     ``groups``: of the jackknife. ``orders``: argsorts of the inputs' draws by name
     (:func:`simulate.analysis.ranking.draw_orders`; computed here where not given), for
-    the risk drivers.
+    the risk drivers. ``depends``: each target node's inputs, for the fixed-at-median
+    re-runs (:func:`simulate.analysis.risk_drivers.fixed_at_median`).
     """
     specs = as_specs(specs, caller="analyze")
     if method not in ("rank", "sobol", "shapley"):
@@ -765,6 +767,7 @@ def analyze(
                 confidence=confidence,
                 correlations=correlations,
                 input_uniforms=uniforms,
+                depends=depends,
             ),
         )
     if method == "sobol" and correlated:

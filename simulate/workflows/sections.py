@@ -22,8 +22,8 @@ from ..analysis.intervals import uncertain_names
 from ..analysis.ranking import input_ranks, rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, run_uniforms, sample_inputs
-from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES
-from ..model.phases import run_nodes
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, _upstream
+from ..model.phases import run_nodes, split_name
 from ..scenario.config import ConfigError, Scenario
 
 __all__ = ["check_outputs", "run_to_precision", "scenario_specs", "sensitivity_section"]
@@ -102,7 +102,20 @@ def sensitivity_section(
         correlations=scenario.correlations,
         uniforms=_run_uniforms(ds, scenario),
         orders=orders,
+        depends={t.node: _target_inputs(scenario, t.node) for t in risky},
     )
+
+
+def _target_inputs(scenario: Scenario, node: str) -> list[str]:
+    """The scenario's uncertain inputs that ``node`` is computed from, directly or not (by
+    the chain's graph; a ``<node>@<phase>`` input counts where its node does): what a
+    re-run of the model for ``node`` needs."""
+    upstream = _upstream(split_name(node)[0]) | {split_name(node)[0]}
+    return [
+        name
+        for name, spec in scenario.inputs.items()
+        if not spec.dist.is_fixed and split_name(name)[0] in upstream
+    ]
 
 
 def _run_uniforms(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.ndarray] | None:
