@@ -36,10 +36,7 @@ import numpy as np
 
 __all__ = [
     "angle_bound",
-    "average_ranks",
     "correlation",
-    "draw_order",
-    "draw_orders",
     "input_ranks",
     "rank_correlation",
     "rank_sums",
@@ -48,46 +45,6 @@ __all__ = [
 ]
 
 #: The outputs the inputs are ranked against by default.
-
-
-def draw_order(x: np.ndarray) -> np.ndarray:
-    """``np.argsort(x, kind="stable")``, the same indices, from numpy's faster SIMD sort:
-    without ties the sorted order is unique, so only a column with ties (an atom) needs
-    the stable sort. One sort per column serves every analysis of a run (ranks, risk
-    drivers' KS distances and bins, the decision's EVPPI groups)."""
-    x = np.asarray(x, dtype=float).ravel()
-    order = np.argsort(x)
-    ordered = x[order]
-    if np.any(ordered[1:] == ordered[:-1]) or np.isnan(ordered[-1:]).any():
-        return np.argsort(x, kind="stable")
-    return order
-
-
-def draw_orders(columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """:func:`draw_order` of each named column, one thread per column (argsort releases
-    the GIL)."""
-    values = [np.asarray(v, dtype=float).ravel() for v in columns.values()]
-    with ThreadPoolExecutor(max(min(len(values), 8), 1)) as pool:
-        return dict(zip(columns, pool.map(draw_order, values), strict=True))
-
-
-def average_ranks(x: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """Ranks 1..n of ``x``, a tied block sharing its average rank: the same numbers as
-    ``scipy.stats.rankdata(x)`` (a block starting at 0-based s with c members gets
-    s + (c + 1)/2, exact in float64), from ``order`` (any argsort of ``x``) or one argsort."""
-    x = np.asarray(x, dtype=float).ravel()
-    n = x.size
-    order = np.argsort(x) if order is None else order
-    ordered = x[order]
-    ranks = np.empty(n)
-    new = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-    if new.size == n - 1:  # no ties: ordinal ranks
-        ranks[order] = np.arange(1, n + 1, dtype=float)
-        return ranks
-    starts = np.concatenate(([0], new))
-    counts = np.diff(np.concatenate((starts, [n])))
-    ranks[order] = np.repeat(starts + 0.5 * (counts + 1), counts)
-    return ranks
 
 
 def sample_ranks(x: np.ndarray) -> np.ndarray:

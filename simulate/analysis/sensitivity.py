@@ -53,7 +53,7 @@ from . import risk_drivers as drivers
 from .copula import copula_matrix
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
 from .parallel import default_threads
-from .ranking import draw_orders, input_ranks, sample_ranks
+from .ranking import input_ranks, sample_ranks
 from .risk import RiskTarget
 from .shapley import shapley_effects
 
@@ -189,6 +189,7 @@ def rank_correlations(
     confidence: float = 0.95,
     groups: int = 20,
     uniforms: Mapping[str, np.ndarray] | None = None,
+    ranks: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Spearman ρ, PRCC and contribution to variance of every uncertain input, per output.
 
@@ -201,7 +202,7 @@ def rank_correlations(
     output's mid-ECDF (one argsort per output, ties averaged); PRCC uses the same ranks.
     Rows are sorted by contribution to variance, largest first. An uncertain input whose
     draws are all equal in this sample gets null cells and ``"note": "no spread in this
-    sample"``, last.
+    sample"``, last. ``ranks``: the inputs' mid-CDF ranks by name where already computed.
     """
     specs = as_specs(specs, caller="rank_correlations")
     every = uncertain_names(specs)
@@ -209,7 +210,9 @@ def rank_correlations(
     inputs = [name for name, column in zip(every, raw, strict=True) if np.ptp(column) > 0]
     flat = [name for name in every if name not in inputs]
     values = dict(zip(every, raw, strict=True))
-    p = input_ranks({name: specs[name] for name in inputs}, values, uniforms)
+    known = ranks or {}
+    p = {name: known[name] for name in inputs if name in known}
+    p |= input_ranks({name: specs[name] for name in inputs if name not in p}, values, uniforms)
     targets = _columns(draws, outputs, "output")
     with ThreadPoolExecutor(default_threads()) as pool:  # argsort releases the GIL
         g = list(pool.map(sample_ranks, targets))
@@ -695,7 +698,6 @@ def analyze(
     groups: int = 20,
     correlations: Correlations | None = None,
     uniforms: Mapping[str, Any] | None = None,
-    orders: Mapping[str, np.ndarray] | None = None,
     depends: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
@@ -710,9 +712,9 @@ def analyze(
     (:mod:`simulate.analysis.risk_drivers`) condition the other inputs through the copula
     (``uniforms``: the run's uniforms by input name, at least of the correlated inputs;
     the rank correlations take each continuous input's rank from them).
-    ``groups``: of the jackknife. ``orders``: argsorts of the inputs' draws by name
-    (:func:`simulate.analysis.ranking.draw_orders`; computed here where not given), for
-    the risk drivers. ``depends``: each target node's inputs, for the fixed-at-median
+    Each input's mid-CDF rank (:func:`simulate.analysis.ranking.input_ranks`) is computed
+    once and serves the rank correlations and the risk drivers: no input is sorted.
+    ``groups``: of the jackknife. ``depends``: each target node's inputs, for the fixed-at-median
     re-runs (:func:`simulate.analysis.risk_drivers.fixed_at_median`).
     """
     specs = as_specs(specs, caller="analyze")
@@ -724,10 +726,16 @@ def analyze(
         np.min(column) > 0 and np.ptp(column) > 0
         for column in (np.asarray(draws[name], dtype=float) for name in uncertain_names(specs))
     )
+    drawn = [name for name in uncertain_names(specs) if name in draws]
+    ranks = input_ranks(
+        {name: specs[name] for name in drawn},
+        {name: np.asarray(draws[name], dtype=float).ravel() for name in drawn},
+        uniforms,
+    )
     section: dict[str, Any] = {
         "method": method,
         "rank_correlation": rank_correlations(
-            draws, specs, outputs=outputs, confidence=confidence, groups=groups, uniforms=uniforms
+            draws, specs, outputs=outputs, confidence=confidence, groups=groups, ranks=ranks
         ),
     }
     if loggable and positive:
@@ -746,10 +754,6 @@ def analyze(
             "assume independent inputs (they leave out the covariance terms)."
         )
     if targets:
-        missing = [name for name in uncertain_names(specs) if name not in (orders or {})]
-        orders = dict(orders or {}) | draw_orders(
-            {name: draws[name] for name in missing if name in draws}
-        )
         section["risk_drivers"] = drivers.with_fixed_at_median(
             drivers.risk_drivers(
                 draws,
@@ -757,7 +761,7 @@ def analyze(
                 targets,
                 confidence=confidence,
                 groups=groups,
-                orders=orders,
+                ranks=ranks,
             ),
             drivers.fixed_at_median(
                 model,

@@ -7,7 +7,7 @@ functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.co
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -73,7 +73,6 @@ def sensitivity_section(
     method: Literal["rank", "sobol", "shapley"] = "rank",
     outputs: Sequence[str] = (),
     sobol_n: int = 2**14,
-    orders: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any] | None:
     """The report's ``sensitivity`` section, or None when no input or output varies in the
     sample, or the run has fewer than 6 draws (the jackknife needs 2 groups of 3).
@@ -101,7 +100,6 @@ def sensitivity_section(
         groups=groups,
         correlations=scenario.correlations,
         uniforms=_run_uniforms(ds, scenario),
-        orders=orders,
         depends={t.node: _target_inputs(scenario, t.node) for t in risky},
     )
 
