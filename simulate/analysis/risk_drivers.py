@@ -239,6 +239,11 @@ def risk_drivers(
         else sample_ranks(columns[name])
         for name in spread
     }
+    # per input, once for every target: its bins and its bottom and top deciles
+    bins_of = {
+        name: np.minimum((ranks[name] * n_bins).astype(np.intp), n_bins - 1) for name in spread
+    }
+    deciles = {name: (ranks[name] < 0.1, ranks[name] > 0.9) for name in spread}
     result: dict[str, Any] = {
         "method": "risk_drivers",
         "confidence": confidence,
@@ -284,16 +289,12 @@ def risk_drivers(
             }
             continue
         rows = []
+        missed = miss.astype(float)
         for name in spread:
             u = ranks[name]
             ks_distance, ks_p_value = _ks_2samp(u, miss)
-            index = indicator_index(
-                miss.astype(float),
-                np.minimum((u * n_bins).astype(np.intp), n_bins - 1),
-                groups=groups,
-                confidence=confidence,
-            )
-            low_decile, high_decile = miss[u < 0.1], miss[u > 0.9]
+            index = indicator_index(missed, bins_of[name], groups=groups, confidence=confidence)
+            low_decile, high_decile = miss[deciles[name][0]], miss[deciles[name][1]]
             noise = index["low"] is None or index["low"] <= 0 or ks_p_value > NOISE_P_VALUE
             rows.append(
                 {
