@@ -105,6 +105,22 @@ def test_exceedance_is_one_minus_ecdf(days):
     assert hline.get_ydata()[0] == pytest.approx(np.mean(days > 80))
 
 
+def test_miss_ecdfs_are_exact_at_their_points():
+    # each curve: at its points, the share of that group's draws <= x (numpy's count)
+    rng = np.random.default_rng(RNG_SEED)
+    values = rng.lognormal(size=60_000)
+    miss = values + rng.normal(size=values.size) > 2.0
+    panels = [{"input": "x", "units": "d", "values": values, "miss": miss}]
+    axes = plots.plot_miss_ecdfs(panels, target="y").axes[0]
+    for gid, chosen in (("misses", miss), ("hits", ~miss)):
+        (curve,) = _lines(axes, gid)
+        x, y = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
+        group = values[chosen]
+        assert x[0] == group.min() and x[-1] == group.max()
+        for i in (0, 1, len(x) // 3, len(x) - 1):
+            assert y[i] == np.count_nonzero(group <= x[i]) / group.size
+
+
 def test_tornado_orders_by_swing_and_draws_from_base():
     rows = [
         {"input": "goodput", "low": 62.0, "high": 69.0, "base": 65.0},
@@ -184,13 +200,19 @@ def test_compare_draws_one_violin_and_interval_per_scenario(days):
     assert deadline.get_ydata()[0] == 90
 
 
-def test_exceedance_of_many_draws_is_exact_at_its_points():
-    values = np.random.default_rng(RNG_SEED).normal(size=50_000)
+@pytest.mark.parametrize("kind", ["normal", "atoms"])
+def test_exceedance_of_many_draws_is_exact_at_its_points(kind):
+    # drawn through CURVE_POINTS evenly spaced points counted without a sort; at each, the
+    # share of draws strictly above it (numpy's count), the smallest and largest draw among
+    # them; with atoms (ties) too
+    rng = np.random.default_rng(RNG_SEED)
+    values = rng.normal(size=50_000) if kind == "normal" else np.round(rng.random(50_000) * 7)
     (curve,) = _lines(plots.plot_exceedance(values, name="x", units="d").axes[0], "survival")
     x, y = np.asarray(curve.get_xdata()), np.asarray(curve.get_ydata())
     assert len(x) <= plots.CURVE_POINTS and x[0] == values.min() and x[-1] == values.max()
-    for i in (0, 100, len(x) // 2, len(x) - 1):
+    for i in (0, 1, 100, len(x) // 2, len(x) - 2, len(x) - 1):
         assert y[i] == np.count_nonzero(values > x[i]) / values.size
+    assert np.all(np.diff(x) > 0)
 
 
 def test_distribution_histogram_spans_every_draw_and_caps_bins():

@@ -1,5 +1,6 @@
-"""``rank_run``: the rank correlations of an in-memory run, scipy's sample Spearman of its
-draws; the uniforms the run keeps (``engine.run_uniforms``) are the run's own."""
+"""``rank_run``: the rank correlations of an in-memory run (each input's mid-CDF rank
+against the output's mid-ECDF, checked against scipy's cdf and rankdata of the draws); the
+uniforms the run keeps (``engine.run_uniforms``) are the run's own."""
 
 import gc
 
@@ -12,6 +13,7 @@ from distributions import uniforms
 from simulate.engine.memory import run_uniforms
 from simulate.model.catalog import CONFIG_DIR
 from simulate.workflows.sections import rank_run
+from tests.conftest import mid_cdf_rho_reference
 
 SCENARIO = simulate.load_scenario(CONFIG_DIR / "llama-3.1-405b.toml")
 CORRELATED_TOML = """
@@ -49,15 +51,41 @@ def _correlated(tmp_path):
     return simulate.load_scenario(config)
 
 
-def test_rank_run_is_scipys_spearman_of_the_draws(tmp_path):
+def test_rank_run_is_the_mid_cdf_estimator_on_the_draws(tmp_path):
+    # reference: np.corrcoef(scipy cdf of the input's draws, rankdata of the output's); the
+    # run's kept uniforms and the cdf of its values differ by rounding only (1e-9); the
+    # sample Spearman (scipy's spearmanr) estimates the same rho_S: its distance is the
+    # Monte Carlo error, at most (1 - rho^2)/sqrt(n) times a small factor (5 here)
     for scenario in (SCENARIO, _correlated(tmp_path)):
         ds = simulate.run(scenario, draws=DRAWS)
         ours = rank_run(ds, scenario)
-        assert ours == rank_run(ds.copy(), scenario)  # nothing kept is needed
+        again = rank_run(ds.copy(), scenario)  # nothing kept: ranks from the cdf
         for output, rhos in ours.items():
             for name, rho in rhos.items():
-                reference = stats.spearmanr(ds[name].values, ds[output].values).statistic
+                dist = scenario.inputs[name].dist
+                x, y = ds[name].values, ds[output].values
+                reference = mid_cdf_rho_reference(dist, x, y)
                 assert rho == pytest.approx(reference, abs=1e-9), (output, name)
+                assert again[output][name] == pytest.approx(reference, abs=1e-9)
+                sample = stats.spearmanr(x, y).statistic
+                assert abs(rho - sample) <= 5 * (1 - rho**2) / np.sqrt(DRAWS) + 1e-9
+
+
+def test_rank_run_sorts_only_the_outputs(monkeypatch):
+    # issue 16 §1: the inputs are ranked by their uniforms, never sorted
+    from simulate.analysis import ranking
+
+    ds = simulate.run(SCENARIO, draws=DRAWS)
+    sizes = []
+    argsort = np.argsort
+
+    def counting(a, *args, **kwargs):
+        sizes.append(np.size(a))
+        return argsort(a, *args, **kwargs)
+
+    monkeypatch.setattr(ranking.np, "argsort", counting)
+    ours = rank_run(ds, SCENARIO)
+    assert sizes.count(DRAWS) == len(ours) == 2
 
 
 def test_correlated_inputs_rank_as_correlated(tmp_path):

@@ -26,6 +26,7 @@ from simulate.analysis.sensitivity import (
     tornado,
 )
 from simulate.model import chain
+from tests.conftest import mid_cdf_rho_reference, scipy_mid_cdf
 
 PI = math.pi
 
@@ -258,7 +259,9 @@ def test_prcc_equals_correlation_of_rank_regression_residuals():
     prcc = _by_input(result["outputs"]["y"]["inputs"], "prcc")
     assert set(prcc) == {"x1", "x2", "x3"}  # the fixed input is not ranked
     names = ["x1", "x2", "x3"]
-    ranks = {name: stats.rankdata(draws[name]) for name in [*names, "y"]}
+    # the inputs' ranks are their mid-CDF ranks (scipy's cdf), the output's rankdata
+    ranks = {name: scipy_mid_cdf(specs[name], draws[name]) for name in names}
+    ranks["y"] = stats.rankdata(draws["y"])
     for name in names:
         others = np.column_stack([np.ones(n)] + [ranks[o] for o in names if o != name])
 
@@ -270,13 +273,19 @@ def test_prcc_equals_correlation_of_rank_regression_residuals():
     assert prcc["x2"]["value"] < 0 < prcc["x1"]["value"]
 
 
-def test_ranks_of_uniforms_give_the_same_ranking():
+def test_ranks_from_the_runs_uniforms_are_the_ranks_from_the_cdf():
+    # a continuous input's rank is its uniform where given, else the cdf of its value: the
+    # same numbers up to rounding; the reference is scipy's cdf against rankdata
     specs = {"x1": LogNormal(mu=0.0, sigma=2.0), "x2": Uniform(low=-1.0, high=5.0)}
     draws = make_draw(lambda v: {"y": v["x1"] * v["x2"]}, specs, seed=2)(0, 3000)
-    uniforms = {name: specs[name].cdf(draws[name]) for name in specs} | {"y": draws["y"]}
-    a = rank_correlations(draws, specs, outputs=["y"])
-    b = rank_correlations(uniforms, specs, outputs=["y"])
-    assert a == b
+    uniforms = {name: specs[name].to_scipy().cdf(draws[name]) for name in specs}
+    a = rank_correlations(draws, specs, outputs=["y"])["outputs"]["y"]["inputs"]
+    b = rank_correlations(draws, specs, outputs=["y"], uniforms=uniforms)["outputs"]["y"]
+    for row, other in zip(a, b["inputs"], strict=True):
+        reference = mid_cdf_rho_reference(specs[row["input"]], draws[row["input"]], draws["y"])
+        assert row["input"] == other["input"]
+        assert row["spearman"]["value"] == pytest.approx(reference, abs=1e-12)
+        assert other["spearman"]["value"] == pytest.approx(reference, abs=1e-12)
 
 
 def test_rank_correlations_errors():
@@ -396,8 +405,9 @@ def test_analyze_bundles_every_analysis_into_one_json_section():
 
 
 def test_rank_correlations_with_one_input_and_an_xarray_dataset():
-    # One uncertain input and a monotone model: every rank statistic is exactly ±1 (the
-    # rank correlation matrix is singular; PRCC must still come out as −1, not fail).
+    # One uncertain input and a monotone model: rho is the mid-CDF estimator's (-1 up to
+    # the O(1/n) gap between cdf and sample ranks), PRCC with no other input is rho itself
+    # (the ridge keeps a near-singular matrix solvable), the contribution 1.
     xr = pytest.importorskip("xarray")
     specs = {"x": LogNormal(mu=0.0, sigma=1.0), "c": Fixed(value=2.0)}
     draws = make_draw(lambda v: {"y": v["c"] / v["x"]}, specs, seed=3)(0, 1000)
@@ -405,8 +415,10 @@ def test_rank_correlations_with_one_input_and_an_xarray_dataset():
     result = rank_correlations(dataset, specs, outputs=["y"])
     (row,) = result["outputs"]["y"]["inputs"]
     assert row["sign"] == "negative"
-    assert row["spearman"]["value"] == pytest.approx(-1.0, abs=1e-12)
-    assert row["prcc"]["value"] == pytest.approx(-1.0, abs=1e-9)
+    rho = mid_cdf_rho_reference(specs["x"], draws["x"], draws["y"])
+    assert row["spearman"]["value"] == pytest.approx(rho, abs=1e-12)
+    assert rho == pytest.approx(-1.0, abs=10 / 1000)
+    assert row["prcc"]["value"] == pytest.approx(rho, abs=1e-9)
     assert row["contribution_to_variance"]["value"] == pytest.approx(1.0)
     assert result == rank_correlations(draws, specs, outputs=["y"])
 

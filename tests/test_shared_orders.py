@@ -1,7 +1,7 @@
-"""One sort per drawn input serves every analysis (issue 16, item 1): the order, ranks,
-KS distances, medians, EVPPI groups and percentiles computed from it are the very numbers
-of the references (scipy's rankdata and ks_2samp, numpy's stable argsort, median and
-quantile), bit for bit, with ties (atoms) and without."""
+"""No input is sorted (issue 16, item 1): the KS distances, medians, bins and deciles of the
+risk drivers and the EVPPI groups come from each input's mid-CDF rank; the numbers are
+the references' (scipy's ks_2samp, numpy's median and quantile), bit for bit, with ties
+(atoms) and without."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from scipy import stats
 
 from distributions import Uniform
 from simulate.analysis import ranking
-from simulate.analysis.decision import decision_table
 from simulate.analysis.intervals import quantile_intervals
-from simulate.analysis.ranking import average_ranks, draw_order, draw_orders
-from simulate.analysis.risk import RiskTarget
+from simulate.analysis.risk import RiskTarget, proportion_interval
 from simulate.analysis.risk_drivers import _ks_2samp, risk_drivers
 from simulate.analysis.sensitivity import analyze
 from simulate.analysis.summary import summarize
@@ -33,94 +31,82 @@ def _columns() -> dict[str, np.ndarray]:
     }
 
 
-@pytest.mark.parametrize("name", ["smooth", "atoms", "few_ties"])
-def test_draw_order_is_numpys_stable_argsort_and_ranks_are_scipys(name):
-    x = _columns()[name]
-    order = draw_order(x)
-    assert np.array_equal(order, np.argsort(x, kind="stable"))
-    assert np.array_equal(average_ranks(x, order), stats.rankdata(x))
-    assert np.array_equal(average_ranks(x), stats.rankdata(x))
-    assert np.array_equal(draw_orders({name: x})[name], order)
+def _mid_ecdf(x: np.ndarray) -> np.ndarray:
+    """A rank in [0, 1] that keeps x's order and ties: (rankdata(x) - 1/2) / n (scipy)."""
+    return (stats.rankdata(x) - 0.5) / x.size
 
 
 @pytest.mark.parametrize("name", ["smooth", "atoms", "few_ties"])
-@pytest.mark.parametrize("cut", [0.3, 0.97])  # 0.97: under 10,000 misses, scipy's exact p
-def test_ks_from_one_sort_is_scipys_ks_2samp(name, cut):
+@pytest.mark.parametrize("cut", [0.3, 0.5, 0.97])  # 0.97: under 10,000 misses, scipy's exact p
+def test_ks_without_a_sort_is_scipys_ks_2samp(name, cut):
+    # KS is invariant under an increasing map that keeps ties, so the distance of the ranks
+    # is that of the values; both are scipy's floats exactly
     x = _columns()[name]
     rng = np.random.default_rng(RNG_SEED + 1)
     miss = (x / x.max() + 0.3 * rng.random(x.size)) > np.quantile(x / x.max(), cut)
-    order = draw_order(x)
-    ordered, miss_ordered = x[order], miss[order]
-    ends = np.append(np.flatnonzero(ordered[1:] != ordered[:-1]), x.size - 1)
-    reference = stats.ks_2samp(x[miss], x[~miss])
-    assert _ks_2samp(ordered, miss_ordered, ends) == (
-        float(reference.statistic),
-        float(reference.pvalue),
-    )
+    r = _mid_ecdf(x)
+    on_ranks, on_values = stats.ks_2samp(r[miss], r[~miss]), stats.ks_2samp(x[miss], x[~miss])
+    got = _ks_2samp(r, miss)
+    assert got == (float(on_ranks.statistic), float(on_ranks.pvalue))
+    assert got == (float(on_values.statistic), float(on_values.pvalue))
 
 
-def test_risk_drivers_from_given_orders_are_the_references_numbers():
-    columns = _columns()
-    y = columns["smooth"] * (1 + columns["atoms"]) + columns["few_ties"]
-    draws = columns | {"y": y}
+def test_ks_without_a_sort_when_the_input_does_not_matter():
+    # no dependence: the largest gap is small and many bins could hold it; still exact
+    rng = np.random.default_rng(RNG_SEED + 2)
+    u, miss = rng.random(200_000), rng.random(200_000) < 0.2
+    reference = stats.ks_2samp(u[miss], u[~miss])
+    assert _ks_2samp(u, miss) == (float(reference.statistic), float(reference.pvalue))
+
+
+def test_risk_drivers_from_ranks_are_the_references_numbers():
+    # ranks given: the population mid-CDF of each input (here Uniform(0, 1) inputs: the
+    # value itself); bins and deciles are ranges of it, KS and medians are scipy's/numpy's
+    rng = np.random.default_rng(RNG_SEED)
+    n = 40_000
+    columns = {"a": rng.random(n), "b": rng.random(n)}
+    y = columns["a"] + 0.3 * columns["b"]
     target = RiskTarget("y", float(np.quantile(y, 0.7)))
     miss = target.misses(y)
-    result = risk_drivers(draws, list(columns), [target], orders=draw_orders(columns))
+    result = risk_drivers(columns | {"y": y}, list(columns), [target], ranks=columns)
     for row in result["outputs"][target.key]["inputs"]:
         x = columns[row["input"]]
         ks = stats.ks_2samp(x[miss], x[~miss])
-        assert row["ks_distance"] == float(ks.statistic)
-        assert row["ks_p_value"] == float(ks.pvalue)
+        assert (row["ks_distance"], row["ks_p_value"]) == (ks.statistic, ks.pvalue)
         assert row["median_among_misses"] == float(np.median(x[miss]))
         assert row["median_among_hits"] == float(np.median(x[~miss]))
-    assert result == risk_drivers(draws, list(columns), [target])
+        bottom, top = miss[x < 0.1], miss[x > 0.9]
+        assert row["p_miss_bottom_decile"] == proportion_interval(int(bottom.sum()), bottom.size)
+        assert row["p_miss_top_decile"] == proportion_interval(int(top.sum()), top.size)
 
 
-def test_analyze_with_every_input_order_given_sorts_only_the_outputs(monkeypatch):
-    # y = x1 + 2 x2 on uniform inputs; with both inputs' orders given, the rank
-    # correlations and the risk drivers sort nothing but the output (one argsort of n)
+def test_analyze_sorts_only_the_outputs(monkeypatch):
+    # y = x1 + 2 x2 on uniform inputs: the rank correlations and the risk drivers sort
+    # nothing of length n but the output (one argsort)
     n = 20_000
     rng = np.random.default_rng(RNG_SEED)
     draws = {"x1": rng.random(n), "x2": rng.random(n)}
     draws["y"] = draws["x1"] + 2 * draws["x2"]
     specs = {"x1": Uniform(0, 1), "x2": Uniform(0, 1)}
-    orders = draw_orders({k: draws[k] for k in specs})
     sorted_sizes = []
-    argsort = np.argsort
+    argsort, sort = np.argsort, np.sort
 
     def counting(a, *args, **kwargs):
         sorted_sizes.append(np.size(a))
         return argsort(a, *args, **kwargs)
 
+    def counting_sort(a, *args, **kwargs):
+        sorted_sizes.append(np.size(a))
+        return sort(a, *args, **kwargs)
+
     monkeypatch.setattr(ranking.np, "argsort", counting)
+    monkeypatch.setattr(ranking.np, "sort", counting_sort)
 
     def model(v):
         return {"y": np.asarray(v["x1"]) + 2 * np.asarray(v["x2"])}
 
-    section = analyze(
-        model, specs, draws, outputs=["y"], targets=[RiskTarget("y", 1.5)], orders=orders
-    )
+    analyze(model, specs, draws, outputs=["y"], targets=[RiskTarget("y", 1.5)])
     assert sorted_sizes.count(n) == 1
-    monkeypatch.setattr(ranking.np, "argsort", argsort)
-    assert section == analyze(model, specs, draws, outputs=["y"], targets=[RiskTarget("y", 1.5)])
-
-
-def test_evppi_from_given_orders_equals_the_stable_sort_grouping():
-    # the EVPPI groups are the stable order's; an input with atoms must keep the tie order
-    columns = _columns()
-    costs = {"a": columns["smooth"], "b": 1.6 + 0.1 * columns["atoms"]}
-    inputs = {"atoms": columns["atoms"], "few_ties": columns["few_ties"]}
-    given = decision_table(costs, inputs, orders=draw_orders(inputs))
-    assert given.equals(decision_table(costs, inputs))
-    # the estimator by hand with numpy's stable argsort, k = ceil(sqrt(n)) equal groups
-    c = np.stack([costs["a"], costs["b"]])
-    order = np.argsort(inputs["atoms"], kind="stable")
-    k = 174  # ceil(sqrt(30,000)) groups, k + 1 bounds
-    bounds = np.linspace(0, c.shape[1], k + 1).astype(np.int64)
-    means = np.add.reduceat(c[:, order], bounds[:-1], axis=1) / np.diff(bounds)
-    best = int(np.argmin(c.mean(axis=1)))
-    value = float(np.sum(np.diff(bounds) / c.shape[1] * (means[best] - means.min(axis=0))))
-    assert float(given["evppi"].sel(input="atoms")) == value
 
 
 @pytest.mark.parametrize("name", ["smooth", "atoms", "few_ties"])

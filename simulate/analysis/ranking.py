@@ -1,13 +1,15 @@
-"""Spearman's rho as the Pearson correlation of mid-ranks, from mergeable sums.
+"""Spearman's rho from mergeable sums, inputs ranked by their mid-CDF.
 
-One estimator for every path: the sample Spearman coefficient, ``scipy.stats.spearmanr``
-(Spearman 1904), the Pearson correlation of average ranks. A value's rank is scaled to
-(0, 1) as its mid-ECDF ``(F̂(x⁻) + F̂(x)) / 2`` (``rankdata(x) / n − 1 / (2n)``: a shift,
-which Pearson's correlation ignores), so a tied block (an atom of a discrete, empirical
-or mixture input) shares its average rank.
+One estimator for every path (issue 16 §1): the Pearson correlation of an input's
+POPULATION mid-CDF rank ``p = (F(x⁻) + F(x)) / 2`` (:func:`input_ranks`: its uniform where
+it is continuous, :func:`distributions.mid_cdf` where it has atoms; never a sort) and the
+output's SAMPLE mid-ECDF ``(F̂(y⁻) + F̂(y)) / 2`` = ``(rankdata(y) − 1/2) / n``. It
+estimates the population Spearman rho_S = corr(F(X), G(Y)), as ``scipy.stats.spearmanr``
+does (Spearman 1904); per sample the two differ by O(1/sqrt(n)), within the Monte Carlo
+error. A tied block (an atom) shares its average rank on both sides.
 
-* In memory (:func:`rank_correlation`, :func:`sample_ranks`) the ranks are exact: one
-  argsort per column, ties averaged.
+* In memory (:func:`rank_correlation`, :func:`sample_ranks`) each output is sorted once
+  (one argsort, ties averaged); the inputs are not sorted.
 * In chunks (:mod:`simulate.engine.chunked`) each rank is read from a pass-1 histogram:
   ``below/n`` plus the bin's share ``count/n`` times the value's place in its bin (an
   input's bins are bins of its mid-CDF rank, :func:`distributions.mid_cdf`, or of its
@@ -19,7 +21,7 @@ Sums are kept centred at 1/2 (``a = r − 1/2``, ``b = G − 1/2``), so they are
 mergeable across chunks.
 
 The team's sensitivity API lives in ``simulate/analysis/sensitivity.py`` (the same sample
-statistic, with intervals and PRCC); this module is the fast path used by the chunked
+estimator, with intervals and PRCC); this module is the fast path used by the chunked
 engine and :func:`simulate.workflows.sections.rank_run`.
 """
 
@@ -34,10 +36,7 @@ import numpy as np
 
 __all__ = [
     "angle_bound",
-    "average_ranks",
     "correlation",
-    "draw_order",
-    "draw_orders",
     "input_ranks",
     "rank_correlation",
     "rank_sums",
@@ -46,46 +45,6 @@ __all__ = [
 ]
 
 #: The outputs the inputs are ranked against by default.
-
-
-def draw_order(x: np.ndarray) -> np.ndarray:
-    """``np.argsort(x, kind="stable")``, the same indices, from numpy's faster SIMD sort:
-    without ties the sorted order is unique, so only a column with ties (an atom) needs
-    the stable sort. One sort per column serves every analysis of a run (ranks, risk
-    drivers' KS distances and bins, the decision's EVPPI groups)."""
-    x = np.asarray(x, dtype=float).ravel()
-    order = np.argsort(x)
-    ordered = x[order]
-    if np.any(ordered[1:] == ordered[:-1]) or np.isnan(ordered[-1:]).any():
-        return np.argsort(x, kind="stable")
-    return order
-
-
-def draw_orders(columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """:func:`draw_order` of each named column, one thread per column (argsort releases
-    the GIL)."""
-    values = [np.asarray(v, dtype=float).ravel() for v in columns.values()]
-    with ThreadPoolExecutor(max(min(len(values), 8), 1)) as pool:
-        return dict(zip(columns, pool.map(draw_order, values), strict=True))
-
-
-def average_ranks(x: np.ndarray, order: np.ndarray | None = None) -> np.ndarray:
-    """Ranks 1..n of ``x``, a tied block sharing its average rank: the same numbers as
-    ``scipy.stats.rankdata(x)`` (a block starting at 0-based s with c members gets
-    s + (c + 1)/2, exact in float64), from ``order`` (any argsort of ``x``) or one argsort."""
-    x = np.asarray(x, dtype=float).ravel()
-    n = x.size
-    order = np.argsort(x) if order is None else order
-    ordered = x[order]
-    ranks = np.empty(n)
-    new = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-    if new.size == n - 1:  # no ties: ordinal ranks
-        ranks[order] = np.arange(1, n + 1, dtype=float)
-        return ranks
-    starts = np.concatenate(([0], new))
-    counts = np.diff(np.concatenate((starts, [n])))
-    ranks[order] = np.repeat(starts + 0.5 * (counts + 1), counts)
-    return ranks
 
 
 def sample_ranks(x: np.ndarray) -> np.ndarray:
@@ -171,12 +130,13 @@ def rank_correlation(
     inputs: Mapping[str, np.ndarray],
     outputs: Mapping[str, np.ndarray],
 ) -> dict[str, dict[str, float]]:
-    """Per output, each input's Spearman rho (``scipy.stats.spearmanr`` of the draws),
-    largest magnitude first. Inputs and outputs are given as values (one thread per
-    column: argsort releases the GIL)."""
+    """Per output, each input's Spearman rho (module doc: the input's mid-CDF rank
+    against the output's mid-ECDF), largest magnitude first. ``inputs``: each input's
+    mid-CDF ranks ``p`` (:func:`input_ranks`); ``outputs``: values, one argsort each
+    (one thread per output: argsort releases the GIL)."""
     varying = {output: np.asarray(y) for output, y in outputs.items() if np.ndim(y) > 0}
-    with ThreadPoolExecutor(max(len(inputs) + len(varying), 1)) as pool:
-        u = dict(zip(inputs, pool.map(sample_ranks, inputs.values()), strict=True))
+    u = {name: np.asarray(p, dtype=float).ravel() for name, p in inputs.items()}
+    with ThreadPoolExecutor(max(len(varying), 1)) as pool:
         g = dict(zip(varying, pool.map(sample_ranks, varying.values()), strict=True))
 
     def one(name: str) -> dict[str, float]:

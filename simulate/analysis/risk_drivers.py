@@ -2,16 +2,23 @@
 
 From one main run's draws, per risk target (no further model runs):
 
+Each input is read through its mid-CDF rank r = (F(x⁻) + F(x)) / 2 (``ranks``:
+:func:`simulate.analysis.ranking.input_ranks`, the run's uniform where the input is
+continuous; where not given, its sample mid-ECDF, one sort), so no input is sorted:
+
 * **Monte Carlo filtering** (regional sensitivity analysis; Hornberger & Spear 1981,
   *J. Environ. Manage.* 12:7; Saltelli et al. 2008, *Global Sensitivity Analysis: The
   Primer*, ch. 5): the draws are split into misses and hits; for each input the
-  two-sample Kolmogorov–Smirnov distance between its draws among the misses and among
-  the hits, with its p-value (``scipy.stats.ks_2samp``), and its median among each.
+  two-sample Kolmogorov–Smirnov distance between its ranks among the misses and among
+  the hits, with its p-value (``scipy.stats.ks_2samp``'s numbers; the distance is that
+  of its values too: KS is invariant under the increasing map x -> r, which keeps ties),
+  and its median among each (``np.median`` of the values).
 * **Indicator (target) first-order index** S_i = Var(E[1{miss} | X_i]) / (p(1 − p)),
-  by a given-data estimator: the draws are cut into B equal-probability bins of X_i
-  (by mid-CDF rank, so an atom's ties share a bin) and the between-bin variance of the
+  by a given-data estimator: the draws are cut into B bins of equal probability of X_i,
+  draw j in bin ⌊B r_j⌋ (an atom's ties share a bin) and the between-bin variance of the
   miss fraction is bias-corrected (:func:`indicator_index`); grouped-jackknife interval.
-* **P(miss | X_i in its bottom decile)** and **P(miss | top decile)**, Wilson intervals.
+* **P(miss | X_i in its bottom decile)** and **P(miss | top decile)** (r < 0.1, r > 0.9:
+  the deciles of X_i's distribution), Wilson intervals.
 
 Inputs are ranked by the indicator index (ties by KS distance), never by a signed
 change; an input whose index interval reaches 0 or whose KS p-value is above 0.01 is
@@ -29,7 +36,7 @@ adds its absolute value as a column.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +46,7 @@ from distributions import Correlations, Distribution, as_specs
 
 from .copula import copula_matrix, fix_score
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
-from .ranking import average_ranks, draw_order
+from .ranking import sample_ranks
 from .risk import RiskTarget, proportion_interval
 
 __all__ = [
@@ -67,35 +74,58 @@ READING = (
 )
 
 
-def _mid_cdf(values: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """(average rank − 1/2) / n: the mid-CDF rank in (0, 1); ties share one value
-    (``order``: an argsort of ``values``)."""
-    return (average_ranks(values, order) - 0.5) / values.size
-
-
 #: Above this many draws on either side ``scipy.stats.ks_2samp`` (method "auto") takes
 #: the asymptotic p-value (its MAX_AUTO_N), which :func:`_ks_2samp` computes itself.
 _KS_EXACT_DRAWS = 10_000
+#: Draws per bin (on average) of the binned pass of :func:`_ks_2samp`.
+_KS_BIN_DRAWS = 32
 
 
-def _ks_2samp(
-    ordered: np.ndarray, miss_ordered: np.ndarray, ends: np.ndarray
-) -> tuple[float, float]:
-    """``scipy.stats.ks_2samp(x[miss], x[~miss])``'s statistic and p-value, from ``x``
-    sorted once (``ordered``), the misses in that order and the last index of each run of
-    equal values (``ends``). Each empirical cdf at a value is (count <= value) / n_side,
-    the integers scipy's ``searchsorted(side="right")`` counts, so D = max |F1 − F2| is the
-    same float; the p-value is scipy's: exact below its MAX_AUTO_N (by calling it, on the
-    halves), else Smirnov's asymptotic ``kstwo.sf(D, round(n1 n2 / (n1 + n2)))``."""
-    n = ordered.size
-    below_miss = np.cumsum(miss_ordered)[ends]
-    n1 = int(below_miss[-1])
+def _ks_2samp(r: np.ndarray, miss: np.ndarray) -> tuple[float, float]:
+    """``scipy.stats.ks_2samp(r[miss], r[~miss])``'s statistic and p-value, for ranks ``r``
+    in [0, 1], without sorting them.
+
+    Each empirical cdf at a value is (count <= value) / n_side, the integers scipy's
+    ``searchsorted(side="right")`` counts, so D = max |F1 − F2| over the draws is the same
+    float. The draws are counted in bins ⌊B r⌋ (ranges of r, so a bin's draws lie above
+    every lower bin's and a tie shares a bin): at each bin's end F1 − F2 is exact
+    (``M/n1 − H/n2`` from the cumulative counts), and inside bin b it lies between
+    ``M₀/n1 − H/n2`` and ``M/n1 − H₀/n2`` (misses and hits up to the bin's start and end).
+    Only the bins whose bounds pass the ends' largest |F1 − F2| can hold the maximum;
+    their draws (a few) are sorted and evaluated exactly. The p-value is scipy's: exact
+    below its MAX_AUTO_N (by calling it, on the halves), else Smirnov's asymptotic
+    ``kstwo.sf(D, round(n1 n2 / (n1 + n2)))``.
+    """
+    n = r.size
+    n1 = int(np.count_nonzero(miss))
     n2 = n - n1
     if max(n1, n2) <= _KS_EXACT_DRAWS:
-        result = stats.ks_2samp(ordered[miss_ordered], ordered[~miss_ordered])
+        result = stats.ks_2samp(r[miss], r[~miss])
         return float(result.statistic), float(result.pvalue)
-    differences = below_miss / n1 - (ends + 1 - below_miss) / n2
-    low, high = float(np.clip(-differences.min(), 0, 1)), float(differences.max())
+    size = max(1, n // _KS_BIN_DRAWS)
+    b = np.minimum((r * size).astype(np.intp), size - 1)
+    misses = np.bincount(b[miss], minlength=size)
+    hits = np.bincount(b, minlength=size) - misses
+    m_end, h_end = np.cumsum(misses), np.cumsum(hits)
+    m_start, h_start = m_end - misses, h_end - hits
+    ends = m_end / n1 - h_end / n2
+    high, low = float(ends.max()), float(-ends.min())
+    reach = np.maximum(m_end / n1 - h_start / n2 - high, h_end / n2 - m_start / n1 - low)
+    inside = (reach > 0) & (misses + hits > 0)
+    if inside.any():
+        chosen = np.flatnonzero(inside[b])
+        order = np.argsort(r[chosen], kind="stable")
+        values, bins, missed = r[chosen][order], b[chosen][order], miss[chosen][order]
+        first = np.flatnonzero(np.r_[True, bins[1:] != bins[:-1]])
+        run = np.repeat(first, np.diff(np.r_[first, bins.size]))
+        count_m = np.cumsum(missed)
+        below_m = count_m - (count_m[run] - missed[run])  # misses up to here, in this bin
+        below_h = (np.arange(bins.size) - run + 1) - below_m
+        last = np.r_[values[1:] != values[:-1], True]  # the end of each run of ties
+        differences = (m_start[bins] + below_m)[last] / n1 - (h_start[bins] + below_h)[last] / n2
+        high = max(high, float(differences.max()))
+        low = max(low, float(-differences.min()))
+    low = float(np.clip(low, 0, 1))
     d = low if low > high else high
     m, k = sorted([float(n1), float(n2)], reverse=True)
     p_value = np.clip(stats.kstwo.sf(d, np.round(m * k / (m + k))), 0, 1)
@@ -174,16 +204,16 @@ def risk_drivers(
     min_draws: int = MIN_DRAWS,
     bins: int | None = None,
     groups: int = 20,
-    orders: Mapping[str, np.ndarray] | None = None,
+    ranks: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Rank ``inputs`` by what they tell about missing each of ``targets`` (module doc).
 
     ``draws`` maps names to the main run's arrays (an ``xarray.Dataset`` works): every
     name in ``inputs`` and every target's node. ``bins``: equal-probability bins of the
     indicator index (default min(50, n // 100), at least 2); ``groups``: of its jackknife.
-    An input without spread in the sample is left out. JSON-ready dicts. ``orders``: an
-    argsort of some inputs' draws by name (:func:`simulate.analysis.ranking.draw_orders`);
-    one sort per input serves its ranks, bins, KS distances and medians for every target.
+    An input without spread in the sample is left out. JSON-ready dicts. ``ranks``: the
+    inputs' mid-CDF ranks by name (:func:`simulate.analysis.ranking.input_ranks`); an
+    input not in it is ranked by its sample mid-ECDF (one sort).
     """
     _z(confidence)
     missing = [name for name in [*inputs, *(t.node for t in targets)] if name not in draws]
@@ -202,14 +232,18 @@ def risk_drivers(
             f"got bins={n_bins}, groups={groups}, n={n}"
         )
     spread = [name for name in inputs if np.ptp(columns[name]) > 0]
-    given = orders or {}
-    order = {name: given[name] if name in given else draw_order(columns[name]) for name in spread}
-    ordered = {name: columns[name][order[name]] for name in spread}
-    ends = {
-        name: np.append(np.flatnonzero(ordered[name][1:] != ordered[name][:-1]), n - 1)
+    given = ranks or {}
+    ranks = {
+        name: np.asarray(given[name], dtype=float).ravel()
+        if name in given
+        else sample_ranks(columns[name])
         for name in spread
     }
-    ranks = {name: _mid_cdf(columns[name], order[name]) for name in spread}
+    # per input, once for every target: its bins and its bottom and top deciles
+    bins_of = {
+        name: np.minimum((ranks[name] * n_bins).astype(np.intp), n_bins - 1) for name in spread
+    }
+    deciles = {name: (ranks[name] < 0.1, ranks[name] > 0.9) for name in spread}
     result: dict[str, Any] = {
         "method": "risk_drivers",
         "confidence": confidence,
@@ -255,18 +289,12 @@ def risk_drivers(
             }
             continue
         rows = []
+        missed = miss.astype(float)
         for name in spread:
-            u, miss_ordered = ranks[name], miss[order[name]]
-            ks_distance, ks_p_value = _ks_2samp(ordered[name], miss_ordered, ends[name])
-            misses_ordered = ordered[name][miss_ordered]
-            hits_ordered = ordered[name][~miss_ordered]
-            index = indicator_index(
-                miss.astype(float),
-                np.minimum((u * n_bins).astype(np.intp), n_bins - 1),
-                groups=groups,
-                confidence=confidence,
-            )
-            low_decile, high_decile = miss[u < 0.1], miss[u > 0.9]
+            u = ranks[name]
+            ks_distance, ks_p_value = _ks_2samp(u, miss)
+            index = indicator_index(missed, bins_of[name], groups=groups, confidence=confidence)
+            low_decile, high_decile = miss[deciles[name][0]], miss[deciles[name][1]]
             noise = index["low"] is None or index["low"] <= 0 or ks_p_value > NOISE_P_VALUE
             rows.append(
                 {
@@ -274,8 +302,8 @@ def risk_drivers(
                     "indicator_index": index,
                     "ks_distance": ks_distance,
                     "ks_p_value": ks_p_value,
-                    "median_among_misses": _num(np.median(misses_ordered)),
-                    "median_among_hits": _num(np.median(hits_ordered)),
+                    "median_among_misses": _num(np.median(columns[name][miss])),
+                    "median_among_hits": _num(np.median(columns[name][~miss])),
                     "p_miss_bottom_decile": _decile(low_decile, confidence),
                     "p_miss_top_decile": _decile(high_decile, confidence),
                     "within_noise": bool(noise),
@@ -307,6 +335,7 @@ def fixed_at_median(
     confidence: float = 0.95,
     correlations: Correlations | None = None,
     input_uniforms: Mapping[str, Any] | None = None,
+    depends: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, Any]:
     """The fall in P(miss a target) when each input is fixed at its median.
 
@@ -322,6 +351,12 @@ def fixed_at_median(
     (:func:`simulate.analysis.copula.fix_score` on each row's normal scores, still
     paired); their scores come from ``input_uniforms`` (the run's, by name) or, where not
     given, from each input's cdf (exact for continuous inputs).
+
+    ``depends`` (target node -> the uncertain inputs it is computed from, e.g. from the
+    model's graph; None: every input): a target that does not depend on the fixed input
+    keeps its drawn misses (fixing an input it does not read changes nothing), and the
+    model is re-run on the inputs the remaining targets read only, so each re-run
+    computes what those targets need: the same numbers as the full re-run, cheaper.
     """
     specs = as_specs(specs, caller="fixed_at_median")
     z = _z(confidence)
@@ -361,10 +396,22 @@ def fixed_at_median(
                 for j, g in enumerate(group)
                 if g != name
             }
-        fixed = evaluate_model(model, specs, columns | others | {name: median}, outputs=nodes)
+        moved = [t for t in targets if depends is None or name in depends[t.node]]
+        wanted = list(dict.fromkeys(t.node for t in moved))
+        drawn = columns | others
+        if depends is not None:
+            read = {x for node in wanted for x in depends[node]}
+            drawn = {k: v for k, v in drawn.items() if k in read}
+        fixed = (
+            evaluate_model(model, specs, drawn | {name: median}, outputs=wanted) if moved else {}
+        )
         for target in targets:
             out = target.key
-            exceed_fixed = target.misses(fixed[target.node])
+            exceed_fixed = (
+                np.broadcast_to(target.misses(fixed[target.node]), (n,))
+                if target in moved
+                else exceed[out]
+            )
             only_drawn = int(np.count_nonzero(exceed[out] & ~exceed_fixed))
             only_fixed = int(np.count_nonzero(~exceed[out] & exceed_fixed))
             delta = (only_drawn - only_fixed) / n

@@ -9,8 +9,10 @@ input specs; fixed specs are passed to the model as constants and never ranked.
   partial correlation −P_iy/√(P_ii P_yy) from the inverse P of the rank correlation
   matrix, Whittaker 1990 §5.7), and the contribution to variance ρ_i² / Σ_j ρ_j²
   (the @RISK convention, Palisade *@RISK User's Guide*, "Sensitivity Analysis").
-  Ranks are the draws' average ranks (``scipy.stats.spearmanr``'s); a continuous
-  input's equal those of its uniforms, an input with atoms needs its values.
+  An input is ranked by its mid-CDF rank (F(x⁻) + F(x))/2 (its uniform where it is
+  continuous, exact for atoms; never sorted), an output by its mid-ECDF (one argsort):
+  both estimate the population Spearman rho_S = corr(F(X), G(Y)), as
+  ``scipy.stats.spearmanr`` does, within the Monte Carlo error.
 * :func:`sobol`: first-order (Saltelli et al. 2010, *Comput. Phys. Commun.* 181:259,
   Table 2 (b)) and total (Jansen 1999, Table 2 (f)) indices by
   ``scipy.stats.sobol_indices`` on the A, B, AB design of Saltelli et al. (2010, §5)
@@ -51,7 +53,7 @@ from . import risk_drivers as drivers
 from .copula import copula_matrix
 from .intervals import Model, _num, _z, evaluate_model, uncertain_names
 from .parallel import default_threads
-from .ranking import average_ranks, draw_orders
+from .ranking import input_ranks, sample_ranks
 from .risk import RiskTarget
 from .shapley import shapley_effects
 
@@ -186,29 +188,35 @@ def rank_correlations(
     outputs: Sequence[str],
     confidence: float = 0.95,
     groups: int = 20,
-    orders: Mapping[str, np.ndarray] | None = None,
+    uniforms: Mapping[str, np.ndarray] | None = None,
+    ranks: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any]:
     """Spearman ρ, PRCC and contribution to variance of every uncertain input, per output.
 
     ``draws`` maps names to the main run's arrays (an ``xarray.Dataset`` works); the
-    uncertain inputs are given as values (uniforms rank alike only for continuous
-    inputs: they break an atom's ties). Spearman rho is the sample statistic,
-    ``scipy.stats.spearmanr`` (ties averaged). Rows are sorted by contribution to
-    variance, largest first. An uncertain input whose draws are all equal in this sample
-    gets null cells and ``"note": "no spread in this sample"``, last. ``orders``: an
-    argsort of some inputs' draws by name (:func:`simulate.analysis.ranking.draw_orders`,
-    shared with the other analyses), so only the rest are sorted here.
+    uncertain inputs are given as values. Spearman rho is the estimator of
+    :mod:`simulate.analysis.ranking`: the Pearson correlation of each input's mid-CDF rank
+    ``(F(x⁻) + F(x)) / 2`` (:func:`simulate.analysis.ranking.input_ranks`: its uniform
+    from ``uniforms``, the run's by name, where it is continuous, else
+    :func:`distributions.mid_cdf` of its values; inputs are never sorted) and each
+    output's mid-ECDF (one argsort per output, ties averaged); PRCC uses the same ranks.
+    Rows are sorted by contribution to variance, largest first. An uncertain input whose
+    draws are all equal in this sample gets null cells and ``"note": "no spread in this
+    sample"``, last. ``ranks``: the inputs' mid-CDF ranks by name where already computed.
     """
     specs = as_specs(specs, caller="rank_correlations")
     every = uncertain_names(specs)
     raw = _columns(draws, every, "input", flat_ok=True)
     inputs = [name for name, column in zip(every, raw, strict=True) if np.ptp(column) > 0]
     flat = [name for name in every if name not in inputs]
-    columns = [c for c in raw if np.ptp(c) > 0] + _columns(draws, outputs, "output")
-    given = orders or {}
-    known = [given.get(name) for name in inputs] + [None] * len(outputs)
+    values = dict(zip(every, raw, strict=True))
+    known = ranks or {}
+    p = {name: known[name] for name in inputs if name in known}
+    p |= input_ranks({name: specs[name] for name in inputs if name not in p}, values, uniforms)
+    targets = _columns(draws, outputs, "output")
     with ThreadPoolExecutor(default_threads()) as pool:  # argsort releases the GIL
-        ranks = np.column_stack(list(pool.map(average_ranks, columns, known)))
+        g = list(pool.map(sample_ranks, targets))
+    ranks = np.column_stack([np.asarray(p[name], dtype=float).ravel() for name in inputs] + g)
     full, left_out = _grouped_covariances(ranks, groups)
     k = len(inputs)
     with np.errstate(invalid="ignore", divide="ignore"):  # undefined cells become None
@@ -690,7 +698,7 @@ def analyze(
     groups: int = 20,
     correlations: Correlations | None = None,
     uniforms: Mapping[str, Any] | None = None,
-    orders: Mapping[str, np.ndarray] | None = None,
+    depends: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
     """Everything for a report's ``sensitivity`` section, from one main run's ``draws``.
 
@@ -702,10 +710,12 @@ def analyze(
     Shapley effects instead (:func:`simulate.analysis.shapley.shapley_effects`), which
     keep the correlations. The tornado and the risk drivers' fixed-at-median column
     (:mod:`simulate.analysis.risk_drivers`) condition the other inputs through the copula
-    (``uniforms``: the run's uniforms of the correlated inputs).
-    ``groups``: of the jackknife. ``orders``: argsorts of the inputs' draws by name
-    (:func:`simulate.analysis.ranking.draw_orders`; computed here where not given), one
-    sort per input for the ranks and the risk drivers.
+    (``uniforms``: the run's uniforms by input name, at least of the correlated inputs;
+    the rank correlations take each continuous input's rank from them).
+    Each input's mid-CDF rank (:func:`simulate.analysis.ranking.input_ranks`) is computed
+    once and serves the rank correlations and the risk drivers: no input is sorted.
+    ``groups``: of the jackknife. ``depends``: each target node's inputs, for the fixed-at-median
+    re-runs (:func:`simulate.analysis.risk_drivers.fixed_at_median`).
     """
     specs = as_specs(specs, caller="analyze")
     if method not in ("rank", "sobol", "shapley"):
@@ -716,14 +726,16 @@ def analyze(
         np.min(column) > 0 and np.ptp(column) > 0
         for column in (np.asarray(draws[name], dtype=float) for name in uncertain_names(specs))
     )
-    missing = [name for name in uncertain_names(specs) if name not in (orders or {})]
-    orders = dict(orders or {}) | draw_orders(
-        {name: draws[name] for name in missing if name in draws}
+    drawn = [name for name in uncertain_names(specs) if name in draws]
+    ranks = input_ranks(
+        {name: specs[name] for name in drawn},
+        {name: np.asarray(draws[name], dtype=float).ravel() for name in drawn},
+        uniforms,
     )
     section: dict[str, Any] = {
         "method": method,
         "rank_correlation": rank_correlations(
-            draws, specs, outputs=outputs, confidence=confidence, groups=groups, orders=orders
+            draws, specs, outputs=outputs, confidence=confidence, groups=groups, ranks=ranks
         ),
     }
     if loggable and positive:
@@ -749,7 +761,7 @@ def analyze(
                 targets,
                 confidence=confidence,
                 groups=groups,
-                orders=orders,
+                ranks=ranks,
             ),
             drivers.fixed_at_median(
                 model,
@@ -759,6 +771,7 @@ def analyze(
                 confidence=confidence,
                 correlations=correlations,
                 input_uniforms=uniforms,
+                depends=depends,
             ),
         )
     if method == "sobol" and correlated:

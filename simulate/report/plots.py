@@ -182,13 +182,12 @@ def plot_exceedance(
     With a threshold, a vertical line at it and a horizontal one at the share of draws
     above it (the report's exceedance risk).
     """
-    data = np.sort(_finite(values))
+    data = _finite(values)
     scale = scale_for(units, np.quantile(data, [0.5]) if data.size else ())
     figure, axes = _figure()
     if data.size:
-        # exact survival at up to CURVE_POINTS order statistics: share of draws > x
-        x = data[np.unique(np.linspace(0, data.size - 1, CURVE_POINTS).round().astype(int))]
-        above = (data.size - np.searchsorted(data, x, side="right")) / data.size
+        x, count = _above(data)
+        above = count / data.size
         shown = x / scale.factor
         axes.plot(shown, above, color=_PALETTE[0], linewidth=1.8, gid="survival")
         # below the smallest draw every draw exceeds x: a lead-in at 100% down to the curve
@@ -327,11 +326,31 @@ def plot_driver_scatter(
     return figure
 
 
+def _above(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``CURVE_POINTS`` points x (the smallest and largest draw among them) and the
+    exact count of draws above each. Up to ``CURVE_POINTS`` draws: every order statistic
+    (one sort of a few draws). More: ``CURVE_POINTS`` evenly spaced x, counted in one
+    O(n) pass with no sort: ``np.histogram`` of ``-data`` on its equal-width path (bins
+    ``[e_j, e_j+1)``, assigned exactly against its own edges), so the draws above
+    x_j = -e_j, i.e. with -value < e_j, are the bins' cumulative count; at the smallest
+    draw the count is of the draws not equal to it. Every draw equal: that value, none above."""
+    n = data.size
+    low, high = float(data.min()), float(data.max())
+    if low == high:
+        return np.array([low]), np.array([0])
+    if n <= CURVE_POINTS:
+        ordered = np.sort(data)
+        return ordered, n - np.searchsorted(ordered, ordered, side="right")
+    counts, edges = np.histogram(-data, bins=CURVE_POINTS - 1, range=(-high, -low))
+    below = np.concatenate(([0], np.cumsum(counts)[:-1], [n - np.count_nonzero(data == low)]))
+    return -edges[::-1], below[::-1]
+
+
 def _ecdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Up to ``CURVE_POINTS`` exact points (x, share of draws <= x) of the ECDF."""
-    data = np.sort(values)
-    x = data[np.unique(np.linspace(0, data.size - 1, CURVE_POINTS).round().astype(int))]
-    return x, np.searchsorted(data, x, side="right") / data.size
+    """Up to ``CURVE_POINTS`` exact points (x, share of draws <= x) of the ECDF
+    (:func:`_above`: no sort of many draws)."""
+    x, count = _above(values)
+    return x, (values.size - count) / values.size
 
 
 def plot_miss_ecdfs(panels: Sequence[Mapping[str, Any]], *, target: str) -> Figure:

@@ -18,15 +18,15 @@ the run's days, so its cost to complete is cost · (1 − elapsed / train_days).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import numpy as np
 import xarray as xr
 from scipy import stats
 
 from ..analysis.decision import decision_table
 from ..analysis.intervals import uncertain_names
+from ..analysis.ranking import input_ranks
 from ..analysis.weighting import importance_weights, weighted_percentiles, weighted_probability
+from ..engine.memory import run_uniforms
 from ..scenario.base import ConfigError
 from ..scenario.config import Scenario
 from .sections import scenario_specs
@@ -44,18 +44,17 @@ def uncertain_inputs(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.ndarray
     return {name: ds[name].values for name in ds.data_vars if name in uncertain}  # run's order
 
 
-def decide(
-    ds: xr.Dataset, scenario: Scenario, *, orders: Mapping[str, np.ndarray] | None = None
-) -> xr.Dataset | None:
+def decide(ds: xr.Dataset, scenario: Scenario) -> xr.Dataset | None:
     """The scenario's ``[decision]`` on the run's draws, with the EVPPI of every drawn input
-    (:func:`simulate.analysis.decision.decision_table`), or None without one. ``orders``:
-    the inputs' argsorts, shared with the sensitivity section."""
+    (:func:`simulate.analysis.decision.decision_table`, on the inputs' mid-CDF ranks: the
+    run's uniforms where kept, no sort), or None without one."""
     if not scenario.decision:
         return None
     costs = {name: ds[name].values for name in scenario.decision}
-    return decision_table(
-        costs, uncertain_inputs(ds, scenario), percentiles=scenario.percentiles, orders=orders
-    )
+    values = uncertain_inputs(ds, scenario)
+    specs = scenario_specs(scenario)
+    ranks = input_ranks({name: specs[name] for name in values}, values, run_uniforms(ds))
+    return decision_table(costs, ranks, percentiles=scenario.percentiles)
 
 
 def _log_likelihood(ds: xr.Dataset, scenario: Scenario) -> np.ndarray:

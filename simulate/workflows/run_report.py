@@ -21,7 +21,6 @@ from typing import Any, Literal
 
 import xarray as xr
 
-from ..analysis.ranking import draw_orders
 from ..engine.chunked import run_chunked
 from ..engine.memory import run
 from ..engine.runners import ChunkError
@@ -33,7 +32,7 @@ from ..report.html import markdown_block, render_html
 from ..report.planning import sweep_html
 from ..report.summary import build_summary
 from ..scenario.config import Scenario
-from .planning import decide, uncertain_inputs, update_forecast
+from .planning import decide, update_forecast
 from .sections import run_to_precision, sensitivity_section
 from .sweep import parse_sweeps, sweep_files, sweep_section
 
@@ -134,17 +133,15 @@ def run_report(
     if precision is not None:
         ds, convergence = run_to_precision(scenario, precision=precision, max_draws=max_draws)
     else:
-        ds = run(scenario, on_stage=on_stage, threads=workers, keep_uniforms=False)
+        ds = run(scenario, on_stage=on_stage, threads=workers)
     on_stage("statistics")
-    # one sort per drawn input, shared by the ranks, the risk drivers and the EVPPI
-    orders = draw_orders(uncertain_inputs(ds, scenario)) if scenario.decision else None
     section = sensitivity_section(
-        ds, scenario, method=analysis, outputs=outputs, sobol_n=sobol_draws, orders=orders
+        ds, scenario, method=analysis, outputs=outputs, sobol_n=sobol_draws
     )
     summary = build_summary(ds, scenario, sensitivity=section, convergence=convergence)
     swept = sweep_section(scenario, sweep, ds) if sweep else {}
     summary |= swept
-    decision = decide(ds, scenario, orders=orders)
+    decision = decide(ds, scenario)
     if decision is not None:
         summary["decision"] = decision_entry(decision)
     if scenario.progress is not None:

@@ -7,7 +7,7 @@ functions of :mod:`simulate.analysis.sensitivity` and :mod:`simulate.analysis.co
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -19,11 +19,11 @@ from distributions.sampling import QMC_REPLICATES
 from ..analysis import sensitivity
 from ..analysis.convergence import run_until
 from ..analysis.intervals import uncertain_names
-from ..analysis.ranking import rank_correlation
+from ..analysis.ranking import input_ranks, rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
-from ..engine.memory import describe_inputs, run, sample_inputs
-from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES
-from ..model.phases import run_nodes
+from ..engine.memory import describe_inputs, run, run_uniforms, sample_inputs
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, _upstream
+from ..model.phases import run_nodes, split_name
 from ..scenario.config import ConfigError, Scenario
 
 __all__ = ["check_outputs", "run_to_precision", "scenario_specs", "sensitivity_section"]
@@ -73,7 +73,6 @@ def sensitivity_section(
     method: Literal["rank", "sobol", "shapley"] = "rank",
     outputs: Sequence[str] = (),
     sobol_n: int = 2**14,
-    orders: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Any] | None:
     """The report's ``sensitivity`` section, or None when no input or output varies in the
     sample, or the run has fewer than 6 draws (the jackknife needs 2 groups of 3).
@@ -100,9 +99,28 @@ def sensitivity_section(
         seed=scenario.seed,
         groups=groups,
         correlations=scenario.correlations,
-        uniforms=_correlated_uniforms(ds, scenario),
-        orders=orders,
+        uniforms=_run_uniforms(ds, scenario),
+        depends={t.node: _target_inputs(scenario, t.node) for t in risky},
     )
+
+
+def _target_inputs(scenario: Scenario, node: str) -> list[str]:
+    """The scenario's uncertain inputs that ``node`` is computed from, directly or not (by
+    the chain's graph; a ``<node>@<phase>`` input counts where its node does): what a
+    re-run of the model for ``node`` needs."""
+    upstream = _upstream(split_name(node)[0]) | {split_name(node)[0]}
+    return [
+        name
+        for name, spec in scenario.inputs.items()
+        if not spec.dist.is_fixed and split_name(name)[0] in upstream
+    ]
+
+
+def _run_uniforms(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.ndarray] | None:
+    """The uniforms the run kept (every uncertain input's: the rank correlations rank
+    continuous inputs by them), else its correlated inputs' regenerated, else None."""
+    kept = run_uniforms(ds)
+    return kept if kept is not None else _correlated_uniforms(ds, scenario)
 
 
 def _correlated_uniforms(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.ndarray] | None:
@@ -112,8 +130,6 @@ def _correlated_uniforms(ds: xr.Dataset, scenario: Scenario) -> dict[str, np.nda
     if correlations is None or not correlations.names:
         return None
     from distributions import uniforms  # noqa: PLC0415
-
-    from ..engine.memory import run_uniforms  # noqa: PLC0415
 
     kept = run_uniforms(ds)
     if kept is None:
@@ -174,10 +190,16 @@ def run_to_precision(
 
 
 def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = HEADLINE_OUTPUTS) -> dict:
-    """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset): the
-    sample Spearman rho (``scipy.stats.spearmanr``) of each uncertain input's draws,
-    ties averaged, against each varying output's."""
+    """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset): each
+    uncertain input's mid-CDF rank (its uniform where the run kept them and it is
+    continuous, else :func:`distributions.mid_cdf` of its draws; no sort) against each
+    varying output's mid-ECDF (one argsort per output)."""
     names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
-    inputs = {name: ds[name].values for name in names if not ds[name].attrs["constant"]}
+    drawn = [name for name in names if not ds[name].attrs["constant"]]
+    ranks = input_ranks(
+        {name: scenario.inputs[name].dist for name in drawn},
+        {name: ds[name].values for name in drawn},
+        run_uniforms(ds),
+    )
     varying = {o: ds[o].values for o in outputs if o in ds and not ds[o].attrs["constant"]}
-    return rank_correlation(inputs, varying)
+    return rank_correlation(ranks, varying)
