@@ -330,20 +330,36 @@ def targets(plan: Plan, summary: FirstPass) -> Targets:
         ranks[name] = wanted
         bins[name] = occupied[where]
         below[name] = cumulative[where] - counts[where]
-        keep[name] = _ranges(np.unique(bins[name]), name in signed)
+        keep[name] = _ranges(occupied, counts, cumulative, where, name in signed)
         if name in plan.rank_outputs:
             cdf[name] = _cdf_table(summary.fine[name], n)
     return Targets(summary.draws, ranks, bins, below, cdf, keep, signed)
 
 
-def _ranges(bins: np.ndarray, signed: bool) -> tuple[tuple[Any, Any], ...]:
-    """``[low, high)`` of each run of consecutive ``bins``: keys where ``signed``, else
-    values (without a negative draw, keys and values order alike, and -0.0 is absent)."""
-    breaks = np.flatnonzero(np.diff(bins) != 1) + 1
-    runs = [(int(run[0]), int(run[-1]) + 1) for run in np.split(bins, breaks)]
+def _ranges(
+    occupied: np.ndarray,
+    counts: np.ndarray,
+    cumulative: np.ndarray,
+    where: np.ndarray,
+    signed: bool,
+) -> tuple[tuple[Any, Any], ...]:
+    """``[low, high)`` ranges that hold the bins ``occupied[where]``: keys where ``signed``,
+    else values (without a negative draw keys and values order alike, and -0.0 is absent).
+    Two wanted bins share a range when the draws between them are no more than those in
+    them, which at most doubles the values kept and saves two comparisons a draw."""
+    where = np.unique(where)
+    runs = [[where[0], where[0]]]
+    for j in where[1:]:
+        first, last = runs[-1]
+        inside = cumulative[last] - cumulative[first] + counts[first] + counts[j]
+        if cumulative[j] - counts[j] - cumulative[last] <= inside:
+            runs[-1][1] = j
+        else:
+            runs.append([j, j])
+    edges = [(int(occupied[a]), int(occupied[b]) + 1) for a, b in runs]
     if signed:
-        return tuple((np.int64(a << BIN_SHIFT), np.int64(b << BIN_SHIFT)) for a, b in runs)
-    return tuple(tuple(_bin_floor(np.array(run), BIN_SHIFT)) for run in runs)
+        return tuple((np.int64(a << BIN_SHIFT), np.int64(b << BIN_SHIFT)) for a, b in edges)
+    return tuple(tuple(_bin_floor(np.array(edge), BIN_SHIFT)) for edge in edges)
 
 
 def _cdf_table(fine: tuple[np.ndarray, np.ndarray], n: int) -> tuple:
@@ -398,25 +414,30 @@ class SecondPass:
         )
 
 
+def _select(x: np.ndarray, data: np.ndarray, ranges: tuple) -> np.ndarray:
+    """The values of ``x`` whose ``data`` (``x`` itself, or its keys) lies in one of the
+    ``[low, high)`` ``ranges`` (:func:`_ranges`): two comparisons a range, no sort."""
+    inside, below_high = np.empty(x.size, dtype=bool), np.empty(x.size, dtype=bool)
+    found = []
+    for low, high in ranges:
+        np.greater_equal(data, low, out=inside)
+        np.less(data, high, out=below_high)
+        inside &= below_high
+        found.append(np.flatnonzero(inside))
+    return x[np.concatenate(found)]
+
+
 def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPass:
     """Pass 2 over one chunk: keep the values in the target bins; sum the ranks."""
     start, draws = chunk
     u: dict[str, np.ndarray] = {}
     values = plan.values(start, draws, uniforms_out=u if plan.rank_outputs else None)
     kept, keys = {}, {}
-    inside, below_high = np.empty(draws, dtype=bool), np.empty(draws, dtype=bool)
     for name in plan.varying:
         x = values[name]
         if name in where.signed or name in plan.rank_outputs:
             keys[name] = _keys(x, signed=name in where.signed)
-        data = keys[name] if name in where.signed else x
-        found = []
-        for low, high in where.keep[name]:  # a few ranges: two comparisons each
-            np.greater_equal(data, low, out=inside)
-            np.less(data, high, out=below_high)
-            inside &= below_high
-            found.append(np.flatnonzero(inside))
-        kept[name] = [x[np.concatenate(found)]]
+        kept[name] = [_select(x, keys[name] if name in where.signed else x, where.keep[name])]
     ranks = {}
     if plan.rank_outputs:
         p = {name: _mid_rank(plan, name, values, u) for name in plan.rank_inputs}
