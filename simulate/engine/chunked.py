@@ -345,18 +345,20 @@ def _ranges(
 ) -> tuple[tuple[Any, Any], ...]:
     """``[low, high)`` ranges that hold the bins ``occupied[where]``: keys where ``signed``,
     else values (without a negative draw keys and values order alike, and -0.0 is absent).
-    Two wanted bins share a range when the draws between them are no more than those in
-    them, which at most doubles the values kept and saves two comparisons a draw."""
+    Neighbouring wanted bins share a range while the draws of the other bins in it are no
+    more than those of its wanted bins: at most twice the values are kept, and each range
+    merged saves two comparisons a draw.
+    """
     where = np.unique(where)
-    runs = [[where[0], where[0]]]
+    runs = [[where[0], where[0], counts[where[0]]]]  # first, last, draws in wanted bins
     for j in where[1:]:
-        first, last = runs[-1]
-        inside = cumulative[last] - cumulative[first] + counts[first] + counts[j]
-        if cumulative[j] - counts[j] - cumulative[last] <= inside:
-            runs[-1][1] = j
+        first, _, wanted = runs[-1]
+        others = cumulative[j] - cumulative[first] + counts[first] - counts[j] - wanted
+        if others <= wanted + counts[j]:
+            runs[-1][1:] = j, wanted + counts[j]
         else:
-            runs.append([j, j])
-    edges = [(int(occupied[a]), int(occupied[b]) + 1) for a, b in runs]
+            runs.append([j, j, counts[j]])
+    edges = [(int(occupied[a]), int(occupied[b]) + 1) for a, b, _ in runs]
     if signed:
         return tuple((np.int64(a << BIN_SHIFT), np.int64(b << BIN_SHIFT)) for a, b in edges)
     return tuple(tuple(_bin_floor(np.array(edge), BIN_SHIFT)) for edge in edges)
