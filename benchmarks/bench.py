@@ -21,6 +21,7 @@ import argparse
 import ctypes
 import gc
 import json
+import math
 import os
 import platform
 import statistics
@@ -256,18 +257,41 @@ class _TreeMemory(threading.Thread):
 
 
 def billion(draws: int, chunk_draws: int, workers: int) -> dict:
+    """The dask run of ``draws`` on a local cluster of ``workers`` processes, set up as
+    ``run_chunked(backend="dask")`` sets up its own (simulate.engine.dask_runner), and
+    where its time goes: dask's task stream gives each task's compute and transfer time
+    on the workers; the wall time not spent in a pass is the cluster's start and the
+    client's work (locating the order statistics, the summary)."""
+    import dask
+    from distributed import Client, LocalCluster, get_task_stream
+
     from simulate.engine.chunked import run_chunked
+    from simulate.engine.dask_runner import WORKER_ENVIRONMENT
 
     watch = _TreeMemory()
     watch.start()
     start = time.perf_counter()
-    run = run_chunked(
-        SCENARIO, chunk_draws=chunk_draws, draws=draws, backend="dask", workers=workers
-    )
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}),
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        started = time.perf_counter()
+        with get_task_stream(client) as stream:
+            run = run_chunked(
+                SCENARIO,
+                chunk_draws=chunk_draws,
+                draws=draws,
+                backend="dask",
+                scheduler=cluster.scheduler_address,
+            )
+        ran = time.perf_counter()
     seconds = time.perf_counter() - start
     watch.running = False
     watch.join()
-    variables = run.statistics
+    variables = simulate.build_summary(run, SCENARIO)["variables"]
     return {
         "draws": draws,
         "chunk_draws": chunk_draws,
@@ -275,12 +299,44 @@ def billion(draws: int, chunk_draws: int, workers: int) -> dict:
         "chunks": run.chunks,
         "seconds": seconds,
         "peak_tree_rss_bytes": watch.peak,
+        "time": _where_the_time_goes(stream.data, started - start, ran - started, run.workers),
         "train_days": variables["train_days"]["percentiles"]
         | {"mean": variables["train_days"]["mean"]},
         "tco_usd": variables["tco_usd"]["percentiles"] | {"mean": variables["tco_usd"]["mean"]},
         "risk": {k: v["probability"] for k, v in run.risk.items()},
         "rank_correlation": run.rank_correlation,
         "rank_error_bound": run.rank_error_bound,
+    }
+
+
+def _where_the_time_goes(tasks: list, start_s: float, run_s: float, workers: int) -> dict:
+    """Per kind of task (first_pass, second_pass, _merge, _given): how many, seconds
+    computing and transferring summed over the workers, and the pass's span (first start
+    to last stop); the run's wall time outside both passes' spans is the client's."""
+    kinds: dict[str, dict] = {}
+    for task in tasks:
+        kind = kinds.setdefault(
+            str(task["key"]).split("-")[0],
+            {"tasks": 0, "compute_s": 0.0, "transfer_s": 0.0, "first": math.inf, "last": 0.0},
+        )
+        kind["tasks"] += 1
+        for part in task["startstops"]:
+            if part["action"] in ("compute", "transfer"):
+                kind[f"{part['action']}_s"] += part["stop"] - part["start"]
+            if part["action"] == "compute":
+                kind["first"] = min(kind["first"], part["start"])
+                kind["last"] = max(kind["last"], part["stop"])
+    spans = {k: v.pop("last") - v.pop("first") for k, v in kinds.items()}
+    busy = sum(v["compute_s"] + v["transfer_s"] for v in kinds.values())
+    passes = spans.get("first_pass", 0.0) + spans.get("second_pass", 0.0)
+    return {
+        "cluster_start_s": start_s,
+        "run_s": run_s,
+        "tasks": kinds,
+        "pass_1_span_s": spans.get("first_pass"),
+        "pass_2_span_s": spans.get("second_pass"),
+        "client_s": run_s - passes,
+        "worker_busy_share": busy / (workers * run_s),
     }
 
 

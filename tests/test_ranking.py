@@ -98,16 +98,19 @@ def test_correlated_inputs_rank_as_correlated(tmp_path):
     assert paired["overhead_capex_ratio"] > plain["overhead_capex_ratio"] + 0.1
 
 
-def test_chunked_ranks_correlated_inputs_as_scipy(tmp_path):
-    # pass 2 reads the inputs' ranks through the uniforms their values came from (copula
-    # applied); the reference is scipy's Spearman of the in-memory draws, same seed
+def test_chunked_ranks_correlated_inputs_as_the_estimator(tmp_path):
+    # pass 2 ranks each input by the uniform its value came from (copula applied); the
+    # reference is the issue-16 estimator on the in-memory draws, same seed, written
+    # here: corr(u, rankdata(y)), u the run's own uniforms (every input is continuous)
     from simulate.engine.chunked import run_chunked
 
     correlated = _correlated(tmp_path)
     ds = simulate.run(correlated, draws=DRAWS)
+    u = run_uniforms(ds)
     chunked = run_chunked(correlated, chunk_draws=7_000, draws=DRAWS)
     names = [n for n, spec in correlated.inputs.items() if not spec.dist.is_fixed]
     for output in ("train_days", "tco_usd"):
+        g = stats.rankdata(ds[output].values)
         for name in names:
-            rho = stats.spearmanr(ds[name].values, ds[output].values).statistic
+            rho = np.corrcoef(u[name], g)[0, 1]
             assert abs(chunked.rank_correlation[output][name] - rho) <= chunked.rank_error_bound

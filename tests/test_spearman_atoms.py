@@ -1,17 +1,17 @@
 """One Spearman estimator on every path, right for inputs with atoms.
 
-Every reference is ``scipy.stats.spearmanr`` of the draws ``simulate.run`` makes for the
-same scenario and seed (the sample statistic; ties take their average rank), never a
-sibling function of ours. Tolerances:
-
-* in memory (the sensitivity section, ``rank_run``): the estimator of issue 16 §1, each
-  input's mid-CDF rank against the output's mid-ECDF, checked against ``np.corrcoef`` of
-  scipy's cdf of the input's draws and ``rankdata`` of the output's, up to rounding (1e-9);
-  with the sample statistic the issue's -0.866 agrees within its Monte Carlo error;
-* in chunks and on dask: within the run's stated ``rank_error_bound`` (derived in
-  ``simulate.engine.chunked._rank_correlation``: each rank read from a histogram is within
-  its bin's share of the sample mid-ECDF, which turns rho by at most ``arcsin(m / s)``
-  per column), and within the issue's 0.005.
+Every path (in memory, chunks, dask) computes the estimator of issue 16 (docs/sensitivity.md): the
+Pearson correlation of each input's population mid-CDF rank ``p = (F(x⁻) + F(x)) / 2``
+and the output's sample mid-ECDF rank. Their reference is that expression on the same
+draws, written here: ``np.corrcoef(p, scipy.stats.rankdata(y))`` with ``p`` the uniform
+the input came from where it is continuous (``F(F⁻¹(u)) = u``; the run keeps them,
+``run_uniforms``), else the mid-CDF computed below from the distribution's definition
+with scipy. Tolerance: the run's stated ``rank_error_bound`` (derived in
+``simulate.engine.chunked._rank_correlation``: each output rank read from a histogram is
+within its bin's share of the sample mid-ECDF, which turns rho by at most ``arcsin(m / s)``;
+the inputs' ranks are exact), and the issue's 0.005; in memory, up to rounding (1e-9).
+For the issue's binary ``n_gpus`` the estimator equals ``scipy.stats.spearmanr`` (ranks of a
+binary input are affine in its indicator), so its -0.866 is checked as well.
 """
 
 import re
@@ -24,8 +24,8 @@ from scipy import stats
 import distributions as d
 import simulate
 from simulate.engine.chunked import run_chunked
+from simulate.engine.memory import run_uniforms
 from simulate.workflows.sections import rank_run, sensitivity_section
-from tests.conftest import mid_cdf_rho_reference
 
 BASE = (Path(__file__).parent / "data" / "single_phase.toml").read_text()  # plain mfu, n_gpus
 OUTPUTS = ("train_days", "tco_usd")
@@ -53,24 +53,54 @@ def scipy_rhos(ds, names):
     }
 
 
-def estimator_rhos(ds, sc, names):
-    """The in-memory estimator's reference: mid-CDF of each input (scipy's cdf) against the
-    output's rankdata, np.corrcoef (tests/conftest.py)."""
+def uncertain(sc):
+    return [n for n, spec in sc.inputs.items() if not spec.dist.is_fixed]
+
+
+def discrete_mid_cdf(values, weights):
+    """``F(x) - P(X = x) / 2`` of the discrete distribution on ``values`` (scipy's
+    ``rv_discrete`` on their indices; the weights normalised)."""
+    values = np.asarray(values, dtype=float)
+    dist = stats.rv_discrete(values=(np.arange(values.size), np.divide(weights, sum(weights))))
+
+    def mid(x):
+        index = np.searchsorted(values, x)
+        return dist.cdf(index) - dist.pmf(index) / 2
+
+    return mid
+
+
+def mixture_mid_cdf(x):
+    """0.3 at 0.40 plus 0.7 uniform on [0.38, 0.43] (CASES["mixture_fixed"]): the
+    uniform's cdf, plus the atom whole above 0.40 and half at it."""
+    return 0.7 * stats.uniform(0.38, 0.05).cdf(x) + 0.3 * ((x > 0.4) + 0.5 * (x == 0.4))
+
+
+#: inputs with atoms (the others are continuous)
+MID_CDFS = {
+    "n_gpus": discrete_mid_cdf([8192, 16384], [0.5, 0.5]),
+    "rare_outcome": discrete_mid_cdf([16384, 24576], [0.99, 0.01]),
+    "truncated_discrete": discrete_mid_cdf([8192, 12288, 16384], [0.1, 0.2, 0.3]),
+    "goodput": discrete_mid_cdf([0.85, 0.90, 0.93], [1, 2, 1]),  # 0.90 listed twice
+    "mfu": mixture_mid_cdf,
+}
+
+
+def estimator_rhos(ds, names, mid_cdfs):
+    """The issue-16 estimator on ``ds``'s draws: corr(p, rankdata(y)) (``mid_cdfs``: the
+    inputs with atoms, name -> mid-CDF; the others' p is the uniform they came from)."""
+    u = run_uniforms(ds)
+    p = {name: mid_cdfs[name](ds[name].values) if name in mid_cdfs else u[name] for name in names}
     return {
         output: {
-            name: mid_cdf_rho_reference(sc.inputs[name].dist, ds[name].values, ds[output].values)
-            for name in names
+            name: np.corrcoef(p[name], stats.rankdata(ds[output].values))[0, 1] for name in names
         }
         for output in OUTPUTS
     }
 
 
-def uncertain(sc):
-    return [n for n, spec in sc.inputs.items() if not spec.dist.is_fixed]
-
-
 def check_chunked(run, reference):
-    assert run.rank_error_bound < 0.005
+    assert 0 < run.rank_error_bound < 0.005
     for output, rhos in reference.items():
         for name, rho in rhos.items():
             got = run.rank_correlation[output][name]
@@ -84,31 +114,37 @@ def check_chunked(run, reference):
 def two_gpu_counts(tmp_path_factory):
     sc = scenario(tmp_path_factory.mktemp("gpus"), n_gpus=TWO_GPU_COUNTS)
     ds = simulate.run(sc, draws=200_000, seed=4)
-    return sc, ds, scipy_rhos(ds, uncertain(sc))
+    names = uncertain(sc)
+    return sc, ds, scipy_rhos(ds, names), estimator_rhos(ds, names, {"n_gpus": MID_CDFS["n_gpus"]})
 
 
 def test_discrete_input_in_memory_is_scipys(two_gpu_counts):
-    sc, ds, reference = two_gpu_counts
-    assert reference["train_days"]["n_gpus"] == pytest.approx(-0.866, abs=0.001)
+    sc, ds, scipy_reference, reference = two_gpu_counts
+    assert scipy_reference["train_days"]["n_gpus"] == pytest.approx(-0.866, abs=0.001)
     ours = rank_run(ds, sc)
     section = sensitivity_section(ds, sc)["rank_correlation"]["outputs"]
-    for output, rhos in estimator_rhos(ds, sc, uncertain(sc)).items():
+    for output, rhos in reference.items():
         rows = {row["input"]: row["spearman"]["value"] for row in section[output]["inputs"]}
         for name, rho in rhos.items():
             assert ours[output][name] == pytest.approx(rho, abs=1e-9), (output, name)
             assert rows[name] == pytest.approx(rho, abs=1e-9), (output, name)
 
 
-def test_discrete_input_in_chunks_is_scipys(two_gpu_counts):
-    # the old pass 2 ranked n_gpus by its uniform: -0.749 against scipy's -0.866
-    sc, _, reference = two_gpu_counts
+def test_discrete_input_in_chunks_is_the_estimator(two_gpu_counts):
+    # the old pass 2 ranked n_gpus by its uniform: -0.749 against scipy's -0.866. A
+    # binary input's ranks, mid-CDF or average, are affine in its indicator, and a
+    # correlation ignores affine maps: here the estimator is scipy's, up to rounding
+    sc, _, scipy_reference, reference = two_gpu_counts
+    assert reference["train_days"]["n_gpus"] == pytest.approx(
+        scipy_reference["train_days"]["n_gpus"], abs=1e-9
+    )
     run = run_chunked(sc, chunk_draws=50_000, draws=200_000, seed=4)
     check_chunked(run, reference)
 
 
-def test_discrete_input_on_dask_is_scipys(two_gpu_counts):
+def test_discrete_input_on_dask_is_the_estimator(two_gpu_counts):
     distributed = pytest.importorskip("dask.distributed")
-    sc, _, reference = two_gpu_counts
+    sc, _, _, reference = two_gpu_counts
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as cluster:
@@ -125,12 +161,12 @@ def test_discrete_input_on_dask_is_scipys(two_gpu_counts):
 
 
 def test_discrete_input_from_the_cli(two_gpu_counts, tmp_path):
-    # the chunked summary.json's ranks are scipy's too
+    # the chunked summary.json's ranks are the estimator's too
     import json
 
     from simulate.cli import main
 
-    sc, _, reference = two_gpu_counts
+    sc, _, _, reference = two_gpu_counts
     out = tmp_path / "report"
     argv = [str(sc.path), "--seed", "4", "--draws", "200000", "--chunk-draws", "50000"]
     assert main(["run", *argv, "--no-plots", "--quiet", "--out", str(out)]) == 0
@@ -168,15 +204,17 @@ DRAWS = 60_000
 
 
 @pytest.mark.parametrize("case", [*CASES, "correlated_discrete"])
-def test_every_path_gives_scipys_spearman(case, tmp_path):
+def test_every_path_gives_its_estimator(case, tmp_path):
     if case == "correlated_discrete":
         sc = scenario(tmp_path, CORRELATED, n_gpus=TWO_GPU_COUNTS)
+        mid_cdfs = {"n_gpus": MID_CDFS["n_gpus"]}
     else:
         sc = scenario(tmp_path, **CASES[case])
+        mid_cdfs = {n: MID_CDFS[case if n == "n_gpus" else n] for n in CASES[case]}
     ds = simulate.run(sc, draws=DRAWS, seed=11)
-    reference = scipy_rhos(ds, uncertain(sc))
+    reference = estimator_rhos(ds, uncertain(sc), mid_cdfs)
     ours = rank_run(ds, sc)
-    for output, rhos in estimator_rhos(ds, sc, uncertain(sc)).items():
+    for output, rhos in reference.items():
         for name, rho in rhos.items():
             assert ours[output][name] == pytest.approx(rho, abs=1e-9), (case, output, name)
     for chunk_draws in (7_000, 25_000):

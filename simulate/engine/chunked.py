@@ -9,22 +9,22 @@ chunks are independent tasks whose small summaries merge in any order:
   (``c``: the node at the inputs' medians, which keeps the sums small), the draws over
   each risk threshold, and a log-spaced histogram of every varying node (bins: the
   top 14 mantissa bits of the IEEE-754 value, relative width 2⁻¹⁴, after the usual
-  order-preserving map of doubles to integers). Counts are integers; each chunk's
+  order-preserving map of doubles to integers; a rank output's is the sum of 16 bins of
+  its finer histogram, so each value is binned once). Counts are integers; each chunk's
   float sums are kept and added with :func:`math.fsum`, which is exactly rounded and
   so independent of order: means and variances are bit-identical for a chunk size
   whatever the backend or worker count, and within a few ulps across chunk sizes.
 * **Pass 2** regenerates each chunk and keeps only the values in the bins that hold
   the wanted order statistics (numpy's ``linear`` quantile needs ranks ``⌊h⌋`` and
   ``⌊h⌋ + 1``, ``h = (n − 1) q``), so percentiles equal ``np.quantile`` on all the
-  draws bit for bit. It also sums each input's rank against each output's rank, both
-  read from pass-1 histograms: the draws below the value's bin plus the bin's draws
-  times the value's place in the bin. An output's histogram is a finer one of its
-  values (bins 2⁻¹⁸ wide); an input's has :data:`INPUT_BINS` equal bins of its mid-CDF
-  rank ``p`` (:func:`distributions.mid_cdf`; its uniform where it is continuous), with
-  each atom's draws counted exactly, so that an atom's tied draws get their average
-  rank. The result estimates the sample Spearman rho (``scipy.stats.spearmanr`` of the
-  draws, :func:`simulate.analysis.ranking.rank_correlation` in memory) within
-  ``rank_error_bound`` (:func:`_rank_correlation` derives it).
+  draws bit for bit. It also sums each input's rank against each output's rank
+  (docs/sensitivity.md): an input's is its exact mid-CDF rank ``p``
+  (:func:`simulate.analysis.ranking.input_ranks`: the uniform it came from where it is
+  continuous, :func:`distributions.mid_cdf` where it has atoms), no histogram; an
+  output's is read from its pass-1 histogram (bins 2⁻¹⁸ wide): the draws below the
+  value's bin plus the bin's draws times the value's place in the bin. The result is
+  the in-memory estimator, the Pearson correlation of ``p`` and the output's sample
+  mid-ECDF, within ``rank_error_bound`` (:func:`_rank_correlation` derives it).
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
-
-from distributions import mid_cdf
 
 from ..analysis.intervals import interval_bounds, order_statistic_indices
 from ..analysis.parallel import default_threads
@@ -62,21 +60,25 @@ __all__ = ["ChunkedRun", "Plan", "first_pass", "run_chunked", "second_pass"]
 
 Backend = Literal["memory", "dask"]
 
-#: Histogram bins: int64 keys shifted right by this many bits (14 mantissa bits kept).
-BIN_SHIFT = 38
-#: The rank outputs' CDF histogram is finer (18 mantissa bits: bins 2⁻¹⁸ wide), which
-#: bounds the sketch's error by a few 1e-4 (the Monte Carlo standard error at ~1e7 draws).
+#: The rank outputs' CDF histogram: int64 keys shifted right by this many bits (18
+#: mantissa bits kept: bins 2⁻¹⁸ wide), which bounds the sketch's error by a few 1e-4
+#: (the Monte Carlo standard error at ~1e7 draws).
 RANK_SHIFT = 34
+#: Histogram bins: keys shifted right by this many bits (14 mantissa bits kept); a bin
+#: is 16 bins of the rank outputs' histogram, so theirs is derived from it.
+BIN_SHIFT = RANK_SHIFT + 4
 _FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
-#: An input's rank histogram: this many equal bins of its mid-CDF rank in [0, 1] (a
-#: continuous input's bins hold 1/2¹⁶ of the draws each, give or take sampling; an
-#: input's histogram is a fixed 512 KiB whatever the draws).
-INPUT_BINS = 1 << 16
+#: Dense tables over at most this many bins (8 MiB a table); sparse ones beyond.
+DENSE_BINS = 1 << 20
 
 
-def _keys(x: np.ndarray) -> np.ndarray:
-    """Order-preserving map of doubles to int64 (negatives: flip all but the sign bit)."""
+def _keys(x: np.ndarray, signed: bool = True) -> np.ndarray:
+    """Order-preserving map of doubles to int64 (negatives: flip all but the sign bit).
+    Without a negative value (nor -0.0) the keys are the bits themselves: a view, no
+    copy (``signed=False`` asserts there is none)."""
     bits = np.ascontiguousarray(x, dtype=float).view(np.int64)
+    if not signed or bits.size == 0 or bits.min() >= 0:
+        return bits
     return np.where(bits < 0, bits ^ _FLIP, bits)
 
 
@@ -90,15 +92,31 @@ def _bin_floor(bins: np.ndarray, shift: int) -> np.ndarray:
     return np.where(keys < 0, keys ^ _FLIP, keys).view(float)
 
 
-def _histogram(x: np.ndarray, shift: int = BIN_SHIFT) -> tuple[np.ndarray, np.ndarray]:
-    """Sparse histogram: occupied bins (sorted) and their counts."""
-    bins = _bins(x, shift)
-    low, high = int(bins.min()), int(bins.max())
+#: The keys of -inf and +inf: a value is finite when its key lies strictly between.
+_KEY_LOW, _KEY_HIGH = (int(k) for k in _keys(np.array([-np.inf, np.inf])))
+
+
+def _histogram(
+    keys: np.ndarray, shift: int = BIN_SHIFT, scratch: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sparse histogram of ``keys >> shift``: occupied bins (sorted) and their counts
+    (``scratch``: an int64 array of the keys' size to use for the bins)."""
+    low, high = int(keys.min()) >> shift, int(keys.max()) >> shift
     if high - low < 1 << 22:
-        counts = np.bincount(bins - low)
+        bins = np.subtract(keys, low << shift, out=scratch)  # >= 0: bincount's bins
+        np.right_shift(bins, shift, out=bins)
+        counts = np.bincount(bins, minlength=high - low + 1)
         occupied = np.flatnonzero(counts)
         return occupied + low, counts[occupied]
-    return np.unique(bins, return_counts=True)
+    return np.unique(keys >> shift, return_counts=True)
+
+
+def _coarsen(histogram: tuple[np.ndarray, np.ndarray], bits: int) -> tuple:
+    """A histogram's bins merged ``2**bits`` at a time (``bins >> bits``)."""
+    occupied, counts = histogram
+    bins = occupied >> bits
+    first = np.flatnonzero(np.diff(bins, prepend=bins[:1] - 1))
+    return bins[first], np.add.reduceat(counts, first)
 
 
 def _merge_histograms(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -209,10 +227,6 @@ class FirstPass:
     histograms: dict[str, tuple[np.ndarray, np.ndarray]]
     fine: dict[str, tuple[np.ndarray, np.ndarray]]
     nonfinite: NonFiniteCounts
-    #: per rank input: the draws in each of :data:`INPUT_BINS` bins of its mid-CDF rank
-    input_counts: dict[str, np.ndarray] = field(default_factory=dict)
-    #: per rank input with atoms: the draws equal to each of its atoms (sorted)
-    atom_counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def merge(self, other: FirstPass) -> FirstPass:
         return FirstPass(
@@ -225,8 +239,6 @@ class FirstPass:
             },
             fine={k: _merge_histograms(v, other.fine[k]) for k, v in self.fine.items()},
             nonfinite=self.nonfinite.merge(other.nonfinite),
-            input_counts={k: v + other.input_counts[k] for k, v in self.input_counts.items()},
-            atom_counts={k: v + other.atom_counts[k] for k, v in self.atom_counts.items()},
         )
 
 
@@ -240,55 +252,37 @@ def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
     """Pass 1 over one chunk ``(start, draws)``; it also counts the draws that are not
     finite, which :func:`run_chunked` refuses before pass 2."""
     start, draws = chunk
-    u: dict[str, np.ndarray] = {}
-    values = plan.values(start, draws, uniforms_out=u)
-    input_counts, atom_counts = {}, {}
-    for name in plan.rank_inputs if plan.rank_outputs else ():
-        p = _mid_rank(plan, name, values, u)
-        input_counts[name] = np.bincount(_rank_bins(p)[0], minlength=INPUT_BINS)
-        atoms = _atoms(plan.scenario.inputs[name].dist)
-        if atoms.size:
-            x = values[name]
-            index = np.minimum(np.searchsorted(atoms, x), atoms.size - 1)
-            hit = atoms[index] == x
-            atom_counts[name] = np.bincount(index[hit], minlength=atoms.size)
-    u.clear()  # the uniforms are not needed past here
-    nonfinite = NonFiniteCounts.of(values, draws, start=start)
-    sums, squares, histograms = {}, {}, {}
+    values = plan.values(start, draws)
+    sums, squares, histograms, fine = {}, {}, {}, {}
+    centred, scratch = np.empty(draws), np.empty(draws, dtype=np.int64)
+    finite = True
     for name in plan.varying:
+        x = values[name]
         with np.errstate(all="ignore"):  # inf - inf: refused after the pass anyway
-            centred = values[name] - plan.shifts[name]
+            np.subtract(x, plan.shifts[name], out=centred)
             sums[name] = [float(np.sum(centred))]
-            squares[name] = [float(np.sum(centred * centred))]
-        histograms[name] = _histogram(values[name])
+            np.multiply(centred, centred, out=centred)
+            squares[name] = [float(np.sum(centred))]
+        keys = _keys(x)
+        if name in plan.rank_outputs:
+            fine[name] = _histogram(keys, RANK_SHIFT, scratch)
+            histograms[name] = _coarsen(fine[name], BIN_SHIFT - RANK_SHIFT)
+        else:
+            histograms[name] = _histogram(keys, BIN_SHIFT, scratch)
+        low, high = (int(b) << BIN_SHIFT for b in histograms[name][0][[0, -1]])
+        finite = finite and _KEY_LOW < low and high + (1 << BIN_SHIFT) <= _KEY_HIGH
+    # only when some bin reaches beyond the largest finite double: counted in detail
+    nonfinite = NonFiniteCounts(draws) if finite else NonFiniteCounts.of(values, draws, start=start)
     over = {
         t.key: int(np.count_nonzero(t.misses(np.broadcast_to(values[t.node], (draws,)))))
         for t in _targets(plan)
     }
-    fine = {name: _histogram(values[name], RANK_SHIFT) for name in plan.rank_outputs}
-    return FirstPass(
-        draws, sums, squares, over, histograms, fine, nonfinite, input_counts, atom_counts
-    )
+    return FirstPass(draws, sums, squares, over, histograms, fine, nonfinite)
 
 
 def _mid_rank(plan: Plan, name: str, values: dict, u: dict) -> np.ndarray:
     """An input's mid-CDF rank (:func:`simulate.analysis.ranking.input_ranks`)."""
     return input_ranks({name: plan.scenario.inputs[name].dist}, values, u)[name]
-
-
-def _rank_bins(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The :data:`INPUT_BINS` bin of each mid-CDF rank ``p`` (1 in the last bin), and
-    ``p``'s place in its bin, in [0, 1]."""
-    t = np.multiply(p, INPUT_BINS, dtype=float)
-    np.clip(t, 0, INPUT_BINS - 1, out=t)
-    bins = t.astype(np.intp)
-    t -= bins
-    return bins, t
-
-
-def _atoms(dist: Any) -> np.ndarray:
-    """An input's atoms, sorted, without repeats."""
-    return np.unique(np.asarray(dist.atoms(), dtype=float))
 
 
 # --- between the passes: where the order statistics are, the outputs' CDF --------------------
@@ -302,11 +296,13 @@ class Targets:
     ranks: dict[str, np.ndarray]
     bins: dict[str, np.ndarray]
     below: dict[str, np.ndarray]
-    cdf: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
-    #: per rank input: columns over the bins of its mid-CDF rank (:func:`_input_table`)
-    input_cdf: dict[str, np.ndarray] = field(default_factory=dict)
-    #: per rank input: the largest share of a bin's draws other than its one atom's
-    input_error: dict[str, float] = field(default_factory=dict)
+    #: per rank output: its CDF over its fine bins (:func:`_cdf_table`)
+    cdf: dict[str, tuple] = field(default_factory=dict)
+    #: per varying node: the ``[low, high)`` ranges of the wanted bins, in values (in keys
+    #: for the nodes in ``signed``)
+    keep: dict[str, tuple[tuple[Any, Any], ...]] = field(default_factory=dict)
+    #: the varying nodes with a negative draw (their keys are not their bits)
+    signed: frozenset[str] = frozenset()
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -325,7 +321,8 @@ def targets(plan: Plan, summary: FirstPass) -> Targets:
     wanted = np.unique(
         np.concatenate([previous, following, low.clip(0, n - 1), high.clip(0, n - 1)])
     )
-    ranks, bins, below, cdf = {}, {}, {}, {}
+    ranks, bins, below, cdf, keep = {}, {}, {}, {}, {}
+    signed = frozenset(name for name in plan.varying if summary.histograms[name][0][0] < 0)
     for name in plan.varying:
         occupied, counts = summary.histograms[name]
         cumulative = np.cumsum(counts)
@@ -333,80 +330,73 @@ def targets(plan: Plan, summary: FirstPass) -> Targets:
         ranks[name] = wanted
         bins[name] = occupied[where]
         below[name] = cumulative[where] - counts[where]
+        keep[name] = _ranges(occupied, counts, cumulative, where, name in signed)
         if name in plan.rank_outputs:
-            occupied, counts = summary.fine[name]
-            cdf[name] = (occupied, np.cumsum(counts) - counts, counts)
-    input_cdf, input_error = {}, {}
-    for name in plan.rank_inputs if plan.rank_outputs else ():
-        input_cdf[name], input_error[name] = _input_table(
-            plan.scenario.inputs[name].dist,
-            summary.input_counts[name],
-            summary.atom_counts.get(name),
-            n,
-        )
-    return Targets(summary.draws, ranks, bins, below, cdf, input_cdf, input_error)
+            cdf[name] = _cdf_table(summary.fine[name], n)
+    return Targets(summary.draws, ranks, bins, below, cdf, keep, signed)
 
 
-def _input_table(dist: Any, counts: np.ndarray, atom_counts: np.ndarray | None, n: int):
-    """Columns over the bins of an input's mid-CDF rank ``p`` (:func:`_input_ranks`
-    reads a draw's rank from them), and the largest error of such a rank: the largest share of a
-    bin's draws other than its one atom's.
-
-    Ranking by ``p`` is ranking by value (``mid_cdf`` is increasing on the support). A
-    draw's exact mid-ECDF lies between the draws below its bin and those below plus the
-    bin's: a rank read anywhere in that span is off by at most the bin's share. A bin
-    that holds an atom ``a`` (the only atom whose ``p`` falls in it) and its exact count
-    ``k_a`` (pass 1) has ``k_r`` other draws, each below or above the atom's block, so
-    the rank ``start + (k_r ρ + k_a σ) / n`` (σ = 0, 1/2, 1 below, at, above ``a``; any
-    ρ in [0, 1], here the place of ``p`` in the bin) is off by at most ``k_r / n``: 0 when
-    the atom is alone in its bin.
+def _ranges(
+    occupied: np.ndarray,
+    counts: np.ndarray,
+    cumulative: np.ndarray,
+    where: np.ndarray,
+    signed: bool,
+) -> tuple[tuple[Any, Any], ...]:
+    """``[low, high)`` ranges that hold the bins ``occupied[where]``: keys where ``signed``,
+    else values (without a negative draw keys and values order alike, and -0.0 is absent).
+    Neighbouring wanted bins share a range while the draws of the other bins in it are no
+    more than those of its wanted bins: at most twice the values are kept, and each range
+    merged saves two comparisons a draw.
     """
-    start = (np.cumsum(counts) - counts) / n
-    if atom_counts is None:
-        return np.stack([start, counts / n]), float(counts.max()) / n
-    atoms = _atoms(dist)
-    p_atom = mid_cdf(dist, atoms)
-    bin_ = _rank_bins(p_atom)[0]
-    alone = (np.bincount(bin_, minlength=INPUT_BINS) == 1)[bin_]
-    atom_p = np.full(INPUT_BINS, np.nan)
-    atom_p[bin_[alone]] = p_atom[alone]
-    k_a = np.zeros(INPUT_BINS, dtype=np.int64)
-    k_a[bin_[alone]] = atom_counts[alone]
-    k_r = counts - k_a
-    return np.stack([start, k_r / n, k_a / n, atom_p]), float(k_r.max()) / n
+    where = np.unique(where)
+    runs = [[where[0], where[0], counts[where[0]]]]  # first, last, draws in wanted bins
+    for j in where[1:]:
+        first, _, wanted = runs[-1]
+        others = cumulative[j] - cumulative[first] + counts[first] - counts[j] - wanted
+        if others <= wanted + counts[j]:
+            runs[-1][1:] = j, wanted + counts[j]
+        else:
+            runs.append([j, j, counts[j]])
+    edges = [(int(occupied[a]), int(occupied[b]) + 1) for a, b, _ in runs]
+    if signed:
+        return tuple((np.int64(a << BIN_SHIFT), np.int64(b << BIN_SHIFT)) for a, b in edges)
+    return tuple(tuple(_bin_floor(np.array(edge), BIN_SHIFT)) for edge in edges)
 
 
-def _input_ranks(table: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """An input's rank from its mid-CDF rank ``p`` (:func:`_input_table`): the rank at its
-    bin's start plus the bin's share times ``p``'s place in the bin; an atom in the bin
-    counts whole below the draw, half at it, not above it."""
-    bin_, within = _rank_bins(p)
-    # one contiguous column at a time: twice as fast as gathering rows
-    if len(table) == 2:
-        within *= np.take(table[1], bin_)
-        within += np.take(table[0], bin_)
-        return within
-    start, rest, atom_share, atom_p = (np.take(column, bin_) for column in table)
-    side = (p > atom_p) + 0.5 * (p == atom_p)
-    return start + rest * within + atom_share * side
+def _cdf_table(fine: tuple[np.ndarray, np.ndarray], n: int) -> tuple:
+    """An output's pass-1 CDF over its fine bins: the first bin (None: sparse, then the
+    occupied bins), the share of the draws below each bin and the share in it; dense
+    over the bins' span up to :data:`DENSE_BINS`, so that a draw's bin is a subtraction,
+    not a binary search."""
+    occupied, counts = fine
+    below = (np.cumsum(counts) - counts) / n
+    share = counts / n
+    first, span = int(occupied[0]), int(occupied[-1] - occupied[0]) + 1
+    if span > DENSE_BINS:
+        return None, occupied, below, share
+    dense_below, dense_share = np.zeros(span), np.zeros(span)
+    dense_below[occupied - first] = below
+    dense_share[occupied - first] = share
+    return first, None, dense_below, dense_share
 
 
-def _histogram_cdf(cdf: tuple[np.ndarray, np.ndarray, np.ndarray], y: np.ndarray, n: int):
-    """The output's CDF from the pass-1 histogram, linear within each bin."""
-    occupied, below, counts = cdf
-    bins = _bins(y, RANK_SHIFT)
-    low_bin, span = int(occupied[0]), int(occupied[-1] - occupied[0]) + 1
-    if span < 1 << 22:  # a dense bin -> position table: a gather, not a binary search a draw
-        position = np.zeros(span, dtype=np.intp)
-        position[occupied - low_bin] = np.arange(occupied.size)
-        where = position[bins - low_bin]  # every bin is occupied: pass 1 saw every draw
+def _output_ranks(table: tuple, keys: np.ndarray) -> np.ndarray:
+    """An output's rank from its pass-1 CDF (:func:`_cdf_table`), linear within each bin:
+    the share below the draw's bin plus the bin's share times the draw's place in the bin.
+    Within a bin (one binade: the exponent is in the bin's bits) a double is linear in its
+    key, so the place is the key's low :data:`RANK_SHIFT` bits over 2**RANK_SHIFT."""
+    first, occupied, below, share = table
+    where = np.right_shift(keys, RANK_SHIFT)
+    if first is None:
+        where = np.searchsorted(occupied, where)  # every bin is occupied: pass 1 saw every draw
     else:
-        where = np.searchsorted(occupied, bins)
-    low, high = _bin_floor(bins, RANK_SHIFT), _bin_floor(bins + 1, RANK_SHIFT)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.clip((y - low) / (high - low), 0.0, 1.0)
-    share = np.where(np.isfinite(share), share, 0.5)
-    return (below[where] + share * counts[where]) / n
+        where -= first
+    place = np.bitwise_and(keys, (1 << RANK_SHIFT) - 1)
+    rank = np.multiply(place, 2.0**-RANK_SHIFT)
+    rank *= np.take(share, where)
+    rank += np.take(below, where)
+    return rank
 
 
 # --- pass 2: the values in the target bins, rank sums ---------------------------------------
@@ -426,25 +416,35 @@ class SecondPass:
         )
 
 
+def _select(x: np.ndarray, data: np.ndarray, ranges: tuple) -> np.ndarray:
+    """The values of ``x`` whose ``data`` (``x`` itself, or its keys) lies in one of the
+    ``[low, high)`` ``ranges`` (:func:`_ranges`): two comparisons a range, no sort."""
+    inside, below_high = np.empty(x.size, dtype=bool), np.empty(x.size, dtype=bool)
+    found = []
+    for low, high in ranges:
+        np.greater_equal(data, low, out=inside)
+        np.less(data, high, out=below_high)
+        inside &= below_high
+        found.append(np.flatnonzero(inside))
+    return x[np.concatenate(found)]
+
+
 def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPass:
     """Pass 2 over one chunk: keep the values in the target bins; sum the ranks."""
     start, draws = chunk
     u: dict[str, np.ndarray] = {}
-    values = plan.values(start, draws, uniforms_out=u)
-    kept = {}
+    values = plan.values(start, draws, uniforms_out=u if plan.rank_outputs else None)
+    kept, keys = {}, {}
     for name in plan.varying:
         x = values[name]
-        # a dozen wanted bins: kind="sort" compares against each, 5x faster than the table
-        kept[name] = [x[np.isin(_bins(x), where.bins[name], kind="sort")]]
+        if name in where.signed or name in plan.rank_outputs:
+            keys[name] = _keys(x, signed=name in where.signed)
+        kept[name] = [_select(x, keys[name] if name in where.signed else x, where.keep[name])]
     ranks = {}
     if plan.rank_outputs:
-        u = {
-            name: _input_ranks(where.input_cdf[name], _mid_rank(plan, name, values, u))
-            for name in plan.rank_inputs
-        }
+        p = {name: _mid_rank(plan, name, values, u) for name in plan.rank_inputs}
         for output in plan.rank_outputs:
-            g = _histogram_cdf(where.cdf[output], values[output], where.draws)
-            ranks[output] = [rank_sums(u, g)]
+            ranks[output] = [rank_sums(p, _output_ranks(where.cdf[output], keys[output]))]
     return SecondPass(kept, ranks)
 
 
@@ -545,19 +545,17 @@ def _count(histogram: tuple[np.ndarray, np.ndarray], bin_: int) -> int:
 def _rank_correlation(
     plan: Plan, one: FirstPass, two: SecondPass, where: Targets
 ) -> tuple[dict, float]:
-    """Spearman rho of every rank input against every rank output, and a bound on its
-    distance from the sample Spearman (``scipy.stats.spearmanr`` of the same draws).
+    """Spearman rho of every rank input against every rank output (the Pearson
+    correlation of the input's mid-CDF rank ``p`` and the output's mid-ECDF rank,
+    docs/sensitivity.md), and a bound on its distance from that estimator computed on
+    the same draws in memory, whose output ranks are exact (``rankdata(y) / n - 1/(2n)``).
 
-    The sample statistic is the Pearson correlation of the mid-ECDF ranks
-    ``(F̂(x⁻) + F̂(x)) / 2`` (average ranks, shifted and scaled). A rank read from a
-    histogram lies in ``[below, below + count] / n`` of its bin, and so does the mid-ECDF
-    of every value in that bin, so each is off by at most the bin's share ``count / n``;
-    in a bin with one atom the error is the share of its other draws
-    (:func:`_input_table`), 0 when the atom is alone. With ``m`` the largest such share
-    of a column and ``s`` the RMS of its centred ranks here, rho moves by at most
-    ``arcsin(m / s)`` per column (:func:`simulate.analysis.ranking.angle_bound`): the
-    bound is the largest sum over the pairs, at most 2. (With atoms ``s`` is below
-    ``1/sqrt(12)``: ties shrink it.)
+    The inputs' ranks here are exact (``p`` itself). An output's rank read from its
+    histogram lies in ``[below, below + count] / n`` of its bin, and so does the
+    mid-ECDF of every value in that bin, so each is off by at most the largest bin's
+    share ``m = count / n``. With ``s`` the RMS of the centred output ranks here, rho
+    moves by at most ``arcsin(m / s)`` (:func:`simulate.analysis.ranking.angle_bound`);
+    the bound is the largest over the outputs, at most 2.
     """
     n, result, bound = one.draws, {}, 0.0
     for output in plan.rank_outputs:
@@ -571,10 +569,7 @@ def _rank_correlation(
         for name in plan.rank_inputs:
             a, aa, ab = (math.fsum(p["inputs"][name][i] for p in parts) for i in range(3))
             rhos[name] = _finite(correlation(n, a, aa, b, bb, ab))  # None: no spread
-            input_turn = angle_bound(
-                math.sqrt(max(aa - a * a / n, 0.0) / n), where.input_error[name]
-            )
-            bound = max(bound, min(output_turn + input_turn, 2.0))
+            bound = max(bound, min(output_turn, 2.0))
         result[output] = ranked(rhos)
     return result, bound
 

@@ -6,9 +6,10 @@ so a worker that dies loses nothing the scheduler cannot recompute; data scatter
 ``(start, draws)`` pair; it regenerates its draws from the seed (no
 ``Generator`` travels: one would be copied into every task, giving every chunk the
 same draws) and returns a small summary. Summaries are merged pairwise as they
-complete (a tree of ``merge`` tasks on the workers), with at most ``2 × workers``
-chunks queued ahead, so neither the workers nor the client hold more than a few
-chunks' worth. The merges are exact (integer counts, :func:`math.fsum` of the
+complete (a tree of ``merge`` tasks on the workers), two on the same worker where
+possible, so that a summary moves between workers only at the end; at most
+``2 × workers`` chunks are queued ahead, so neither the workers nor the client hold
+more than a few chunks' worth. The merges are exact (integer counts, :func:`math.fsum` of the
 per-chunk sums, values sorted at the end), so the result does not depend on the
 order the tasks finish in, nor on the number of workers.
 
@@ -218,22 +219,27 @@ class DaskRunner:
             return client.submit(function, *shared, chunk, pure=False)
 
         pending = [submit(chunk) for chunk in islice(todo, 2 * self.workers)]
-        waiting = None
-        while pending:
+        waiting: dict[Any, Any] = {}  # per worker, a summary waiting for a partner there
+        while pending or len(waiting) > 1:
+            if not pending:  # the last summaries, on different workers
+                (_, a), (_, b) = waiting.popitem(), waiting.popitem()
+                pending.append(client.submit(_merge, a, b, pure=False))
             done = self._first_done(pending)
             pending = [future for future in pending if future not in done]
+            holders = client.who_has(list(done))
             for future in done:
-                if waiting is None:
-                    waiting = future
-                else:
-                    pending.append(client.submit(_merge, waiting, future, pure=False))
-                    waiting = None
+                where = tuple(holders.get(future.key, ()))[:1]
+                partner = waiting.pop(where, None)
+                if partner is None:
+                    waiting[where] = future
+                else:  # both on one worker: merged there, nothing moves
+                    pending.append(client.submit(_merge, partner, future, pure=False))
                 chunk = next(todo, None)
                 if chunk is not None:
                     pending.append(submit(chunk))
-        if waiting is None:
+        if not waiting:
             raise ChunkError("no draws to run")
-        return waiting.result()
+        return waiting.popitem()[1].result()
 
     def _first_done(self, pending: list) -> set:
         """The futures of ``pending`` that are done, once one is; fails once the cluster
