@@ -399,9 +399,13 @@ def test_failed_final_rename_leaves_no_staging(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_signal_during_a_write_removes_the_staging_folder(signum, code, tmp_path):
     (tmp_path / "r").mkdir()
+    # Ctrl-C as in a terminal: a child inherits SIGINT ignored when the tests run as a
+    # background job (bash ignores SIGINT for '&' commands without job control), and the
+    # guard rightly leaves an ignored signal ignored (the next test)
     writer = _python(
         """
-        import sys, time
+        import signal, sys, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         import simulate.report.folder as report
         def slow(*args, **kwargs):
             print("staged", flush=True)
@@ -419,6 +423,33 @@ def test_signal_during_a_write_removes_the_staging_folder(signum, code, tmp_path
     writer.send_signal(signum)
     _, err = writer.communicate(timeout=60)
     assert writer.returncode == code, err
+    assert _staging(tmp_path) == [] and list((tmp_path / "r").iterdir()) == []
+
+
+def test_an_ignored_sigint_stays_ignored_during_a_write(tmp_path):
+    """Under nohup or as a background job SIGINT is ignored: the write goes on through
+    it (the guard installs no handler for an ignored signal); SIGTERM still cleans up."""
+    (tmp_path / "r").mkdir()
+    writer = _python(
+        """
+        import signal, time
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        import simulate.report.folder as report
+        def slow(*args, **kwargs):
+            print("staged", flush=True)
+            time.sleep(60)
+        report.move_into_place = slow
+        report.write_files({"a.txt": "new"}, "r", force=True)
+        """,
+        tmp_path,
+    )
+    assert writer.stdout.readline() == "staged\n"
+    writer.send_signal(signal.SIGINT)
+    with pytest.raises(subprocess.TimeoutExpired):
+        writer.wait(timeout=1.0)  # still writing: the ignored signal did nothing
+    writer.send_signal(signal.SIGTERM)
+    _, err = writer.communicate(timeout=60)
+    assert writer.returncode == 143, err
     assert _staging(tmp_path) == [] and list((tmp_path / "r").iterdir()) == []
 
 
