@@ -10,17 +10,16 @@ error. A tied block (an atom) shares its average rank on both sides.
 
 * In memory (:func:`rank_correlation`, :func:`sample_ranks`) each output is sorted once
   (one argsort, ties averaged); the inputs are not sorted.
-* In chunks (:mod:`simulate.engine.chunked`) each rank is read from a pass-1 histogram:
-  ``below/n`` plus the bin's share ``count/n`` times the value's place in its bin (an
-  input's bins are bins of its mid-CDF rank, :func:`distributions.mid_cdf`, or of its
-  uniform where it is continuous; an output's are bins of its value). Each rank is then
-  within its bin's share of the exact mid-ECDF, and :func:`angle_bound` turns that into
-  a bound on rho.
+* In chunks (:mod:`simulate.engine.chunked`) the inputs' ranks are the same exact ``p``;
+  an output's rank is read from its pass-1 histogram: ``below/n`` plus the bin's share
+  ``count/n`` times the value's place in its bin. Each output rank is then within its
+  bin's share of the exact mid-ECDF, and :func:`angle_bound` turns that into a bound on
+  rho.
 
 Sums are kept centred at 1/2 (``a = r − 1/2``, ``b = G − 1/2``), so they are small and
 mergeable across chunks.
 
-The team's sensitivity API lives in ``simulate/analysis/sensitivity.py`` (the same sample
+The team's sensitivity API lives in ``simulate/analysis/sensitivity.py`` (the same
 estimator, with intervals and PRCC); this module is the fast path used by the chunked
 engine and :func:`simulate.workflows.sections.rank_run`.
 """

@@ -569,6 +569,7 @@ def _rank_correlation(
         for name in plan.rank_inputs:
             a, aa, ab = (math.fsum(p["inputs"][name][i] for p in parts) for i in range(3))
             rhos[name] = _finite(correlation(n, a, aa, b, bb, ab))  # None: no spread
+        if rhos:  # the inputs' ranks are exact: only the output's turn bounds each rho
             bound = max(bound, min(output_turn, 2.0))
         result[output] = ranked(rhos)
     return result, bound

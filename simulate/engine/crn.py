@@ -11,7 +11,6 @@ value equal that run's. Only the chain is evaluated again at each value
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -24,7 +23,7 @@ from distributions import Fixed
 from distributions.sampling import check_whole
 
 from ..analysis.parallel import default_threads
-from ..model.chain import NODES
+from ..model.chain import NODES, upstream
 from ..model.phases import node_of, split_name
 from ..scenario.base import ConfigError, InputSpec
 from ..scenario.config import Scenario
@@ -78,18 +77,6 @@ def check_values(
             )
         if whole and domain.whole and value != int(value):
             raise ConfigError(f"{scenario.path}: {field}: {name} is a whole number; got {value:g}")
-
-
-@functools.lru_cache(maxsize=32)
-def _upstream_of(nodes: tuple[str, ...]) -> frozenset[str]:
-    """``nodes`` and every node they are computed from, directly or not."""
-    found, stack = set(), list(nodes)
-    while stack:
-        name = stack.pop()
-        if name not in found:
-            found.add(name)
-            stack.extend(NODES[name].parents)
-    return frozenset(found)
 
 
 def base_value(scenario: Scenario, name: str) -> float:
@@ -167,8 +154,8 @@ class CommonDraws:
         if phases:  # a run in phases sums its phases: every input goes in
             given = dict(self.given)
         else:
-            upstream = _upstream_of(tuple(nodes))
-            given = {name: value for name, value in self.given.items() if name in upstream}
+            read = upstream(tuple(nodes))
+            given = {name: value for name, value in self.given.items() if name in read}
         for name, value in values.items():
             given[name] = float(value)
         result = evaluate_draws(given, phases)

@@ -9,6 +9,7 @@ xarray DataArrays alike.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "needed_inputs",
     "node_ranges",
     "outputs_with",
+    "upstream",
     "view_sinks",
 ]
 
@@ -577,16 +579,18 @@ def view_sinks(views: Sequence[str]) -> tuple[str, ...]:
     return BASE_SINKS + tuple(sink for view in views for sink in VIEWS[view][0])
 
 
-def _upstream(name: str) -> set[str]:
-    """Every node ``name`` is computed from, directly or not."""
+@functools.lru_cache(maxsize=64)
+def upstream(names: tuple[str, ...]) -> frozenset[str]:
+    """``names`` and every node they are computed from, directly or not (the chain's
+    graph, :data:`NODES`)."""
     found: set[str] = set()
-    stack = list(NODES[name].parents)
+    stack = list(names)
     while stack:
-        parent = stack.pop()
-        if parent not in found:
-            found.add(parent)
-            stack.extend(NODES[parent].parents)
-    return found
+        name = stack.pop()
+        if name not in found:
+            found.add(name)
+            stack.extend(NODES[name].parents)
+    return frozenset(found)
 
 
 def _reachable(sinks: Sequence[str], given: Mapping[str, Any], cut: str) -> set[str]:
@@ -609,7 +613,7 @@ def _derived(name: str, given: Mapping[str, Any], sinks: Sequence[str]) -> bool:
     It is derived when the scenario gives something that only it needs (e.g.
     ``restart_hours`` for ``goodput``); otherwise its default stands.
     """
-    own = _upstream(name) - _reachable(sinks, given, name)
+    own = (upstream((name,)) - {name}) - _reachable(sinks, given, name)
     return any(n in given for n in own)
 
 

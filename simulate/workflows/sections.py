@@ -22,7 +22,7 @@ from ..analysis.intervals import uncertain_names
 from ..analysis.ranking import input_ranks, rank_correlation
 from ..engine.limits import check_finite, evaluate_draws
 from ..engine.memory import describe_inputs, run, run_uniforms, sample_inputs
-from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, _upstream
+from ..model.chain import HEADLINE_OUTPUTS, KEY_OUTPUTS, NODES, upstream
 from ..model.phases import run_nodes, split_name
 from ..scenario.config import ConfigError, Scenario
 
@@ -108,11 +108,11 @@ def _target_inputs(scenario: Scenario, node: str) -> list[str]:
     """The scenario's uncertain inputs that ``node`` is computed from, directly or not (by
     the chain's graph; a ``<node>@<phase>`` input counts where its node does): what a
     re-run of the model for ``node`` needs."""
-    upstream = _upstream(split_name(node)[0]) | {split_name(node)[0]}
+    read = upstream((split_name(node)[0],))
     return [
         name
         for name, spec in scenario.inputs.items()
-        if not spec.dist.is_fixed and split_name(name)[0] in upstream
+        if not spec.dist.is_fixed and split_name(name)[0] in read
     ]
 
 
