@@ -396,23 +396,22 @@ def test_failed_final_rename_leaves_no_staging(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"] and len(failures) == 1
 
 
-@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_signal_during_a_write_removes_the_staging_folder(signum, code, tmp_path):
+def _staged_writer(tmp_path: Path, sigint: str) -> subprocess.Popen:
+    """A child writing report ``r`` in ``tmp_path`` that stops, staged, for 60 s before
+    moving it into place (SIGINT there: ``sigint``, a ``signal`` handler's name; Ctrl-C
+    raises KeyboardInterrupt, exit 130); returned once it has staged."""
     (tmp_path / "r").mkdir()
-    # Ctrl-C as in a terminal: a child inherits SIGINT ignored when the tests run as a
-    # background job (bash ignores SIGINT for '&' commands without job control), and the
-    # guard rightly leaves an ignored signal ignored (the next test)
     writer = _python(
-        """
+        f"""
         import signal, sys, time
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, signal.{sigint})
         import simulate.report.folder as report
         def slow(*args, **kwargs):
             print("staged", flush=True)
             time.sleep(60)
         report.move_into_place = slow
         try:
-            report.write_files({"a.txt": "new"}, "r", force=True)
+            report.write_files({{"a.txt": "new"}}, "r", force=True)
         except KeyboardInterrupt:
             sys.exit(130)
         """,
@@ -420,6 +419,15 @@ def test_signal_during_a_write_removes_the_staging_folder(signum, code, tmp_path
     )
     assert writer.stdout.readline() == "staged\n"
     assert len(_staging(tmp_path)) == 1
+    return writer
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_during_a_write_removes_the_staging_folder(signum, code, tmp_path):
+    # Ctrl-C as in a terminal: a child inherits SIGINT ignored when the tests run as a
+    # background job (bash ignores SIGINT for '&' commands without job control), and the
+    # guard rightly leaves an ignored signal ignored (the next test)
+    writer = _staged_writer(tmp_path, "default_int_handler")
     writer.send_signal(signum)
     _, err = writer.communicate(timeout=60)
     assert writer.returncode == code, err
@@ -429,21 +437,7 @@ def test_signal_during_a_write_removes_the_staging_folder(signum, code, tmp_path
 def test_an_ignored_sigint_stays_ignored_during_a_write(tmp_path):
     """Under nohup or as a background job SIGINT is ignored: the write goes on through
     it (the guard installs no handler for an ignored signal); SIGTERM still cleans up."""
-    (tmp_path / "r").mkdir()
-    writer = _python(
-        """
-        import signal, time
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        import simulate.report.folder as report
-        def slow(*args, **kwargs):
-            print("staged", flush=True)
-            time.sleep(60)
-        report.move_into_place = slow
-        report.write_files({"a.txt": "new"}, "r", force=True)
-        """,
-        tmp_path,
-    )
-    assert writer.stdout.readline() == "staged\n"
+    writer = _staged_writer(tmp_path, "SIG_IGN")
     writer.send_signal(signal.SIGINT)
     with pytest.raises(subprocess.TimeoutExpired):
         writer.wait(timeout=1.0)  # still writing: the ignored signal did nothing
