@@ -72,18 +72,30 @@ __all__ = [
 ]
 
 
-def _grouped_covariances(columns: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Covariance matrix of ``columns`` (n, p), and the G leave-one-group-out ones (G, p, p)."""
-    n = columns.shape[0]
+def _grouped_covariances(
+    columns: Sequence[np.ndarray], groups: int, transform: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Covariance matrix of ``columns`` (p arrays of n draws), and the G leave-one-group-out
+    ones (G, p, p); ``transform``: a ufunc applied to each column as it is copied in.
+
+    The columns are copied once, as the rows of one (p, n) matrix (contiguous copies,
+    centred in place), and each group's cross products are one matrix product."""
+    n = len(columns[0])
     if groups < 2 or n < 3 * groups:
         raise ValueError(
             f"need groups >= 2 and at least 3 draws per group; got groups={groups}, n={n}"
         )
-    centered = columns - columns.mean(axis=0)
+    rows = np.empty((len(columns), n))
+    for row, column in zip(rows, columns, strict=True):
+        if transform is None:
+            row[...] = column
+        else:
+            transform(column, out=row)
+        row -= row.mean()
     bounds = np.linspace(0, n, groups + 1).astype(int)
-    blocks = [centered[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    sums = np.stack([block.sum(axis=0) for block in blocks])
-    cross = np.stack([block.T @ block for block in blocks])
+    blocks = [rows[:, a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    sums = np.stack([block.sum(axis=1) for block in blocks])
+    cross = np.stack([block @ block.T for block in blocks])
     counts = np.diff(bounds).astype(float)
 
     def covariance(s: np.ndarray, c: np.ndarray, m: Any) -> np.ndarray:
@@ -216,7 +228,7 @@ def rank_correlations(
     targets = _columns(draws, outputs, "output")
     with ThreadPoolExecutor(default_threads()) as pool:  # argsort releases the GIL
         g = list(pool.map(sample_ranks, targets))
-    ranks = np.column_stack([np.asarray(p[name], dtype=float).ravel() for name in inputs] + g)
+    ranks = [np.asarray(p[name], dtype=float).ravel() for name in inputs] + g
     full, left_out = _grouped_covariances(ranks, groups)
     k = len(inputs)
     with np.errstate(invalid="ignore", divide="ignore"):  # undefined cells become None
@@ -228,7 +240,7 @@ def rank_correlations(
     ]
     result: dict[str, Any] = {
         "method": "rank_correlation",
-        "n_draws": int(ranks.shape[0]),
+        "n_draws": len(g[0]),
         "confidence": confidence,
         "interval": f"grouped jackknife, {groups} groups",
         "outputs": {},
@@ -305,8 +317,8 @@ def log_variance_shares(
     bad = [name for name, column in zip(outputs, targets, strict=True) if column.min() <= 0]
     if bad:
         raise ValueError(f"log-variance shares need positive outputs; {', '.join(bad)} is not")
-    logs = np.log(np.column_stack([column for _, column in used] + targets))
-    full, left_out = _grouped_covariances(logs, groups)
+    columns = [np.asarray(column, dtype=float) for _, column in used] + targets
+    full, left_out = _grouped_covariances(columns, groups, np.log)
     k = len(used)
 
     def fit(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -328,7 +340,7 @@ def log_variance_shares(
         )
     result: dict[str, Any] = {
         "method": "log_variance",
-        "n_draws": int(logs.shape[0]),
+        "n_draws": len(columns[0]),
         "confidence": confidence,
         "interval": f"grouped jackknife, {groups} groups",
         "skipped": skipped,

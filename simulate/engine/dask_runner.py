@@ -173,6 +173,12 @@ def _merge(a: Any, b: Any) -> Any:
     return a.merge(b)
 
 
+def _submit_merge(client: Any, a: Any, b: Any) -> Any:
+    """The merge of the summaries ``a`` and ``b``, run before any chunk waiting on the
+    same worker, so summaries do not pile up behind the chunks."""
+    return client.submit(_merge, a, b, pure=False, priority=1)
+
+
 def _given(value: Any) -> Any:
     """``value`` itself: a task whose result is its argument, so the value lives in the task
     graph and the scheduler can recompute it on another worker if a worker holding it dies
@@ -215,15 +221,19 @@ class DaskRunner:
             shared = [client.submit(_given, arg, pure=False) for arg in args]
         todo = iter(chunks)
 
+        running: set = set()  # the chunks' futures (the rest of ``pending`` are merges)
+
         def submit(chunk: tuple[int, int]) -> Any:
-            return client.submit(function, *shared, chunk, pure=False)
+            future = client.submit(function, *shared, chunk, pure=False)
+            running.add(future)
+            return future
 
         pending = [submit(chunk) for chunk in islice(todo, 2 * self.workers)]
         waiting: dict[Any, Any] = {}  # per worker, a summary waiting for a partner there
         while pending or len(waiting) > 1:
             if not pending:  # the last summaries, on different workers
                 (_, a), (_, b) = waiting.popitem(), waiting.popitem()
-                pending.append(client.submit(_merge, a, b, pure=False))
+                pending.append(_submit_merge(client, a, b))
             done = self._first_done(pending)
             pending = [future for future in pending if future not in done]
             holders = client.who_has(list(done))
@@ -233,10 +243,12 @@ class DaskRunner:
                 if partner is None:
                     waiting[where] = future
                 else:  # both on one worker: merged there, nothing moves
-                    pending.append(client.submit(_merge, partner, future, pure=False))
-                chunk = next(todo, None)
-                if chunk is not None:
-                    pending.append(submit(chunk))
+                    pending.append(_submit_merge(client, partner, future))
+                if future in running:  # a chunk done: the next one starts
+                    running.discard(future)
+                    chunk = next(todo, None)
+                    if chunk is not None:
+                        pending.append(submit(chunk))
         if not waiting:
             raise ChunkError("no draws to run")
         return waiting.popitem()[1].result()
