@@ -33,7 +33,6 @@ from ..model.phases import node_of, run_nodes
 from ..report.folder import write_files
 from ..report.html import render_markdown_html
 from ..report.planning import solve_figure, solve_json, solve_markdown, solve_statement
-from ..report.plots import figure_png
 from ..scenario.base import ConfigError
 from ..scenario.config import Scenario
 
@@ -222,6 +221,8 @@ def solve_report(
         "report.md": solve_markdown(summary, images=["solve.png"] if plots else []),
     }
     if plots:
+        from ..report.plots import figure_png  # noqa: PLC0415 (matplotlib only when drawn)
+
         files["solve.png"] = figure_png(solve_figure(summary))
     images = {"solve.png": files["solve.png"]} if plots else {}
     files["report.html"] = render_markdown_html(str(files["report.md"]), images)  # type: ignore[arg-type]

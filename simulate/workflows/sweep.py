@@ -28,7 +28,6 @@ from ..engine.crn import CommonDraws, check_values, check_varied
 from ..model.chain import HEADLINE_OUTPUTS
 from ..model.phases import node_of, run_nodes
 from ..report.planning import sweep_csv, sweep_figures
-from ..report.plots import figure_png
 from ..scenario.base import ConfigError
 from ..scenario.config import Scenario
 
@@ -262,6 +261,8 @@ def sweep_files(section: dict[str, Any], *, plots: bool = True) -> dict[str, str
         return {}
     files: dict[str, str | bytes] = {"sweep.csv": sweep_csv(section["sweep"])}
     if plots:
+        from ..report.plots import figure_png  # noqa: PLC0415 (matplotlib only when drawn)
+
         for name, figure in sweep_figures(section["sweep"]).items():
             files[name] = figure_png(figure)
     return files
