@@ -241,16 +241,3 @@ def test_subprocess_quiet_run_prints_nothing(tmp_path):
         str(tmp_path / "r"),
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
-
-
-def test_help_imports_no_heavy_package():
-    code = (
-        "import sys, contextlib, io\n"
-        "from simulate import cli\n"
-        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
-        "    cli.main(['--help'])\n"
-        "print(sorted(m for m in ('numpy', 'scipy', 'xarray', 'matplotlib', 'rich')"
-        " if m in sys.modules))\n"
-    )
-    done = _subprocess("-c", code)
-    assert done.returncode == 0 and done.stdout.strip() == "[]"

@@ -1,4 +1,5 @@
-"""``python -m simulate --help`` imports neither scipy, xarray nor the plotting stack."""
+"""``python -m simulate --help`` imports neither numpy, scipy, xarray nor the plotting
+stack; a command that draws nothing imports no plotting stack."""
 
 import os
 import subprocess
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("scipy", "xarray", "matplotlib", "seaborn", "pandas", "dask")
+HEAVY = ("numpy", "scipy", "xarray", "matplotlib", "seaborn", "pandas", "dask", "rich")
 
 
 def test_help_imports_nothing_heavy():
