@@ -16,6 +16,7 @@ from distributions import Fixed, LogNormal, Normal, Uniform
 from simulate.analysis.intervals import make_draw
 from simulate.analysis.risk import RiskTarget
 from simulate.analysis.sensitivity import (
+    _grouped_covariances,
     analyze,
     log_variance_shares,
     markdown_section,
@@ -435,3 +436,21 @@ def test_sobol_of_one_output_with_one_uncertain_input_is_one():
     (row,) = result["outputs"]["y"]["inputs"]
     assert abs(row["first_order"]["value"] - 1) < 0.1
     assert abs(row["total_order"]["value"] - 1) < 0.1
+
+
+@pytest.mark.parametrize("transform", [None, np.log])
+def test_grouped_covariances_equal_numpys_with_each_group_left_out(transform):
+    """The full covariance and each leave-one-group-out one equal ``np.cov`` of the draws
+    with that group removed (groups of unequal size: 1003 draws in 7 groups; columns far
+    from 0, where an unshifted sum of cross products would cancel)."""
+    rng = np.random.default_rng(3)
+    n, groups = 1003, 7
+    base = rng.lognormal(20.0, 0.1, n)
+    columns = [base, base * rng.lognormal(0.0, 0.05, n), rng.lognormal(5.0, 0.3, n)]
+    values = np.stack(columns) if transform is None else transform(np.stack(columns))
+    full, left_out = _grouped_covariances(columns, groups, transform)
+    np.testing.assert_allclose(full, np.cov(values), rtol=1e-10)
+    bounds = np.linspace(0, n, groups + 1).astype(int)
+    for g, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        kept = np.delete(values, np.s_[a:b], axis=1)
+        np.testing.assert_allclose(left_out[g], np.cov(kept), rtol=1e-10)

@@ -76,26 +76,33 @@ def _grouped_covariances(
     columns: Sequence[np.ndarray], groups: int, transform: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Covariance matrix of ``columns`` (p arrays of n draws), and the G leave-one-group-out
-    ones (G, p, p); ``transform``: a ufunc applied to each column as it is copied in.
+    ones (G, p, p); ``transform``: a ufunc applied to each column as it is read.
 
-    The columns are copied once, as the rows of one (p, n) matrix (contiguous copies,
-    centred in place), and each group's cross products are one matrix product."""
+    One group at a time: its draws are copied into one reused (p, n/G) buffer, shifted by
+    the first group's means (covariances do not depend on the shift; it keeps the sums
+    small), and summed, with their cross products as one matrix product. No copy of all
+    the columns is made."""
     n = len(columns[0])
     if groups < 2 or n < 3 * groups:
         raise ValueError(
             f"need groups >= 2 and at least 3 draws per group; got groups={groups}, n={n}"
         )
-    rows = np.empty((len(columns), n))
-    for row, column in zip(rows, columns, strict=True):
-        if transform is None:
-            row[...] = column
-        else:
-            transform(column, out=row)
-        row -= row.mean()
     bounds = np.linspace(0, n, groups + 1).astype(int)
-    blocks = [rows[:, a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-    sums = np.stack([block.sum(axis=1) for block in blocks])
-    cross = np.stack([block @ block.T for block in blocks])
+    buffer = np.empty((len(columns), int(np.diff(bounds).max())))
+    shift, block_sums, block_cross = None, [], []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        block = buffer[:, : b - a]
+        for row, column in zip(block, columns, strict=True):
+            if transform is None:
+                row[...] = column[a:b]
+            else:
+                transform(column[a:b], out=row)
+        if shift is None:
+            shift = block.mean(axis=1, keepdims=True)
+        block -= shift
+        block_sums.append(block.sum(axis=1))
+        block_cross.append(block @ block.T)
+    sums, cross = np.stack(block_sums), np.stack(block_cross)
     counts = np.diff(bounds).astype(float)
 
     def covariance(s: np.ndarray, c: np.ndarray, m: Any) -> np.ndarray:
