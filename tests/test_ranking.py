@@ -6,6 +6,8 @@ import gc
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import simulate
@@ -114,3 +116,73 @@ def test_chunked_ranks_correlated_inputs_as_the_estimator(tmp_path):
         for name in names:
             rho = np.corrcoef(u[name], g)[0, 1]
             assert abs(chunked.rank_correlation[output][name] - rho) <= chunked.rank_error_bound
+
+
+# --- sort_order: the one sort of an output --------------------------------------------
+
+_SPECIAL = [0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, 5e-324, -5e-324, 1.7976931348623157e308]
+
+
+def _check_sort_order(x: np.ndarray) -> None:
+    """``sort_order`` sorts (numpy's sort is the reference) and ``sample_ranks`` is
+    ``(rankdata − 1/2) / n`` (scipy's, ties averaged), exactly."""
+    from simulate.analysis.ranking import sample_ranks, sort_order
+
+    order = sort_order(x)
+    assert np.array_equal(np.sort(order), np.arange(x.size))
+    assert np.array_equal(x[order], np.sort(x))
+    expected = (stats.rankdata(x) - 0.5) / x.size
+    assert np.array_equal(sample_ranks(x), expected)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["lognormal", "signs and zeros", "ulps apart", "atoms", "atom among near values"],
+)
+def test_sort_order_sorts_as_numpy_and_ranks_as_scipy(case):
+    # 2**16 + 3 draws: the packed path (and b = 17 index bits, past a power of two)
+    rng = np.random.default_rng(11)
+    n = 2**16 + 3
+    x = {
+        "lognormal": rng.lognormal(size=n),
+        "signs and zeros": np.where(
+            rng.random(n) < 0.3, rng.choice(_SPECIAL, n), rng.normal(size=n)
+        ),
+        # 5,000 values within 5,000 ulps of 1: words share their high bits, keys differ
+        "ulps apart": 1.0 + rng.integers(0, 5_000, n) * np.finfo(float).eps,
+        "atoms": rng.choice([3.0, -1.0, 7.5], n),
+        "atom among near values": np.where(rng.random(n) < 0.5, 2.0, rng.normal(2.0, 1e-12, n)),
+    }[case]
+    _check_sort_order(x)
+
+
+def test_sort_order_falls_back_to_argsort_with_nan():
+    from simulate.analysis.ranking import sort_order
+
+    x = np.random.default_rng(2).normal(size=2**16 + 1)
+    x[::7] = np.nan
+    assert np.array_equal(sort_order(x), np.argsort(x))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(_SPECIAL),
+            st.floats(allow_nan=False),
+            st.floats(min_value=0.999999, max_value=1.000001),
+        ),
+        min_size=2,
+        max_size=300,
+    )
+)
+def test_sort_order_on_any_doubles(values):
+    """Any doubles (signed zeros, infinities, subnormals, near neighbours), with the
+    packed path forced at every size."""
+    import simulate.analysis.ranking as ranking
+
+    packed, ranking._PACKED_SORT_DRAWS = ranking._PACKED_SORT_DRAWS, 2
+    try:
+        _check_sort_order(np.array(values, dtype=float))
+    finally:
+        ranking._PACKED_SORT_DRAWS = packed

@@ -9,7 +9,7 @@ does (Spearman 1904); per sample the two differ by O(1/sqrt(n)), within the Mont
 error. A tied block (an atom) shares its average rank on both sides.
 
 * In memory (:func:`rank_correlation`, :func:`sample_ranks`) each output is sorted once
-  (one argsort, ties averaged); the inputs are not sorted.
+  (one sort, :func:`sort_order`, ties averaged); the inputs are not sorted.
 * In chunks (:mod:`simulate.engine.chunked`) the inputs' ranks are the same exact ``p``;
   an output's rank is read from its pass-1 histogram: ``below/n`` plus the bin's share
   ``count/n`` times the value's place in its bin. Each output rank is then within its
@@ -41,17 +41,16 @@ __all__ = [
     "rank_sums",
     "ranked",
     "sample_ranks",
+    "sort_order",
 ]
-
-#: The outputs the inputs are ranked against by default.
 
 
 def sample_ranks(x: np.ndarray) -> np.ndarray:
     """Mid-ECDF of each draw, ``(F̂(x⁻) + F̂(x)) / 2`` = ``(rankdata(x) − 1/2) / n``:
-    one argsort; a tied block gets its average rank."""
+    one sort (:func:`sort_order`); a tied block gets its average rank."""
     x = np.asarray(x, dtype=float).ravel()
     n = x.size
-    order = np.argsort(x)
+    order = sort_order(x)
     ordered = x[order]
     ranks = np.empty(n)
     new = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
@@ -62,6 +61,58 @@ def sample_ranks(x: np.ndarray) -> np.ndarray:
     counts = np.diff(np.concatenate((starts, [n])))
     ranks[order] = np.repeat((starts + 0.5 * counts) / n, counts)
     return ranks
+
+
+#: Below this many draws :func:`sort_order` is ``np.argsort`` (as fast there).
+_PACKED_SORT_DRAWS = 1 << 16
+_SIGN = np.uint64(1 << 63)
+
+
+def sort_order(x: np.ndarray) -> np.ndarray:
+    """A permutation that sorts ``x`` (equal values in any order), as ``np.argsort(x)``,
+    about 1.5 times faster at 1e6 to 1e7 draws.
+
+    One ``np.sort`` of 64-bit words (numpy sorts plain integers faster than it argsorts),
+    each holding a draw's order-preserving key in its high bits (the double's bits; with
+    a negative draw, every negative's bits inverted and every other's sign bit set, so
+    -0.0 sorts just before 0.0, which it equals) and the draw's index in the low
+    ``b = bit_length(n − 1)`` bits. Words that share their
+    high bits hold draws within 2⁻⁽⁵²⁻ᵇ⁾ of each other: each such run whose draws differ is
+    then put in order by the whole key. With NaN, or few draws: ``np.argsort``.
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    n = x.size
+    if n < _PACKED_SORT_DRAWS or np.isnan(x).any():
+        return np.argsort(x)
+    bits = x.view(np.uint64)
+    negative = np.signbit(x)
+    keys = np.where(negative, ~bits, bits | _SIGN) if negative.any() else bits
+    shift = np.uint64(int(n - 1).bit_length())
+    words = keys >> shift
+    words <<= shift
+    words |= np.arange(n, dtype=np.uint64)
+    words.sort()
+    order = (words & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.intp)
+    words >>= shift  # the high bits
+    same = words[1:] == words[:-1]
+    if not same.any():
+        return order
+    tied = np.zeros(n, dtype=bool)  # in a run of two or more equal high bits
+    tied[:-1] = same
+    tied[1:] |= same
+    where = np.flatnonzero(tied)
+    first = np.ones(where.size, dtype=bool)  # the first place of each run
+    first[1:] = ~same[where[1:] - 1]
+    starts = np.flatnonzero(first)
+    full = keys[order[where]]
+    mixed = np.minimum.reduceat(full, starts) != np.maximum.reduceat(full, starts)
+    if not mixed.any():  # every run is one value repeated: already in order
+        return order
+    run = np.cumsum(first) - 1
+    pick = mixed[run]
+    where, full, run = where[pick], full[pick], run[pick]
+    order[where] = order[where][np.lexsort((full, run))]
+    return order
 
 
 def input_ranks(
@@ -131,8 +182,8 @@ def rank_correlation(
 ) -> dict[str, dict[str, float]]:
     """Per output, each input's Spearman rho (module doc: the input's mid-CDF rank
     against the output's mid-ECDF), largest magnitude first. ``inputs``: each input's
-    mid-CDF ranks ``p`` (:func:`input_ranks`); ``outputs``: values, one argsort each
-    (one thread per output: argsort releases the GIL)."""
+    mid-CDF ranks ``p`` (:func:`input_ranks`); ``outputs``: values, one sort each
+    (one thread per output: numpy's sort releases the GIL)."""
     varying = {output: np.asarray(y) for output, y in outputs.items() if np.ndim(y) > 0}
     u = {name: np.asarray(p, dtype=float).ravel() for name, p in inputs.items()}
     with ThreadPoolExecutor(max(len(varying), 1)) as pool:

@@ -10,7 +10,7 @@ input specs; fixed specs are passed to the model as constants and never ranked.
   matrix, Whittaker 1990 §5.7), and the contribution to variance ρ_i² / Σ_j ρ_j²
   (the @RISK convention, Palisade *@RISK User's Guide*, "Sensitivity Analysis").
   An input is ranked by its mid-CDF rank (F(x⁻) + F(x))/2 (its uniform where it is
-  continuous, exact for atoms; never sorted), an output by its mid-ECDF (one argsort):
+  continuous, exact for atoms; never sorted), an output by its mid-ECDF (one sort):
   both estimate the population Spearman rho_S = corr(F(X), G(Y)), as
   ``scipy.stats.spearmanr`` does, within the Monte Carlo error.
 * :func:`sobol`: first-order (Saltelli et al. 2010, *Comput. Phys. Commun.* 181:259,
@@ -218,7 +218,7 @@ def rank_correlations(
     ``(F(x⁻) + F(x)) / 2`` (:func:`simulate.analysis.ranking.input_ranks`: its uniform
     from ``uniforms``, the run's by name, where it is continuous, else
     :func:`distributions.mid_cdf` of its values; inputs are never sorted) and each
-    output's mid-ECDF (one argsort per output, ties averaged); PRCC uses the same ranks.
+    output's mid-ECDF (one sort per output, ties averaged); PRCC uses the same ranks.
     Rows are sorted by contribution to variance, largest first. An uncertain input whose
     draws are all equal in this sample gets null cells and ``"note": "no spread in this
     sample"``, last. ``ranks``: the inputs' mid-CDF ranks by name where already computed.
@@ -233,7 +233,7 @@ def rank_correlations(
     p = {name: known[name] for name in inputs if name in known}
     p |= input_ranks({name: specs[name] for name in inputs if name not in p}, values, uniforms)
     targets = _columns(draws, outputs, "output")
-    with ThreadPoolExecutor(default_threads()) as pool:  # argsort releases the GIL
+    with ThreadPoolExecutor(default_threads()) as pool:  # numpy's sort releases the GIL
         g = list(pool.map(sample_ranks, targets))
     ranks = [np.asarray(p[name], dtype=float).ravel() for name in inputs] + g
     full, left_out = _grouped_covariances(ranks, groups)

@@ -193,7 +193,7 @@ def rank_run(ds: Any, scenario: Any, outputs: tuple[str, ...] = HEADLINE_OUTPUTS
     """:func:`rank_correlation` of an in-memory run (:func:`simulate.run`'s Dataset): each
     uncertain input's mid-CDF rank (its uniform where the run kept them and it is
     continuous, else :func:`distributions.mid_cdf` of its draws; no sort) against each
-    varying output's mid-ECDF (one argsort per output)."""
+    varying output's mid-ECDF (one sort per output, :func:`ranking.sort_order`)."""
     names = [name for name, spec in scenario.inputs.items() if not spec.dist.is_fixed]
     drawn = [name for name in names if not ds[name].attrs["constant"]]
     ranks = input_ranks(
