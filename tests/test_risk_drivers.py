@@ -202,3 +202,29 @@ def test_analyze_adds_the_absolute_fixed_at_median_column_and_says_what_it_means
     text = markdown_section(section)
     assert "an input correlated with a driver shows as a driver too" in text
     assert "| \\|change\\| fixed at median |" in text
+
+
+@pytest.mark.parametrize("slice_draws", [1_000, 1 << 20])
+def test_fixed_at_median_counts_every_draw_once_in_slices(slice_draws, monkeypatch):
+    """The re-runs go in slices of draws (here 1,000, the last one short, or one slice):
+    each row's counts are those numpy gives on the whole sample, the model written out."""
+    import simulate.analysis.risk_drivers as module
+
+    monkeypatch.setattr(module, "_SLICE_DRAWS", slice_draws)
+    specs = {f"x{i}": Uniform(low=0.0, high=1.0) for i in (1, 2, 3)}
+
+    def model(v):
+        return {"y": v["x1"] - v["x2"] + 0.5 * v["x3"]}
+
+    draws = make_draw(model, specs, seed=5)(0, 10_501)
+    n = draws["y"].size
+    result = fixed_at_median(model, specs, draws, targets=[RiskTarget("y", 0.25)])
+    x = {name: np.asarray(draws[name]) for name in specs}
+    drawn = x["x1"] - x["x2"] + 0.5 * x["x3"] > 0.25
+    for row in result["outputs"]["y_over_threshold"]["inputs"]:
+        fixed = {**x, row["input"]: 0.5}
+        missed = fixed["x1"] - fixed["x2"] + 0.5 * fixed["x3"] > 0.25
+        assert row["probability"]["probability"] == np.count_nonzero(missed) / n
+        only_drawn = np.count_nonzero(drawn & ~missed)
+        only_fixed = np.count_nonzero(~drawn & missed)
+        assert row["reduction"]["value"] == (only_drawn - only_fixed) / n
