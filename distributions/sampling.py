@@ -123,6 +123,7 @@ def uniforms(
     seed: Seed = 0,
     start: int = 0,
     correlations: Correlations | Any | None = None,
+    threads: int = 1,
 ) -> dict[str, np.ndarray]:
     """Uniforms in (0, 1), one array of ``n_draws`` per name, draws ``start`` onwards.
 
@@ -133,6 +134,9 @@ def uniforms(
     :class:`~distributions.dependence.Correlations`, or what
     :func:`~distributions.dependence.as_correlations` accepts), applied through a
     Gaussian copula after the design is drawn.
+
+    ``threads`` > 1 draws the names' streams (``"random"``) side by side (numpy's
+    generators release the GIL; each name has its own stream, so the values are the same).
     """
     if method not in METHODS:
         raise _error(f"unknown sampling method {method!r}; known: {', '.join(METHODS)}")
@@ -141,14 +145,21 @@ def uniforms(
     check_whole("uniforms", "n_draws", n_draws, 0)
     seed = check_seed(seed)
     check_whole("uniforms", "start", start, 0)
+    check_whole("uniforms", "threads", threads, 1)
     names = list(names)
     if method == "random":
-        out = {}
-        for name in names:
+
+        def stream(name: str) -> np.ndarray:
             generator = _stream(seed, name)
             if start:
                 generator.bit_generator.advance(start)
-            out[name] = generator.random(n_draws)
+            return generator.random(n_draws)
+
+        if threads > 1 and len(names) > 1 and n_draws >= 2 * _MIN_SPLIT:
+            with ThreadPoolExecutor(min(threads, len(names))) as pool:
+                out = dict(zip(names, pool.map(stream, names), strict=True))
+        else:
+            out = {name: stream(name) for name in names}
     else:
         ordered = sorted(names)
         design = _qmc_design(len(ordered), n_draws, method=method, seed=seed, start=start)
@@ -253,7 +264,13 @@ def sample(
         correlations = as_correlations(correlations)
         correlations.check_inputs(specs)
     u = uniforms(
-        uncertain, n_draws, method=method, seed=seed, start=start, correlations=correlations
+        uncertain,
+        n_draws,
+        method=method,
+        seed=seed,
+        start=start,
+        correlations=correlations,
+        threads=threads,
     )
     if uniforms_out is not None:
         uniforms_out.update(u)

@@ -87,3 +87,23 @@ def test_threads_give_the_same_draws() -> None:
     one = sample(specs, 300_000, seed=1, threads=1)["goodput"]
     two = sample(specs, 300_000, seed=1, threads=2)["goodput"]
     np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize("start", [0, 12_345])
+def test_threaded_uniforms_are_each_names_own_stream(start) -> None:
+    """Streams drawn side by side are each name's PCG64 stream (SeedSequence(seed,
+    spawn_key = the first 16 bytes of SHA-256(name) as four little-endian words),
+    advanced to ``start``), floored at 2**-54 as every uniform is."""
+    import hashlib
+
+    from distributions.sampling import uniforms
+
+    names = ["mfu", "goodput", "gpu_price_usd"]
+    got = uniforms(names, 100_000, seed=9, start=start, threads=2)
+    for name in names:
+        digest = hashlib.sha256(name.encode()).digest()[:16]
+        key = tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
+        bits = np.random.PCG64(np.random.SeedSequence(9, spawn_key=key))
+        bits.advance(start)
+        expected = np.maximum(np.random.Generator(bits).random(100_000), 2.0**-54)
+        np.testing.assert_array_equal(got[name], expected)
