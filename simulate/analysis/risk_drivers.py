@@ -491,8 +491,11 @@ def _fixed_counts(
             )
         return out
 
-    with ThreadPoolExecutor(min(threads, parts)) as pool:
-        slices = list(pool.map(one, bounds[:-1], bounds[1:]))
+    if parts == 1:
+        slices = [one(0, n)]
+    else:
+        with ThreadPoolExecutor(min(threads, parts)) as pool:
+            slices = list(pool.map(one, bounds[:-1], bounds[1:]))
     return {t.key: tuple(int(c) for c in sum(part[t.key] for part in slices)) for t in targets}
 
 
