@@ -76,9 +76,9 @@ def sort_order(x: np.ndarray) -> np.ndarray:
     each holding a draw's order-preserving key in its high bits (the double's bits; with
     a negative draw, every negative's bits inverted and every other's sign bit set, so
     -0.0 sorts just before 0.0, which it equals) and the draw's index in the low
-    ``b = bit_length(n − 1)`` bits. Words that share their
-    high bits hold draws within 2⁻⁽⁵²⁻ᵇ⁾ of each other: each such run whose draws differ is
-    then put in order by the whole key. With NaN, or few draws: ``np.argsort``.
+    ``b = bit_length(n − 1)`` bits. Words that share their high bits hold draws within
+    2⁻⁽⁵²⁻ᵇ⁾ of each other: each such run whose draws differ is then put in order by the
+    whole key. With NaN, or few draws: ``np.argsort``.
     """
     x = np.asarray(x, dtype=float).ravel()
     n = x.size
