@@ -183,3 +183,27 @@ def test_cli_method_shapley_on_an_independent_scenario(tmp_path, capsys):
     }
     assert sum(rows.values()) == pytest.approx(1.0, abs=1e-12)
     assert rows["gpu_price_usd"] + rows["overhead_capex_ratio"] > 0.95
+
+
+def test_risk_drivers_with_the_copula_do_not_depend_on_the_slices(config, monkeypatch):
+    """The fixed-at-median re-runs go in slices of draws, the copula's conditional draws
+    sliced with the rest: slices of 7,777 draws (the last one short) give the very result
+    of one slice."""
+    import simulate.analysis.risk_drivers as module
+
+    scenario = simulate.load_scenario(config, FIXED, draws=50_000)
+    ds = simulate.run(scenario)
+
+    def result() -> dict:
+        return risk_drivers(
+            evaluate,
+            scenario_specs(scenario),
+            ds,
+            targets=[RiskTarget("train_days", 77.0), RiskTarget("tco_usd", 8e8)],
+            correlations=scenario.correlations,
+            input_uniforms=run_uniforms(ds),
+        )
+
+    whole = result()
+    monkeypatch.setattr(module, "_SLICE_DRAWS", 7_777)
+    assert result() == whole
