@@ -11,7 +11,8 @@ import simulate
 import simulate.engine.chunked as chunked_module
 from distributions import sample, uniforms
 from simulate.analysis.intervals import order_statistic_indices
-from simulate.engine.chunked import BIN_SHIFT, _keys, _lerp, _ranges, _select, run_chunked
+from simulate.analysis.ranking import order_keys
+from simulate.engine.chunked import BIN_SHIFT, _lerp, _ranges, _select, run_chunked
 from simulate.engine.memory import run_uniforms
 from simulate.engine.runners import ChunkError
 from simulate.model.catalog import CONFIG_DIR
@@ -141,7 +142,7 @@ def test_order_statistics_and_lerp_reproduce_np_quantile(values, q):
 @given(st.lists(st.floats(allow_nan=False, width=64), min_size=2, max_size=50))
 def test_keys_preserve_order(values):
     x = np.asarray(values)
-    keys = _keys(x)
+    keys = order_keys(x)
     for i in range(x.size - 1):
         if x[i] < x[i + 1]:
             assert keys[i] < keys[i + 1]
@@ -177,14 +178,14 @@ def test_pass_two_keeps_every_value_of_the_wanted_bins(values, pick):
     # reference: the wanted bins' values found by comparing each value's bin (np.isin),
     # with negatives and -0.0 (keys) or without (values compared); at most twice as many kept
     x = np.asarray(values)
-    bins = _keys(x) >> BIN_SHIFT
+    bins = order_keys(x) >> BIN_SHIFT
     occupied, counts = np.unique(bins, return_counts=True)
     where = np.asarray(pick) % occupied.size
     signed = bool(np.signbit(x).any())
     ranges = _ranges(occupied, counts, np.cumsum(counts), where, signed)
-    kept = _select(x, _keys(x) if signed else x, ranges)
+    kept = _select(x, order_keys(x) if signed else x, ranges)
     wanted = x[np.isin(bins, occupied[where])]
-    kept_wanted = kept[np.isin(_keys(kept) >> BIN_SHIFT, occupied[where])]
+    kept_wanted = kept[np.isin(order_keys(kept) >> BIN_SHIFT, occupied[where])]
     # the same doubles bit for bit, as multisets: sorted by their bits, since a float sort
     # may put 0.0 and -0.0 (equal values) in either order
     np.testing.assert_array_equal(

@@ -37,6 +37,8 @@ __all__ = [
     "angle_bound",
     "correlation",
     "input_ranks",
+    "order_keys",
+    "order_values",
     "rank_correlation",
     "rank_sums",
     "ranked",
@@ -63,9 +65,28 @@ def sample_ranks(x: np.ndarray) -> np.ndarray:
     return ranks
 
 
+_FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
+
+
+def order_keys(x: np.ndarray, signed: bool = True) -> np.ndarray:
+    """Order-preserving map of doubles to int64 (negatives: flip all but the sign bit, so
+    -0.0 comes just before 0.0, which it equals). Without a negative value (nor -0.0)
+    the keys are the bits themselves: a view, no copy (``signed=False`` asserts there is
+    none)."""
+    bits = np.ascontiguousarray(x, dtype=float).view(np.int64)
+    if not signed or bits.size == 0 or bits.min() >= 0:
+        return bits
+    return np.where(bits < 0, bits ^ _FLIP, bits)
+
+
+def order_values(keys: np.ndarray) -> np.ndarray:
+    """The doubles whose :func:`order_keys` are ``keys``."""
+    keys = np.asarray(keys, dtype=np.int64)
+    return np.where(keys < 0, keys ^ _FLIP, keys).view(float)
+
+
 #: Below this many draws :func:`sort_order` is ``np.argsort`` (as fast there).
 _PACKED_SORT_DRAWS = 1 << 16
-_SIGN = np.uint64(1 << 63)
 
 
 def sort_order(x: np.ndarray) -> np.ndarray:
@@ -73,26 +94,22 @@ def sort_order(x: np.ndarray) -> np.ndarray:
     about 1.5 times faster at 1e6 to 1e7 draws.
 
     One ``np.sort`` of 64-bit words (numpy sorts plain integers faster than it argsorts),
-    each holding a draw's order-preserving key in its high bits (the double's bits; with
-    a negative draw, every negative's bits inverted and every other's sign bit set, so
-    -0.0 sorts just before 0.0, which it equals) and the draw's index in the low
-    ``b = bit_length(n − 1)`` bits. Words that share their high bits hold draws within
-    2⁻⁽⁵²⁻ᵇ⁾ of each other: each such run whose draws differ is then put in order by the
-    whole key. With NaN, or few draws: ``np.argsort``.
+    each holding a draw's :func:`order_keys` in its high bits and the draw's index in the
+    low ``b = bit_length(n − 1)`` bits. Words that share their high bits hold draws
+    within 2⁻⁽⁵²⁻ᵇ⁾ of each other: each such run whose draws differ is then put in order
+    by the whole key. With NaN, or few draws: ``np.argsort``.
     """
     x = np.asarray(x, dtype=float).ravel()
     n = x.size
     if n < _PACKED_SORT_DRAWS or np.isnan(x).any():
         return np.argsort(x)
-    bits = x.view(np.uint64)
-    negative = np.signbit(x)
-    keys = np.where(negative, ~bits, bits | _SIGN) if negative.any() else bits
-    shift = np.uint64(int(n - 1).bit_length())
+    keys = order_keys(x)
+    shift = int(n - 1).bit_length()
     words = keys >> shift
     words <<= shift
-    words |= np.arange(n, dtype=np.uint64)
+    words |= np.arange(n, dtype=np.int64)
     words.sort()
-    order = (words & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.intp)
+    order = (words & ((1 << shift) - 1)).astype(np.intp)
     words >>= shift  # the high bits
     same = words[1:] == words[:-1]
     if not same.any():

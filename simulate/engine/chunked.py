@@ -40,7 +40,15 @@ import xarray as xr
 
 from ..analysis.intervals import interval_bounds, order_statistic_indices
 from ..analysis.parallel import default_threads
-from ..analysis.ranking import angle_bound, correlation, input_ranks, rank_sums, ranked
+from ..analysis.ranking import (
+    angle_bound,
+    correlation,
+    input_ranks,
+    order_keys,
+    order_values,
+    rank_sums,
+    ranked,
+)
 from ..analysis.risk import RiskTarget, miss_probability_from_counts
 from ..analysis.summary import summary_dataset
 from ..model.chain import HEADLINE_OUTPUTS
@@ -67,33 +75,21 @@ RANK_SHIFT = 34
 #: Histogram bins: keys shifted right by this many bits (14 mantissa bits kept); a bin
 #: is 16 bins of the rank outputs' histogram, so theirs is derived from it.
 BIN_SHIFT = RANK_SHIFT + 4
-_FLIP = np.int64(0x7FFF_FFFF_FFFF_FFFF)
 #: Dense tables over at most this many bins (8 MiB a table); sparse ones beyond.
 DENSE_BINS = 1 << 20
 
 
-def _keys(x: np.ndarray, signed: bool = True) -> np.ndarray:
-    """Order-preserving map of doubles to int64 (negatives: flip all but the sign bit).
-    Without a negative value (nor -0.0) the keys are the bits themselves: a view, no
-    copy (``signed=False`` asserts there is none)."""
-    bits = np.ascontiguousarray(x, dtype=float).view(np.int64)
-    if not signed or bits.size == 0 or bits.min() >= 0:
-        return bits
-    return np.where(bits < 0, bits ^ _FLIP, bits)
-
-
 def _bins(x: np.ndarray, shift: int = BIN_SHIFT) -> np.ndarray:
-    return _keys(x) >> shift
+    return order_keys(x) >> shift
 
 
 def _bin_floor(bins: np.ndarray, shift: int) -> np.ndarray:
-    """The smallest value of each bin (inverse of :func:`_keys` at the bin's first key)."""
-    keys = np.asarray(bins, dtype=np.int64) << shift
-    return np.where(keys < 0, keys ^ _FLIP, keys).view(float)
+    """The smallest value of each bin (the double at the bin's first key)."""
+    return order_values(np.asarray(bins, dtype=np.int64) << shift)
 
 
 #: The keys of -inf and +inf: a value is finite when its key lies strictly between.
-_KEY_LOW, _KEY_HIGH = (int(k) for k in _keys(np.array([-np.inf, np.inf])))
+_KEY_LOW, _KEY_HIGH = (int(k) for k in order_keys(np.array([-np.inf, np.inf])))
 
 
 def _histogram(
@@ -263,7 +259,7 @@ def first_pass(plan: Plan, chunk: tuple[int, int]) -> FirstPass:
             sums[name] = [float(np.sum(centred))]
             np.multiply(centred, centred, out=centred)
             squares[name] = [float(np.sum(centred))]
-        keys = _keys(x)
+        keys = order_keys(x)
         if name in plan.rank_outputs:
             fine[name] = _histogram(keys, RANK_SHIFT, scratch)
             histograms[name] = _coarsen(fine[name], BIN_SHIFT - RANK_SHIFT)
@@ -438,7 +434,7 @@ def second_pass(plan: Plan, where: Targets, chunk: tuple[int, int]) -> SecondPas
     for name in plan.varying:
         x = values[name]
         if name in where.signed or name in plan.rank_outputs:
-            keys[name] = _keys(x, signed=name in where.signed)
+            keys[name] = order_keys(x, signed=name in where.signed)
         kept[name] = [_select(x, keys[name] if name in where.signed else x, where.keep[name])]
     ranks = {}
     if plan.rank_outputs:
