@@ -257,27 +257,20 @@ class _TreeMemory(threading.Thread):
 
 
 def billion(draws: int, chunk_draws: int, workers: int) -> dict:
-    """The dask run of ``draws`` on a local cluster of ``workers`` processes, set up as
-    ``run_chunked(backend="dask")`` sets up its own (simulate.engine.dask_runner), and
+    """The dask run of ``draws`` on a local cluster of ``workers`` processes, the one
+    ``run_chunked(backend="dask")`` sets up (``dask_runner.local_cluster``), and
     where its time goes: dask's task stream gives each task's compute and transfer time
     on the workers; the wall time not spent in a pass is the cluster's start and the
     client's work (locating the order statistics, the summary)."""
-    import dask
-    from distributed import Client, LocalCluster, get_task_stream
+    from distributed import Client, get_task_stream
 
     from simulate.engine.chunked import run_chunked
-    from simulate.engine.dask_runner import WORKER_ENVIRONMENT
+    from simulate.engine.dask_runner import local_cluster
 
     watch = _TreeMemory()
     watch.start()
     start = time.perf_counter()
-    with (
-        dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}),
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(workers) as cluster, Client(cluster) as client:
         started = time.perf_counter()
         with get_task_stream(client) as stream:
             run = run_chunked(

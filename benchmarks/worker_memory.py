@@ -3,8 +3,8 @@ in use and free (``mallinfo2``), and the pass summaries in its memory, every few
 
     PYTHONPATH=. python benchmarks/worker_memory.py [DRAWS] [--every S]
 
-Runs ``run_chunked(benchmarks/job.toml, chunks of 1e6, backend="dask")`` on a local cluster
-of 2 single-threaded workers set up as ``run_chunked`` sets up its own, and asks the
+Runs ``run_chunked(benchmarks/job.toml, chunks of 1e6, backend="dask")`` on the local
+cluster ``run_chunked`` sets up (``dask_runner.local_cluster``, 2 workers), and asks the
 workers (``client.run``) between its chunks. Growth in "in use" with more summaries held
 is memory the run keeps; growth in "free" alone is the heap's fragmentation. Not a test:
 numbers depend on the machine (docs/performance.md, "A billion draws: where the time goes").
@@ -66,21 +66,14 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=10.0, help="seconds between looks")
     args = parser.parse_args()
 
-    import dask  # noqa: PLC0415
-    from distributed import Client, LocalCluster  # noqa: PLC0415
+    from distributed import Client  # noqa: PLC0415
 
     import simulate  # noqa: PLC0415
     from simulate.engine.chunked import run_chunked  # noqa: PLC0415
-    from simulate.engine.dask_runner import WORKER_ENVIRONMENT  # noqa: PLC0415
+    from simulate.engine.dask_runner import local_cluster  # noqa: PLC0415
 
     scenario = simulate.load_scenario(JOB)
-    with (
-        dask.config.set({"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}),
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(2) as cluster, Client(cluster) as client:
         done: list = []
         run = threading.Thread(
             target=lambda: done.append(

@@ -34,7 +34,7 @@ from typing import Any
 from ..analysis.parallel import default_threads
 from .runners import ChunkError
 
-__all__ = ["DaskRunner", "SchedulerError", "WORKER_ENVIRONMENT", "dask_runner"]
+__all__ = ["DaskRunner", "SchedulerError", "WORKER_ENVIRONMENT", "dask_runner", "local_cluster"]
 
 #: Set in each local worker before it starts. The nanny sets ``MALLOC_TRIM_THRESHOLD_``
 #: alone by default, which turns off glibc's dynamic mmap threshold: every array of more
@@ -287,7 +287,7 @@ def dask_runner(*, workers: int | None = None, scheduler: str | None = None) -> 
     :class:`SchedulerError`."""
     try:
         import dask  # noqa: PLC0415
-        from dask.distributed import Client, LocalCluster  # noqa: PLC0415
+        from dask.distributed import Client  # noqa: PLC0415
     except ImportError:
         raise ChunkError(
             "backend dask: needs dask.distributed; install it with pip install 'llm-cost-mc[dask]'"
@@ -313,6 +313,18 @@ def dask_runner(*, workers: int | None = None, scheduler: str | None = None) -> 
                 raise SchedulerError(scheduler, reason) from None
             yield runner
         return
+    with local_cluster(workers) as cluster, Client(cluster) as client:
+        yield DaskRunner(client)
+
+
+@contextmanager
+def local_cluster(workers: int | None = None) -> Iterator[Any]:
+    """The local cluster :func:`dask_runner` runs on: ``workers`` single-threaded worker
+    processes (default: one per CPU) started with :data:`WORKER_ENVIRONMENT`, closed
+    afterwards. (Benchmarks and probes use it to watch that very cluster.)"""
+    import dask  # noqa: PLC0415
+    from dask.distributed import LocalCluster  # noqa: PLC0415
+
     environment = {"distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}
     with (
         dask.config.set(environment),
@@ -322,6 +334,5 @@ def dask_runner(*, workers: int | None = None, scheduler: str | None = None) -> 
             processes=True,
             dashboard_address=":0",
         ) as cluster,
-        Client(cluster) as client,
     ):
-        yield DaskRunner(client)
+        yield cluster
