@@ -8,8 +8,9 @@ so a worker that dies loses nothing the scheduler cannot recompute; data scatter
 same draws) and returns a small summary. Summaries are merged pairwise as they
 complete (a tree of ``merge`` tasks on the workers), two on the same worker where
 possible, so that a summary moves between workers only at the end; at most
-``2 × workers`` chunks are queued ahead, so neither the workers nor the client hold
-more than a few chunks' worth. The merges are exact (integer counts, :func:`math.fsum` of the
+``2 × workers`` chunks are in flight (the next starts when a chunk, not a merge,
+finishes) and merges run before waiting chunks, so neither the workers nor the client
+hold more than a few summaries. The merges are exact (integer counts, :func:`math.fsum` of the
 per-chunk sums, values sorted at the end), so the result does not depend on the
 order the tasks finish in, nor on the number of workers.
 
